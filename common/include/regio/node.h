@@ -1,0 +1,72 @@
+/* node - what every stateful service is made of: store, ROUTER, PUB, batches.
+ *
+ * A node opens its LMDB environment, binds a ROUTER for requests and a PUB
+ * for its change feed, reads requests through group commit (batch.h), and
+ * publishes a Status heartbeat every second on its topic, so followers
+ * (follow.h) can tell whether they missed something. The service supplies
+ * the domain: how to open its tables, apply a request, reply after commit.
+ */
+#ifndef REGIO_NODE_H
+#define REGIO_NODE_H
+
+#include <lmdb.h>
+#include <stdint.h>
+
+#include "regio/batch.h"
+#include "regio/msg.h"
+#include "regio/service.h"
+#include "regio/store.h"
+
+typedef struct {
+    const char *name;       /* service name = PUB topic of its changes */
+    const char *router;     /* request endpoint (bind) */
+    const char *pub;        /* change feed endpoint (bind) */
+    const char *db;         /* LMDB directory */
+    size_t map_bytes, map_max_bytes;
+    unsigned max_dbs;
+    int pub_hwm;            /* messages queued per subscriber before dropping */
+    regio_batch_opts_t batch; /* apply/done/... with arg = the service */
+    /* Open tables and load state inside the first write txn: 0 or LMDB code. */
+    int (*open_tables)(void *arg, MDB_txn *txn);
+    /* Add service-specific fields to a Status (may be NULL). */
+    void (*fill_status)(void *arg, Regio__Status *st);
+} regio_node_opts_t;
+
+typedef struct {
+    regio_service_t *svc;
+    regio_node_opts_t o;
+    regio_store_t store;
+    void *router, *pub;      /* owned */
+    regio_batch_t *batch;
+    uv_timer_t heartbeat;
+    uint64_t seq;            /* last committed change seq (service updates it) */
+    uint64_t rejected;       /* requests answered with an error */
+    int closing, heartbeat_open;
+} regio_node_t;
+
+/* Open store, sockets and batching. Returns 0 or a negative code with one
+ * line in err. On failure call regio_node_destroy. */
+int regio_node_open(regio_node_t *n, regio_service_t *svc, const regio_node_opts_t *o, char *err,
+                    size_t errlen);
+
+/* Publish env on the node's topic (PUB never blocks; a slow subscriber past
+ * its high-water mark misses messages and must catch up). */
+void regio_node_publish(regio_node_t *n, regio_envelope_t *env);
+
+/* Publish env under another topic. */
+void regio_node_publish_topic(regio_node_t *n, const char *topic, regio_envelope_t *env);
+
+/* Reply to a StatusRequest with the node's counters. */
+void regio_node_reply_status(regio_node_t *n, regio_msg_t *req);
+
+/* Reply an error after a failed commit (rc < 0) or a rejection, and count it. */
+void regio_node_reply_error(regio_node_t *n, regio_msg_t *req, Regio__ErrorCode code,
+                            const char *ref, const char *reason);
+
+/* Stop reading requests and the heartbeat (in-flight batch completes). */
+void regio_node_stop(regio_node_t *n);
+
+/* Close sockets and the store; after the loop ended. Safe on a half-open n. */
+void regio_node_destroy(regio_node_t *n);
+
+#endif

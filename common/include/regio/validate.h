@@ -1,0 +1,24 @@
+/* validate - checks for values that arrive from outside (ids, coordinates).
+ *
+ * Each returns 0 or a negative regio code with one line in err saying what
+ * is wrong, naming `what` (e.g. "offering o7"). They never abort.
+ */
+#ifndef REGIO_VALIDATE_H
+#define REGIO_VALIDATE_H
+
+#include <stddef.h>
+
+#define REGIO_ID_MAX 64
+
+/* An id: 1..64 bytes of [A-Za-z0-9._:-] (no '/', it separates topics).
+ * Errors: REGIO_EINVALID. */
+int regio_validate_id(const char *id, const char *what, char *err, size_t errlen);
+
+/* lat in [-90, 90], lon in [-180, 180], both finite. Errors: REGIO_ERANGE. */
+int regio_validate_latlon(double lat, double lon, const char *what, char *err, size_t errlen);
+
+/* A printable UTF-8-ish text of at most max bytes without control
+ * characters. Errors: REGIO_EINVALID. */
+int regio_validate_text(const char *s, size_t max, const char *what, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,148 @@
+/* node - store + ROUTER + PUB + group commit + heartbeat, shared by services. */
+#include "regio/node.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "regio/error.h"
+#include "regio/log.h"
+
+static void s_fill_status(regio_node_t *n, Regio__Status *st, Regio__Status__CountersEntry *ce,
+                          Regio__Status__CountersEntry **cp)
+{
+    uint64_t v[4] = {0, 0, 0, n->rejected};
+    if (n->batch)
+        regio_batch_counters(n->batch, &v[0], &v[1], &v[2]);
+    static const char *const names[] = {"commits", "requests", "failed", "rejected"};
+    for (int i = 0; i < 4; i++) {
+        regio__status__counters_entry__init(&ce[i]);
+        ce[i].key = (char *)names[i];
+        ce[i].value = v[i];
+        cp[i] = &ce[i];
+    }
+    st->service = (char *)n->o.name;
+    st->seq = n->seq;
+    st->uptime_ms = regio_service_uptime_ms(n->svc);
+    st->counters = cp;
+    st->n_counters = 4;
+    st->db_path = (char *)n->o.db;
+    if (n->o.fill_status)
+        n->o.fill_status(n->o.batch.arg, st);
+}
+
+void regio_node_reply_status(regio_node_t *n, regio_msg_t *req)
+{
+    Regio__Status st = REGIO__STATUS__INIT;
+    Regio__Status__CountersEntry ce[4], *cp[4];
+    s_fill_status(n, &st, ce, cp);
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_STATUS;
+    env.status = &st;
+    regio_msg_reply(n->router, req, &env);
+}
+
+void regio_node_reply_error(regio_node_t *n, regio_msg_t *req, Regio__ErrorCode code,
+                            const char *ref, const char *reason)
+{
+    n->rejected++;
+    regio_msg_reply_error(n->router, req, code, ref, "%s", reason);
+}
+
+void regio_node_publish_topic(regio_node_t *n, const char *topic, regio_envelope_t *env)
+{
+    int rc = regio_msg_send(n->pub, topic, strlen(topic), env);
+    if (rc < 0 && rc != -EAGAIN)
+        REGIO_WARN("msg=\"publish failed\" topic=%s reason=\"%s\"", topic, regio_strerror(rc));
+}
+
+void regio_node_publish(regio_node_t *n, regio_envelope_t *env)
+{
+    regio_node_publish_topic(n, n->o.name, env);
+}
+
+static void s_on_heartbeat(uv_timer_t *t)
+{
+    regio_node_t *n = t->data;
+    Regio__Status st = REGIO__STATUS__INIT;
+    Regio__Status__CountersEntry ce[4], *cp[4];
+    s_fill_status(n, &st, ce, cp);
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_STATUS;
+    env.status = &st;
+    regio_node_publish(n, &env);
+}
+
+static int s_open_store(regio_node_t *n)
+{
+    int rc = regio_store_open(&n->store, n->o.db, n->o.map_bytes, n->o.map_max_bytes,
+                              n->o.max_dbs);
+    if (rc < 0)
+        return rc;
+    MDB_txn *txn;
+    if ((rc = mdb_txn_begin(n->store.env, NULL, 0, &txn)) != 0)
+        return regio_store_err(rc);
+    if ((rc = n->o.open_tables(n->o.batch.arg, txn)) != 0) {
+        mdb_txn_abort(txn);
+        return regio_store_err(rc);
+    }
+    return regio_store_err(mdb_txn_commit(txn));
+}
+
+int regio_node_open(regio_node_t *n, regio_service_t *svc, const regio_node_opts_t *o, char *err,
+                    size_t errlen)
+{
+    memset(n, 0, sizeof *n);
+    n->svc = svc;
+    n->o = *o;
+    int rc = s_open_store(n);
+    if (rc < 0) {
+        snprintf(err, errlen, "store %s: %s", o->db, regio_strerror(rc));
+        return rc;
+    }
+    if ((rc = regio_service_socket(svc, ZMQ_ROUTER, o->router, 1, 0, &n->router)) < 0) {
+        snprintf(err, errlen, "bind %s: %s", o->router, regio_strerror(rc));
+        return rc;
+    }
+    if ((rc = regio_service_socket(svc, ZMQ_PUB, o->pub, 1, o->pub_hwm, &n->pub)) < 0) {
+        snprintf(err, errlen, "bind %s: %s", o->pub, regio_strerror(rc));
+        return rc;
+    }
+    n->batch = regio_batch_new(&svc->loop, n->router, &n->store, &o->batch);
+    if (!n->batch) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    if ((rc = regio_batch_start(n->batch)) < 0) {
+        snprintf(err, errlen, "cannot watch %s: %s", o->router, regio_strerror(rc));
+        return rc;
+    }
+    uv_timer_init(&svc->loop, &n->heartbeat);
+    n->heartbeat.data = n;
+    n->heartbeat_open = 1;
+    uv_timer_start(&n->heartbeat, s_on_heartbeat, 1000, 1000);
+    return 0;
+}
+
+void regio_node_stop(regio_node_t *n)
+{
+    if (n->closing)
+        return;
+    n->closing = 1;
+    if (n->heartbeat_open)
+        uv_close((uv_handle_t *)&n->heartbeat, NULL);
+    if (n->batch)
+        regio_batch_close(n->batch, NULL);
+}
+
+void regio_node_destroy(regio_node_t *n)
+{
+    regio_batch_destroy(&n->batch);
+    if (n->router)
+        zmq_close(n->router);
+    if (n->pub)
+        zmq_close(n->pub);
+    n->router = n->pub = NULL;
+    regio_store_close(&n->store);
+}

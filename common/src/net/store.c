@@ -1,0 +1,116 @@
+/* store - LMDB environment helpers shared by the services. */
+#include "regio/store.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "regio/error.h"
+#include "regio/file.h"
+
+int regio_store_open(regio_store_t *s, const char *dir, size_t map_bytes, size_t map_max,
+                     unsigned max_dbs)
+{
+    memset(s, 0, sizeof *s);
+    int rc = regio_file_mkdirs(dir);
+    if (rc < 0)
+        return rc;
+    if ((rc = mdb_env_create(&s->env)) != 0)
+        goto fail_create;
+    if ((rc = mdb_env_set_maxdbs(s->env, max_dbs)) != 0)
+        goto fail_setup;
+    if ((rc = mdb_env_set_mapsize(s->env, map_bytes)) != 0)
+        goto fail_setup;
+    if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0640)) != 0)
+        goto fail_setup;
+    MDB_envinfo info;
+    mdb_env_info(s->env, &info);
+    s->map_size = info.me_mapsize; /* an existing larger map wins */
+    s->map_max = map_max > s->map_size ? map_max : s->map_size;
+    return 0;
+fail_setup:
+    mdb_env_close(s->env);
+fail_create:
+    s->env = NULL;
+    return rc > 0 ? -rc : rc;
+}
+
+void regio_store_close(regio_store_t *s)
+{
+    if (s->env)
+        mdb_env_close(s->env);
+    s->env = NULL;
+}
+
+int regio_store_table(MDB_txn *txn, const char *name, MDB_dbi *dbi)
+{
+    return mdb_dbi_open(txn, name, MDB_CREATE, dbi);
+}
+
+int regio_store_grow(regio_store_t *s)
+{
+    if (s->map_size >= s->map_max)
+        return REGIO_EFULL;
+    size_t next = s->map_size * 2 > s->map_max ? s->map_max : s->map_size * 2;
+    int rc = mdb_env_set_mapsize(s->env, next);
+    if (rc != 0)
+        return rc > 0 ? -rc : rc;
+    s->map_size = next;
+    return 0;
+}
+
+int regio_store_err(int rc)
+{
+    if (rc == MDB_MAP_FULL || rc == ENOSPC || rc == -ENOSPC || rc == EDQUOT || rc == -EDQUOT)
+        return REGIO_EFULL;
+    return rc > 0 ? -rc : rc;
+}
+
+void regio_store_u64_key(uint8_t out[8], uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        out[i] = (uint8_t)v;
+        v >>= 8;
+    }
+}
+
+uint64_t regio_store_u64_decode(const void *p)
+{
+    const uint8_t *b = p;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | b[i];
+    return v;
+}
+
+int regio_store_get_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *v)
+{
+    MDB_val k = {strlen(key), (void *)key}, d;
+    int rc = mdb_get(txn, dbi, &k, &d);
+    *v = 0;
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    if (d.mv_size == 8)
+        *v = regio_store_u64_decode(d.mv_data);
+    return 0;
+}
+
+int regio_store_put_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t v)
+{
+    uint8_t b[8];
+    regio_store_u64_key(b, v);
+    MDB_val k = {strlen(key), (void *)key}, d = {8, b};
+    return mdb_put(txn, dbi, &k, &d, 0);
+}
+
+int regio_store_put_msg(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
+                        const ProtobufCMessage *msg)
+{
+    MDB_val k = {klen, (void *)key}, d = {protobuf_c_message_get_packed_size(msg), NULL};
+    int rc = mdb_put(txn, dbi, &k, &d, MDB_RESERVE);
+    if (rc != 0)
+        return rc;
+    protobuf_c_message_pack(msg, d.mv_data);
+    return 0;
+}

@@ -1,0 +1,50 @@
+/* validate - checks for ids, coordinates and texts from outside. */
+#include "regio/validate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "regio/error.h"
+
+int regio_validate_id(const char *id, const char *what, char *err, size_t errlen)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n > REGIO_ID_MAX) {
+        snprintf(err, errlen, "%s: id must be 1..%d characters", what, REGIO_ID_MAX);
+        return REGIO_EINVALID;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = id[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-' || c == ':')) {
+            snprintf(err, errlen, "%s: id has a character outside [A-Za-z0-9._:-]", what);
+            return REGIO_EINVALID;
+        }
+    }
+    return 0;
+}
+
+int regio_validate_latlon(double lat, double lon, const char *what, char *err, size_t errlen)
+{
+    if (!isfinite(lat) || !isfinite(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180) {
+        snprintf(err, errlen, "%s: coordinates (%g, %g) out of range", what, lat, lon);
+        return REGIO_ERANGE;
+    }
+    return 0;
+}
+
+int regio_validate_text(const char *s, size_t max, const char *what, char *err, size_t errlen)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n > max) {
+        snprintf(err, errlen, "%s: text longer than %zu bytes", what, max);
+        return REGIO_EINVALID;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+            snprintf(err, errlen, "%s: text has a control character", what);
+            return REGIO_EINVALID;
+        }
+    return 0;
+}

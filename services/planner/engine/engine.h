@@ -1,0 +1,54 @@
+/* engine - the planning engine interface: an rpp-1 instance in, a plan out.
+ *
+ * The planner service and `regio-planner --solve` both plan through this
+ * interface only, so an engine can be swapped (or a new one added to the
+ * table in engine.c) without touching service code. An engine is a pure
+ * function of (instance, options): it keeps no state between calls, never
+ * prints, and is deterministic for a fixed seed when opts.iterations > 0.
+ */
+#ifndef REGIO_ENGINE_H
+#define REGIO_ENGINE_H
+
+#include <stdint.h>
+
+#include "regio/rpp.h"
+
+/* Progress as the search goes; called from the solving thread at most a few
+ * times a second. Return non-zero to stop early (the best plan so far is
+ * kept). */
+typedef int (*regio_engine_progress_cb)(void *arg, double elapsed_s, double score,
+                                        double coverage_share, int32_t placements);
+
+typedef struct {
+    double seconds;          /* time budget; <= 0 means the engine's default */
+    int64_t iterations;      /* > 0: stop after this many iterations instead
+                                (same seed + iterations = same plan) */
+    uint64_t seed;           /* random seed */
+    int threads;             /* worker threads; <= 0 means 1 */
+    const regio_rpp_sol_t *base; /* previous plan to repair, or NULL */
+    uint32_t pinned;         /* bit p: placements of base in period p stay */
+    double move_margin;      /* a feasible base placement moves only when the
+                                score gains at least this much */
+    int fair;                /* raise the lowest school share (<= 1% score) */
+    regio_engine_progress_cb progress; /* may be NULL */
+    void *progress_arg;
+} regio_engine_opts_t;
+
+typedef struct {
+    const char *name; /* "greedy", "lns", ... */
+    /* Plan r with opts into *out (initialised by the caller, filled here).
+     * Returns 0, REGIO_EINVALID (base refers to something r lacks), or
+     * -ENOMEM. The result is always feasible for r. */
+    int (*solve)(const regio_rpp_t *r, const regio_engine_opts_t *opts, regio_rpp_sol_t *out);
+} regio_engine_t;
+
+/* Default options (engine default time, seed 1, 1 thread, margin 0). */
+regio_engine_opts_t regio_engine_default_opts(void);
+
+/* Find an engine by name; NULL when there is none. name NULL = the default. */
+const regio_engine_t *regio_engine_find(const char *name);
+
+/* Names of all engines, NULL-terminated, for --help. */
+const char *const *regio_engine_names(void);
+
+#endif

@@ -1,0 +1,416 @@
+/* registry - partners, sites, offerings and the calendar, durable and published. */
+#include "registry.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "regio/batch.h"
+#include "regio/error.h"
+#include "regio/log.h"
+#include "regio/msg.h"
+#include "regio/node.h"
+#include "regio/rpp.h"
+#include "regio/store.h"
+#include "regio/validate.h"
+#include "regio/zwatch.h"
+
+#define TOPIC "registry"
+
+struct regio_registry_s {
+    regio_node_t node;     /* store, sockets, batching; node.seq = last change */
+    MDB_dbi partners, offerings, meta;
+    uint64_t pending_seq;  /* seq as the open transaction will leave it */
+};
+
+/* Per-request scratch, filled by apply and used by done. */
+typedef struct {
+    Regio__ErrorCode code; /* 0 = accepted */
+    char reason[256];
+    char ref[REGIO_ID_MAX + 1];
+    uint64_t seq;          /* the change's seq when it wrote */
+} slot_t;
+
+const regio_config_entry_t *regio_registry_config_table(regio_registry_config_t *c)
+{
+    static regio_config_entry_t t[9];
+    regio_config_entry_t v[] = {
+        {"router", REGIO_CONFIG_STR, c->router, "tcp://127.0.0.1:7401", 0, -1, "request endpoint to bind"},
+        {"pub", REGIO_CONFIG_STR, c->pub, "tcp://127.0.0.1:7402", 0, -1, "change feed endpoint to bind"},
+        {"db", REGIO_CONFIG_STR, c->db, "var/registry", 0, -1, "LMDB directory"},
+        {"map-mb", REGIO_CONFIG_INT, &c->map_mb, "64", 1, 1 << 20, "initial LMDB map size (MiB)"},
+        {"map-max-mb", REGIO_CONFIG_INT, &c->map_max_mb, "4096", 1, 1 << 24, "LMDB map growth cap (MiB)"},
+        {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "512", 1, 65536, "requests per transaction"},
+        {"log-level", REGIO_CONFIG_STR, c->log_level, "info", 0, -1, "debug, info, warn or error"},
+        {"dump-config", REGIO_CONFIG_BOOL, &c->dump_config, "no", 0, -1, "print the effective settings and exit"},
+        {0},
+    };
+    memcpy(t, v, sizeof v);
+    return t;
+}
+
+static int s_reject(slot_t *s, Regio__ErrorCode code, const char *ref, const char *reason)
+{
+    s->code = code;
+    snprintf(s->ref, sizeof s->ref, "%s", ref ? ref : "");
+    snprintf(s->reason, sizeof s->reason, "%s", reason);
+    return REGIO_BATCH_NOWRITE;
+}
+
+static int s_reject_rc(slot_t *s, int rc, const char *ref, const char *reason)
+{
+    return s_reject(s, regio_msg_error_code(rc), ref, reason);
+}
+
+static int s_exists(MDB_txn *txn, MDB_dbi dbi, const char *id)
+{
+    MDB_val k = {strlen(id), (void *)id}, d;
+    return mdb_get(txn, dbi, &k, &d) == 0;
+}
+
+static int s_bump(regio_registry_t *r, MDB_txn *txn, slot_t *s)
+{
+    s->seq = ++r->pending_seq;
+    return regio_store_put_u64(txn, r->meta, "seq", r->pending_seq);
+}
+
+static int s_put_calendar(regio_registry_t *r, MDB_txn *txn, Regio__PutCalendar *c, slot_t *s)
+{
+    char err[256];
+    if (c->n_periods == 0 || c->n_periods > REGIO_RPP_MAX_PERIODS)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, NULL, "calendar needs 1..32 periods");
+    for (size_t i = 0; i < c->n_periods; i++) {
+        int rc = regio_validate_id(c->periods[i]->id, "period", err, sizeof err);
+        if (rc < 0)
+            return s_reject_rc(s, rc, c->periods[i]->id, err);
+        if (c->periods[i]->weeks < 1 || c->periods[i]->weeks > 53)
+            return s_reject(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, c->periods[i]->id,
+                            "period weeks outside 1..53");
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(c->periods[i]->id, c->periods[j]->id) == 0)
+                return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, c->periods[i]->id,
+                                "period id listed twice");
+    }
+    int rc = regio_store_put_msg(txn, r->meta, "calendar", 8, &c->base);
+    return rc ? rc : s_bump(r, txn, s);
+}
+
+static int s_check_partner(const Regio__Partner *p, char *err, size_t n)
+{
+    int rc;
+    if ((rc = regio_validate_id(p->id, "partner", err, n)) < 0)
+        return rc;
+    if (p->kind < REGIO__PARTNER_KIND__KIND_BUSINESS || p->kind > REGIO__PARTNER_KIND__KIND_EDUCATION) {
+        snprintf(err, n, "partner %s: kind must be one of the six (1..6)", p->id);
+        return REGIO_EINVALID;
+    }
+    if ((rc = regio_validate_latlon(p->lat, p->lon, "partner", err, n)) < 0 ||
+        (rc = regio_validate_text(p->name, 200, "partner name", err, n)) < 0 ||
+        (rc = regio_validate_text(p->country, 2, "partner country", err, n)) < 0)
+        return rc;
+    for (size_t i = 0; i < p->n_sites; i++) {
+        if ((rc = regio_validate_id(p->sites[i]->id, "site", err, n)) < 0 ||
+            (rc = regio_validate_latlon(p->sites[i]->lat, p->sites[i]->lon, "site", err, n)) < 0 ||
+            (rc = regio_validate_text(p->sites[i]->name, 200, "site name", err, n)) < 0)
+            return rc;
+    }
+    for (size_t i = 0; i < p->n_sectors; i++)
+        if ((rc = regio_validate_text(p->sectors[i], 64, "sector", err, n)) < 0)
+            return rc;
+    return 0;
+}
+
+static int s_put_partner(regio_registry_t *r, MDB_txn *txn, Regio__PutPartner *pp, slot_t *s)
+{
+    char err[256];
+    if (!pp->partner)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "put_partner without partner");
+    int rc = s_check_partner(pp->partner, err, sizeof err);
+    if (rc < 0)
+        return s_reject_rc(s, rc, pp->partner->id, err);
+    const char *id = pp->partner->id;
+    if ((rc = regio_store_put_msg(txn, r->partners, id, strlen(id), &pp->partner->base)) != 0)
+        return rc;
+    return s_bump(r, txn, s);
+}
+
+static int s_check_offering(regio_registry_t *r, MDB_txn *txn, const Regio__Offering *o, char *err,
+                            size_t n)
+{
+    int rc;
+    if ((rc = regio_validate_id(o->id, "offering", err, n)) < 0 ||
+        (rc = regio_validate_latlon(o->lat, o->lon, "offering", err, n)) < 0 ||
+        (rc = regio_validate_text(o->form, 64, "offering form", err, n)) < 0)
+        return rc;
+    if ((rc = regio_validate_id(o->partner, "offering partner", err, n)) < 0)
+        return rc;
+    if (!s_exists(txn, r->partners, o->partner)) {
+        snprintf(err, n, "offering %s: partner %s does not exist", o->id, o->partner);
+        return REGIO_ENOTFOUND;
+    }
+    if (o->min_age > 120) {
+        snprintf(err, n, "offering %s: min_age %u outside 0..120", o->id, o->min_age);
+        return REGIO_ERANGE;
+    }
+    if (o->n_goals > 64 || o->n_qualifications > 64) {
+        snprintf(err, n, "offering %s: at most 64 goals and 64 qualifications", o->id);
+        return REGIO_ERANGE;
+    }
+    for (size_t i = 0; i < o->n_goals; i++)
+        if ((rc = regio_validate_id(o->goals[i], "goal", err, n)) < 0)
+            return rc;
+    for (size_t i = 0; i < o->n_qualifications; i++)
+        if ((rc = regio_validate_id(o->qualifications[i], "qualification", err, n)) < 0)
+            return rc;
+    return 0;
+}
+
+static int s_put_offering(regio_registry_t *r, MDB_txn *txn, Regio__PutOffering *po, slot_t *s)
+{
+    char err[256];
+    if (!po->offering)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "put_offering without offering");
+    int rc = s_check_offering(r, txn, po->offering, err, sizeof err);
+    if (rc < 0)
+        return s_reject_rc(s, rc, po->offering->id, err);
+    const char *id = po->offering->id;
+    if ((rc = regio_store_put_msg(txn, r->offerings, id, strlen(id), &po->offering->base)) != 0)
+        return rc;
+    return s_bump(r, txn, s);
+}
+
+static int s_withdraw(regio_registry_t *r, MDB_txn *txn, Regio__WithdrawOffering *w, slot_t *s)
+{
+    char err[256];
+    int rc = regio_validate_id(w->id, "offering", err, sizeof err);
+    if (rc < 0)
+        return s_reject_rc(s, rc, w->id, err);
+    MDB_val k = {strlen(w->id), w->id}, d;
+    if (mdb_get(txn, r->offerings, &k, &d) != 0)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, w->id, "offering does not exist");
+    Regio__Offering *o = regio__offering__unpack(NULL, d.mv_size, d.mv_data);
+    if (!o)
+        return -EIO;
+    o->withdrawn = 1;
+    rc = regio_store_put_msg(txn, r->offerings, w->id, strlen(w->id), &o->base);
+    regio__offering__free_unpacked(o, NULL);
+    return rc ? rc : s_bump(r, txn, s);
+}
+
+static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
+{
+    regio_registry_t *r = arg;
+    slot_t *s = slot;
+    regio_envelope_t *e = req->env;
+    if (!e)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "not a regio envelope");
+    switch (e->body_case) {
+    case REGIO__ENVELOPE__BODY_PUT_CALENDAR: return s_put_calendar(r, txn, e->put_calendar, s);
+    case REGIO__ENVELOPE__BODY_PUT_PARTNER: return s_put_partner(r, txn, e->put_partner, s);
+    case REGIO__ENVELOPE__BODY_PUT_OFFERING: return s_put_offering(r, txn, e->put_offering, s);
+    case REGIO__ENVELOPE__BODY_WITHDRAW_OFFERING: return s_withdraw(r, txn, e->withdraw_offering, s);
+    case REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT_REQUEST:
+    case REGIO__ENVELOPE__BODY_STATUS_REQUEST: return REGIO_BATCH_NOWRITE;
+    default:
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_UNSUPPORTED, NULL,
+                        "the registry does not handle this message");
+    }
+}
+
+static void s_publish_change(regio_registry_t *r, const regio_envelope_t *req, uint64_t seq)
+{
+    Regio__RegistryChange ch = REGIO__REGISTRY_CHANGE__INIT;
+    Regio__Offering *withdrawn = NULL;
+    ch.seq = seq;
+    switch (req->body_case) {
+    case REGIO__ENVELOPE__BODY_PUT_CALENDAR:
+        ch.what_case = REGIO__REGISTRY_CHANGE__WHAT_CALENDAR;
+        ch.calendar = req->put_calendar;
+        break;
+    case REGIO__ENVELOPE__BODY_PUT_PARTNER:
+        ch.what_case = REGIO__REGISTRY_CHANGE__WHAT_PARTNER;
+        ch.partner = req->put_partner->partner;
+        break;
+    case REGIO__ENVELOPE__BODY_PUT_OFFERING:
+        ch.what_case = REGIO__REGISTRY_CHANGE__WHAT_OFFERING;
+        ch.offering = req->put_offering->offering;
+        break;
+    case REGIO__ENVELOPE__BODY_WITHDRAW_OFFERING: {
+        MDB_txn *txn;
+        if (mdb_txn_begin(r->node.store.env, NULL, MDB_RDONLY, &txn) != 0)
+            return;
+        MDB_val k = {strlen(req->withdraw_offering->id), req->withdraw_offering->id}, d;
+        if (mdb_get(txn, r->offerings, &k, &d) == 0)
+            withdrawn = regio__offering__unpack(NULL, d.mv_size, d.mv_data);
+        mdb_txn_abort(txn);
+        if (!withdrawn)
+            return;
+        ch.what_case = REGIO__REGISTRY_CHANGE__WHAT_OFFERING;
+        ch.offering = withdrawn;
+        break;
+    }
+    default:
+        return;
+    }
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_REGISTRY_CHANGE;
+    env.registry_change = &ch;
+    regio_node_publish(&r->node, &env);
+    if (withdrawn)
+        regio__offering__free_unpacked(withdrawn, NULL);
+}
+
+/* Unpack every value of a table into a freshly allocated array. */
+static void **s_load_all(MDB_txn *txn, MDB_dbi dbi, const ProtobufCMessageDescriptor *desc,
+                         size_t *n)
+{
+    MDB_stat st;
+    *n = 0;
+    if (mdb_stat(txn, dbi, &st) != 0)
+        return NULL;
+    void **v = calloc(st.ms_entries ? st.ms_entries : 1, sizeof *v);
+    MDB_cursor *cur;
+    if (!v || mdb_cursor_open(txn, dbi, &cur) != 0)
+        return v;
+    MDB_val k, d;
+    for (int rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); rc == 0 && *n < st.ms_entries;
+         rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+        void *m = protobuf_c_message_unpack(desc, NULL, d.mv_size, d.mv_data);
+        if (m)
+            v[(*n)++] = m;
+    }
+    mdb_cursor_close(cur);
+    return v;
+}
+
+static void s_free_all(void **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        protobuf_c_message_free_unpacked(v[i], NULL);
+    free(v);
+}
+
+static void s_reply_snapshot(regio_registry_t *r, regio_msg_t *req)
+{
+    MDB_txn *txn;
+    if (mdb_txn_begin(r->node.store.env, NULL, MDB_RDONLY, &txn) != 0) {
+        regio_node_reply_error(&r->node, req, REGIO__ERROR_CODE__ERROR_INTERNAL, NULL,
+                               "cannot open a read transaction");
+        return;
+    }
+    Regio__RegistrySnapshot snap = REGIO__REGISTRY_SNAPSHOT__INIT;
+    regio_store_get_u64(txn, r->meta, "seq", &snap.seq);
+    Regio__PutCalendar *cal = NULL;
+    MDB_val k = {8, "calendar"}, d;
+    if (mdb_get(txn, r->meta, &k, &d) == 0)
+        cal = regio__put_calendar__unpack(NULL, d.mv_size, d.mv_data);
+    if (cal) {
+        snap.n_periods = cal->n_periods;
+        snap.periods = cal->periods;
+    }
+    snap.partners = (Regio__Partner **)s_load_all(txn, r->partners, &regio__partner__descriptor,
+                                                  &snap.n_partners);
+    snap.offerings = (Regio__Offering **)s_load_all(txn, r->offerings,
+                                                    &regio__offering__descriptor, &snap.n_offerings);
+    mdb_txn_abort(txn);
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT;
+    env.registry_snapshot = &snap;
+    regio_msg_reply(r->node.router, req, &env);
+    s_free_all((void **)snap.partners, snap.n_partners);
+    s_free_all((void **)snap.offerings, snap.n_offerings);
+    if (cal)
+        regio__put_calendar__free_unpacked(cal, NULL);
+}
+
+static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
+{
+    regio_registry_t *r = arg;
+    slot_t *s = slot;
+    if (rc < 0) {
+        char why[128];
+        snprintf(why, sizeof why, "not written: %s", regio_strerror(rc));
+        regio_node_reply_error(&r->node, req, regio_msg_error_code(rc), NULL, why);
+        return;
+    }
+    if (s->code) {
+        regio_node_reply_error(&r->node, req, s->code, s->ref, s->reason);
+        return;
+    }
+    switch (req->env->body_case) {
+    case REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT_REQUEST: s_reply_snapshot(r, req); return;
+    case REGIO__ENVELOPE__BODY_STATUS_REQUEST: regio_node_reply_status(&r->node, req); return;
+    default: break;
+    }
+    Regio__Ack ack = REGIO__ACK__INIT;
+    ack.seq = s->seq;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_ACK;
+    env.ack = &ack;
+    regio_msg_reply(r->node.router, req, &env);
+    s_publish_change(r, req->env, s->seq);
+}
+
+static void s_begin(void *arg)
+{
+    regio_registry_t *r = arg;
+    r->pending_seq = r->node.seq;
+}
+
+static void s_flush(void *arg, int committed)
+{
+    regio_registry_t *r = arg;
+    if (committed)
+        r->node.seq = r->pending_seq;
+    r->pending_seq = r->node.seq;
+}
+
+static int s_open_tables(void *arg, MDB_txn *txn)
+{
+    regio_registry_t *r = arg;
+    int rc;
+    if ((rc = regio_store_table(txn, "partners", &r->partners)) != 0 ||
+        (rc = regio_store_table(txn, "offerings", &r->offerings)) != 0 ||
+        (rc = regio_store_table(txn, "meta", &r->meta)) != 0)
+        return rc;
+    rc = regio_store_get_u64(txn, r->meta, "seq", &r->node.seq);
+    r->pending_seq = r->node.seq;
+    return rc;
+}
+
+int regio_registry_new(regio_service_t *svc, const regio_registry_config_t *cfg,
+                       regio_registry_t **out, char *err, size_t errlen)
+{
+    regio_registry_t *r = calloc(1, sizeof *r);
+    *out = r;
+    if (!r)
+        return -ENOMEM;
+    regio_node_opts_t o = {
+        .name = TOPIC, .router = cfg->router, .pub = cfg->pub, .db = cfg->db,
+        .map_bytes = (size_t)cfg->map_mb << 20, .map_max_bytes = (size_t)cfg->map_max_mb << 20,
+        .max_dbs = 4, .pub_hwm = 100000,
+        .batch = {(size_t)cfg->batch_max, 0, sizeof(slot_t), s_apply, s_done, s_begin, s_flush, r},
+        .open_tables = s_open_tables,
+    };
+    int rc = regio_node_open(&r->node, svc, &o, err, errlen);
+    if (rc == 0)
+        REGIO_INFO("msg=\"registry open\" seq=%llu db=%s router=%s pub=%s",
+                   (unsigned long long)r->node.seq, cfg->db, cfg->router, cfg->pub);
+    return rc;
+}
+
+void regio_registry_stop(regio_registry_t *r)
+{
+    regio_node_stop(&r->node);
+}
+
+void regio_registry_destroy(regio_registry_t **self)
+{
+    if (!self || !*self)
+        return;
+    regio_node_destroy(&(*self)->node);
+    free(*self);
+    *self = NULL;
+}
