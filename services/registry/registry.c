@@ -262,36 +262,6 @@ static void s_publish_change(regio_registry_t *r, const regio_envelope_t *req, u
         regio__offering__free_unpacked(withdrawn, NULL);
 }
 
-/* Unpack every value of a table into a freshly allocated array. */
-static void **s_load_all(MDB_txn *txn, MDB_dbi dbi, const ProtobufCMessageDescriptor *desc,
-                         size_t *n)
-{
-    MDB_stat st;
-    *n = 0;
-    if (mdb_stat(txn, dbi, &st) != 0)
-        return NULL;
-    void **v = calloc(st.ms_entries ? st.ms_entries : 1, sizeof *v);
-    MDB_cursor *cur;
-    if (!v || mdb_cursor_open(txn, dbi, &cur) != 0)
-        return v;
-    MDB_val k, d;
-    for (int rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); rc == 0 && *n < st.ms_entries;
-         rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
-        void *m = protobuf_c_message_unpack(desc, NULL, d.mv_size, d.mv_data);
-        if (m)
-            v[(*n)++] = m;
-    }
-    mdb_cursor_close(cur);
-    return v;
-}
-
-static void s_free_all(void **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        protobuf_c_message_free_unpacked(v[i], NULL);
-    free(v);
-}
-
 static void s_reply_snapshot(regio_registry_t *r, regio_msg_t *req)
 {
     MDB_txn *txn;
@@ -310,17 +280,17 @@ static void s_reply_snapshot(regio_registry_t *r, regio_msg_t *req)
         snap.n_periods = cal->n_periods;
         snap.periods = cal->periods;
     }
-    snap.partners = (Regio__Partner **)s_load_all(txn, r->partners, &regio__partner__descriptor,
+    snap.partners = (Regio__Partner **)regio_store_load_all(txn, r->partners, &regio__partner__descriptor,
                                                   &snap.n_partners);
-    snap.offerings = (Regio__Offering **)s_load_all(txn, r->offerings,
+    snap.offerings = (Regio__Offering **)regio_store_load_all(txn, r->offerings,
                                                     &regio__offering__descriptor, &snap.n_offerings);
     mdb_txn_abort(txn);
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT;
     env.registry_snapshot = &snap;
     regio_msg_reply(r->node.router, req, &env);
-    s_free_all((void **)snap.partners, snap.n_partners);
-    s_free_all((void **)snap.offerings, snap.n_offerings);
+    regio_store_free_all((void **)snap.partners, snap.n_partners);
+    regio_store_free_all((void **)snap.offerings, snap.n_offerings);
     if (cal)
         regio__put_calendar__free_unpacked(cal, NULL);
 }

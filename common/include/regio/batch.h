@@ -13,7 +13,8 @@
  *   REGIO_BATCH_NOWRITE  validated and rejected, or a read; wrote nothing;
  *                        done(rc=0) after commit (reads then see committed
  *                        state)
- *   < 0                  an LMDB error: the transaction is aborted. On
+ *   anything else        an LMDB or errno code (either sign): the
+ *                        transaction is aborted. On
  *                        MDB_MAP_FULL the map is grown and the whole batch
  *                        re-applied once; otherwise (or if growing fails)
  *                        every request gets done(rc<0) and nothing is kept.
@@ -30,7 +31,8 @@
 #include "regio/store.h"
 #include "regio/zwatch.h"
 
-enum { REGIO_BATCH_WROTE = 0, REGIO_BATCH_NOWRITE = 1 };
+/* NOWRITE is far from any errno or LMDB code, so apply can pass those through. */
+enum { REGIO_BATCH_WROTE = 0, REGIO_BATCH_NOWRITE = 0x40000000 };
 
 /* slot: this request's scratch (slot_size bytes, zeroed before apply). */
 typedef int (*regio_batch_apply_cb)(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot);

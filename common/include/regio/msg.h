@@ -70,6 +70,11 @@ const char *regio_msg_error_name(Regio__ErrorCode code);
 int regio_msg_request(void *dealer, regio_envelope_t *req, regio_envelope_t **reply,
                       int timeout_ms);
 
+/* Deep copy of any protobuf message (pack + unpack with the default
+ * allocator); free with protobuf_c_message_free_unpacked. NULL when out of
+ * memory. */
+void *regio_msg_copy(const ProtobufCMessage *m);
+
 /* Check that reply has body `want`. Returns 0, or REGIO_EPEER with
  * "<code name>: <reason>" in err when it is an error body, or REGIO_EPARSE
  * when it is another body. */

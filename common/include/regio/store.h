@@ -62,4 +62,13 @@ int regio_store_put_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t v);
 int regio_store_put_msg(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
                         const ProtobufCMessage *msg);
 
+/* Unpack every value of a table as a message of type desc into a new array
+ * (*n entries; values that do not unpack are skipped). Free with
+ * regio_store_free_all. Returns NULL with *n = 0 on failure. */
+void **regio_store_load_all(MDB_txn *txn, MDB_dbi dbi, const ProtobufCMessageDescriptor *desc,
+                            size_t *n);
+
+/* Free what regio_store_load_all returned. Accepts NULL. */
+void regio_store_free_all(void **v, size_t n);
+
 #endif

@@ -35,7 +35,7 @@ static int s_apply_all(regio_batch_t *b, MDB_txn *txn)
     for (size_t i = 0; i < b->n; i++) {
         memset(s_slot(b, i), 0, b->o.slot_size);
         int rc = b->o.apply(b->o.arg, txn, &b->reqs[i], s_slot(b, i));
-        if (rc < 0)
+        if (rc != REGIO_BATCH_WROTE && rc != REGIO_BATCH_NOWRITE)
             return rc;
     }
     return 0;

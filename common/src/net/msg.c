@@ -222,3 +222,15 @@ int regio_msg_expect(const regio_envelope_t *reply, Regio__Envelope__BodyCase wa
     snprintf(err, errlen, "unexpected reply (body %d)", (int)reply->body_case);
     return REGIO_EPARSE;
 }
+
+void *regio_msg_copy(const ProtobufCMessage *m)
+{
+    size_t n = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf)
+        return NULL;
+    protobuf_c_message_pack(m, buf);
+    void *c = protobuf_c_message_unpack(m->descriptor, NULL, n, buf);
+    free(buf);
+    return c;
+}

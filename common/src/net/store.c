@@ -2,6 +2,7 @@
 #include "regio/store.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "regio/error.h"
@@ -113,4 +114,33 @@ int regio_store_put_msg(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
         return rc;
     protobuf_c_message_pack(msg, d.mv_data);
     return 0;
+}
+
+void **regio_store_load_all(MDB_txn *txn, MDB_dbi dbi, const ProtobufCMessageDescriptor *desc,
+                            size_t *n)
+{
+    MDB_stat st;
+    *n = 0;
+    if (mdb_stat(txn, dbi, &st) != 0)
+        return NULL;
+    void **v = calloc(st.ms_entries ? st.ms_entries : 1, sizeof *v);
+    MDB_cursor *cur;
+    if (!v || mdb_cursor_open(txn, dbi, &cur) != 0)
+        return v;
+    MDB_val k, d;
+    for (int rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); rc == 0 && *n < st.ms_entries;
+         rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+        void *m = protobuf_c_message_unpack(desc, NULL, d.mv_size, d.mv_data);
+        if (m)
+            v[(*n)++] = m;
+    }
+    mdb_cursor_close(cur);
+    return v;
+}
+
+void regio_store_free_all(void **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        protobuf_c_message_free_unpacked(v[i], NULL);
+    free(v);
 }

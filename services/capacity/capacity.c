@@ -1,0 +1,486 @@
+/* capacity - availability updates: validated, de-duplicated, ordered, durable. */
+#include "capacity.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "regio/error.h"
+#include "regio/follow.h"
+#include "regio/log.h"
+#include "regio/node.h"
+#include "regio/rpp.h"
+#include "regio/validate.h"
+#include "registry_mirror.h"
+
+#define TOPIC "capacity"
+#define KEY_MAX (2 * REGIO_ID_MAX + 2)
+#define PRUNE_EVERY_MS 60000
+#define PRUNE_MAX 100000
+
+struct regio_capacity_s {
+    regio_node_t node;
+    MDB_dbi avail, exceptions, updates, updates_by_time, meta;
+    uint64_t pending_seq;
+    regio_follow_t *registry;
+    regio_registry_mirror_t mirror;
+    long dedup_ms;
+    uv_timer_t prune;
+    uint64_t applied, duplicates, stale, pruned;
+};
+
+typedef struct {
+    Regio__ErrorCode code; /* 0 = accepted */
+    char reason[200];
+    char ref[REGIO_ID_MAX + 1];
+    int duplicate;         /* re-ack of an applied update_id */
+    uint64_t seq;          /* change seq (or the original one for a duplicate) */
+    uint64_t version;      /* stored version after this update */
+} slot_t;
+
+const regio_config_entry_t *regio_capacity_config_table(regio_capacity_config_t *c)
+{
+    static regio_config_entry_t t[14];
+    regio_config_entry_t v[] = {
+        {"router", REGIO_CONFIG_STR, c->router, "tcp://127.0.0.1:7411", 0, -1, "request endpoint to bind"},
+        {"pub", REGIO_CONFIG_STR, c->pub, "tcp://127.0.0.1:7412", 0, -1, "change feed endpoint to bind"},
+        {"registry-router", REGIO_CONFIG_STR, c->registry_router, "tcp://127.0.0.1:7401", 0, -1, "registry requests"},
+        {"registry-pub", REGIO_CONFIG_STR, c->registry_pub, "tcp://127.0.0.1:7402", 0, -1, "registry change feed"},
+        {"db", REGIO_CONFIG_STR, c->db, "var/capacity", 0, -1, "LMDB directory"},
+        {"map-mb", REGIO_CONFIG_INT, &c->map_mb, "256", 1, 1 << 20, "initial LMDB map size (MiB)"},
+        {"map-max-mb", REGIO_CONFIG_INT, &c->map_max_mb, "16384", 1, 1 << 24, "LMDB map growth cap (MiB)"},
+        {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "4096", 1, 1 << 20, "updates per transaction"},
+        {"batch-window-us", REGIO_CONFIG_INT, &c->batch_window_us, "0", 0, 1000000, "wait this long for more updates before committing"},
+        {"dedup-hours", REGIO_CONFIG_INT, &c->dedup_hours, "72", 1, 24 * 365, "how long update ids are remembered for retries"},
+        {"log-level", REGIO_CONFIG_STR, c->log_level, "info", 0, -1, "debug, info, warn or error"},
+        {"dump-config", REGIO_CONFIG_BOOL, &c->dump_config, "no", 0, -1, "print the effective settings and exit"},
+        {0},
+    };
+    memcpy(t, v, sizeof v);
+    return t;
+}
+
+static int s_reject(slot_t *s, Regio__ErrorCode code, const char *ref, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int s_reject(slot_t *s, Regio__ErrorCode code, const char *ref, const char *fmt, ...)
+{
+    s->code = code;
+    snprintf(s->ref, sizeof s->ref, "%s", ref ? ref : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->reason, sizeof s->reason, fmt, ap);
+    va_end(ap);
+    return REGIO_BATCH_NOWRITE;
+}
+
+static size_t s_key(char *out, const char *a, const char *b)
+{
+    return (size_t)snprintf(out, KEY_MAX, "%s%c%s", a, 0x1f, b);
+}
+
+/* 1 when update_id was applied before (slot filled), 0 if new, <0 LMDB. */
+static int s_seen(regio_capacity_t *c, MDB_txn *txn, const char *id, slot_t *s)
+{
+    MDB_val k = {strlen(id), (void *)id}, d;
+    int rc = mdb_get(txn, c->updates, &k, &d);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    s->duplicate = 1;
+    if (d.mv_size >= 24) {
+        s->seq = regio_store_u64_decode((char *)d.mv_data + 8);
+        s->version = regio_store_u64_decode((char *)d.mv_data + 16);
+    }
+    return 1;
+}
+
+static int s_remember(regio_capacity_t *c, MDB_txn *txn, const char *id, slot_t *s)
+{
+    uint8_t v[24];
+    int64_t now = regio_now_ms();
+    s->seq = ++c->pending_seq;
+    regio_store_u64_key(v, (uint64_t)now);
+    regio_store_u64_key(v + 8, s->seq);
+    regio_store_u64_key(v + 16, s->version);
+    MDB_val k = {strlen(id), (void *)id}, d = {24, v};
+    int rc = mdb_put(txn, c->updates, &k, &d, 0);
+    if (rc != 0)
+        return rc;
+    char tk[8 + REGIO_ID_MAX];
+    memcpy(tk, v, 8);
+    memcpy(tk + 8, id, strlen(id));
+    MDB_val k2 = {8 + strlen(id), tk}, d2 = {0, ""};
+    if ((rc = mdb_put(txn, c->updates_by_time, &k2, &d2, 0)) != 0)
+        return rc;
+    return regio_store_put_u64(txn, c->meta, "seq", c->pending_seq);
+}
+
+/* Common checks of an update or exception; 0 or a rejection. */
+static int s_check_target(regio_capacity_t *c, const char *update_id, const char *offering,
+                          slot_t *s)
+{
+    char err[200];
+    if (regio_validate_id(update_id, "update_id", err, sizeof err) < 0)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, update_id, "%s", err);
+    if (regio_validate_id(offering, "offering", err, sizeof err) < 0)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, update_id, "%s", err);
+    if (!regio_follow_synced(c->registry))
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_NOT_READY, update_id,
+                        "registry not synced yet; retry shortly");
+    int known = regio_registry_mirror_offering(&c->mirror, offering);
+    if (known < 0)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, offering,
+                        "offering %s does not exist in the registry", offering);
+    if (known == 0)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, offering,
+                        "offering %s is withdrawn", offering);
+    return 0;
+}
+
+static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u, slot_t *s)
+{
+    int rc = s_check_target(c, u->update_id, u->offering, s);
+    if (rc != 0)
+        return rc;
+    if ((rc = s_seen(c, txn, u->update_id, s)) != 0)
+        return rc < 0 ? rc : REGIO_BATCH_NOWRITE;
+    if (!regio_registry_mirror_period(&c->mirror, u->period))
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, u->period,
+                        "period '%s' is not in the calendar", u->period);
+    if (u->n_seats != REGIO_RPP_SLOTS)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, u->update_id,
+                        "seats must have exactly 10 entries (weekly slots), got %zu", u->n_seats);
+    for (size_t i = 0; i < u->n_seats; i++)
+        if (u->seats[i] > REGIO_RPP_MAX_SEATS)
+            return s_reject(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, u->update_id,
+                            "seats[%zu] = %u above %d", i, u->seats[i], REGIO_RPP_MAX_SEATS);
+    if (u->version == 0)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, u->update_id,
+                        "version must be > 0");
+    char key[KEY_MAX];
+    MDB_val k = {s_key(key, u->offering, u->period), key}, d;
+    if ((rc = mdb_get(txn, c->avail, &k, &d)) == 0) {
+        Regio__Availability *old = regio__availability__unpack(NULL, d.mv_size, d.mv_data);
+        uint64_t have = old ? old->version : 0;
+        if (old)
+            regio__availability__free_unpacked(old, NULL);
+        if (have >= u->version)
+            return s_reject(s, REGIO__ERROR_CODE__ERROR_STALE_VERSION, u->update_id,
+                            "version %llu is not newer than stored version %llu",
+                            (unsigned long long)u->version, (unsigned long long)have);
+    } else if (rc != MDB_NOTFOUND) {
+        return rc;
+    }
+    Regio__Availability a = REGIO__AVAILABILITY__INIT;
+    a.offering = u->offering;
+    a.period = u->period;
+    a.n_seats = u->n_seats;
+    a.seats = u->seats;
+    a.version = u->version;
+    if ((rc = regio_store_put_msg(txn, c->avail, key, k.mv_size, &a.base)) != 0)
+        return rc;
+    s->version = u->version;
+    return s_remember(c, txn, u->update_id, s);
+}
+
+static int s_date_ok(const char *d)
+{
+    int y, m, day;
+    char tail;
+    if (!d || strlen(d) != 10 || sscanf(d, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3)
+        return 0;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return y >= 2000 && y <= 2100 && m >= 1 && m <= 12 && day >= 1 && day <= mdays[m - 1];
+}
+
+static int s_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityException *x, slot_t *s)
+{
+    int rc = s_check_target(c, x->update_id, x->offering, s);
+    if (rc != 0)
+        return rc;
+    if ((rc = s_seen(c, txn, x->update_id, s)) != 0)
+        return rc < 0 ? rc : REGIO_BATCH_NOWRITE;
+    if (!s_date_ok(x->date))
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, x->update_id,
+                        "date must be a real YYYY-MM-DD between 2000 and 2100");
+    if (x->slots_closed < 1 || x->slots_closed > 3)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, x->update_id,
+                        "slots_closed must be 1 (morning), 2 (afternoon) or 3 (whole day)");
+    char err[200];
+    if (regio_validate_text(x->reason, 200, "reason", err, sizeof err) < 0)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, x->update_id, "%s", err);
+    char key[KEY_MAX];
+    size_t kl = s_key(key, x->offering, x->date);
+    if ((rc = regio_store_put_msg(txn, c->exceptions, key, kl, &x->base)) != 0)
+        return rc;
+    return s_remember(c, txn, x->update_id, s);
+}
+
+static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
+{
+    regio_capacity_t *c = arg;
+    slot_t *s = slot;
+    regio_envelope_t *e = req->env;
+    if (!e)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "not a regio envelope");
+    switch (e->body_case) {
+    case REGIO__ENVELOPE__BODY_CAPACITY_UPDATE: return s_update(c, txn, e->capacity_update, s);
+    case REGIO__ENVELOPE__BODY_CAPACITY_EXCEPTION:
+        return s_exception(c, txn, e->capacity_exception, s);
+    case REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT_REQUEST:
+    case REGIO__ENVELOPE__BODY_STATUS_REQUEST: return REGIO_BATCH_NOWRITE;
+    default:
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_UNSUPPORTED, NULL,
+                        "the capacity service does not handle this message");
+    }
+}
+
+static void s_reply_snapshot(regio_capacity_t *c, regio_msg_t *req)
+{
+    MDB_txn *txn;
+    if (mdb_txn_begin(c->node.store.env, NULL, MDB_RDONLY, &txn) != 0) {
+        regio_node_reply_error(&c->node, req, REGIO__ERROR_CODE__ERROR_INTERNAL, NULL,
+                               "cannot open a read transaction");
+        return;
+    }
+    Regio__CapacitySnapshot snap = REGIO__CAPACITY_SNAPSHOT__INIT;
+    regio_store_get_u64(txn, c->meta, "seq", &snap.seq);
+    snap.rows = (Regio__Availability **)regio_store_load_all(
+        txn, c->avail, &regio__availability__descriptor, &snap.n_rows);
+    snap.exceptions = (Regio__CapacityException **)regio_store_load_all(
+        txn, c->exceptions, &regio__capacity_exception__descriptor, &snap.n_exceptions);
+    mdb_txn_abort(txn);
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT;
+    env.capacity_snapshot = &snap;
+    regio_msg_reply(c->node.router, req, &env);
+    regio_store_free_all((void **)snap.rows, snap.n_rows);
+    regio_store_free_all((void **)snap.exceptions, snap.n_exceptions);
+}
+
+static void s_publish_change(regio_capacity_t *c, const regio_envelope_t *req, uint64_t seq)
+{
+    Regio__CapacityChange ch = REGIO__CAPACITY_CHANGE__INIT;
+    Regio__Availability a = REGIO__AVAILABILITY__INIT;
+    ch.seq = seq;
+    if (req->body_case == REGIO__ENVELOPE__BODY_CAPACITY_UPDATE) {
+        const Regio__CapacityUpdate *u = req->capacity_update;
+        a.offering = u->offering;
+        a.period = u->period;
+        a.n_seats = u->n_seats;
+        a.seats = u->seats;
+        a.version = u->version;
+        ch.what_case = REGIO__CAPACITY_CHANGE__WHAT_AVAILABILITY;
+        ch.availability = &a;
+    } else {
+        ch.what_case = REGIO__CAPACITY_CHANGE__WHAT_EXCEPTION;
+        ch.exception = req->capacity_exception;
+    }
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_CHANGE;
+    env.capacity_change = &ch;
+    regio_node_publish(&c->node, &env);
+}
+
+static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
+{
+    regio_capacity_t *c = arg;
+    slot_t *s = slot;
+    if (rc < 0) {
+        char why[160];
+        snprintf(why, sizeof why, "not applied: %s", regio_strerror(rc));
+        regio_node_reply_error(&c->node, req, regio_msg_error_code(rc), NULL, why);
+        return;
+    }
+    if (s->code) {
+        c->stale += s->code == REGIO__ERROR_CODE__ERROR_STALE_VERSION;
+        regio_node_reply_error(&c->node, req, s->code, s->ref, s->reason);
+        return;
+    }
+    Regio__Envelope__BodyCase bc = req->env->body_case;
+    if (bc == REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT_REQUEST) {
+        s_reply_snapshot(c, req);
+        return;
+    }
+    if (bc == REGIO__ENVELOPE__BODY_STATUS_REQUEST) {
+        regio_node_reply_status(&c->node, req);
+        return;
+    }
+    Regio__CapacityAck ack = REGIO__CAPACITY_ACK__INIT;
+    ack.update_id = bc == REGIO__ENVELOPE__BODY_CAPACITY_UPDATE
+                        ? req->env->capacity_update->update_id
+                        : req->env->capacity_exception->update_id;
+    ack.status = s->duplicate ? REGIO__ACK_STATUS__ACK_DUPLICATE : REGIO__ACK_STATUS__ACK_APPLIED;
+    ack.seq = s->seq;
+    ack.version = s->version;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_ACK;
+    env.capacity_ack = &ack;
+    regio_msg_reply(c->node.router, req, &env);
+    if (s->duplicate) {
+        c->duplicates++;
+        return;
+    }
+    c->applied++;
+    s_publish_change(c, req->env, s->seq);
+}
+
+static void s_begin(void *arg)
+{
+    regio_capacity_t *c = arg;
+    c->pending_seq = c->node.seq;
+}
+
+static void s_flush(void *arg, int committed)
+{
+    regio_capacity_t *c = arg;
+    if (committed)
+        c->node.seq = c->pending_seq;
+    c->pending_seq = c->node.seq;
+}
+
+/* Forget update ids older than the dedup window, oldest first. */
+static void s_on_prune(uv_timer_t *t)
+{
+    regio_capacity_t *c = t->data;
+    MDB_txn *txn;
+    if (mdb_txn_begin(c->node.store.env, NULL, 0, &txn) != 0)
+        return;
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, c->updates_by_time, &cur) != 0) {
+        mdb_txn_abort(txn);
+        return;
+    }
+    uint64_t horizon = (uint64_t)(regio_now_ms() - c->dedup_ms);
+    MDB_val k, d;
+    int n = 0, rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST);
+    while (rc == 0 && n < PRUNE_MAX && regio_store_u64_decode(k.mv_data) < horizon) {
+        MDB_val id = {k.mv_size - 8, (char *)k.mv_data + 8};
+        mdb_del(txn, c->updates, &id, NULL);
+        mdb_cursor_del(cur, 0);
+        n++;
+        rc = mdb_cursor_get(cur, &k, &d, MDB_GET_CURRENT); /* the next one, after a del */
+    }
+    mdb_cursor_close(cur);
+    if (mdb_txn_commit(txn) == 0 && n > 0) {
+        c->pruned += (uint64_t)n;
+        REGIO_INFO("msg=\"pruned update ids\" n=%d", n);
+    }
+}
+
+static void s_fill_status(void *arg, Regio__Status *st)
+{
+    regio_capacity_t *c = arg;
+    static Regio__Status__CountersEntry ce[8], *cp[8];
+    static Regio__Status__UpstreamSeqEntry ue, *up[1];
+    size_t n = st->n_counters;
+    for (size_t i = 0; i < n && i < 4; i++) {
+        ce[i] = *st->counters[i];
+        cp[i] = &ce[i];
+    }
+    const char *names[] = {"applied", "duplicates", "stale", "pruned"};
+    uint64_t vals[] = {c->applied, c->duplicates, c->stale, c->pruned};
+    for (int i = 0; i < 4; i++) {
+        regio__status__counters_entry__init(&ce[n + i]);
+        ce[n + i].key = (char *)names[i];
+        ce[n + i].value = vals[i];
+        cp[n + i] = &ce[n + i];
+    }
+    st->counters = cp;
+    st->n_counters = n + 4;
+    regio__status__upstream_seq_entry__init(&ue);
+    ue.key = "registry";
+    ue.value = regio_follow_seq(c->registry);
+    up[0] = &ue;
+    st->upstream_seq = up;
+    st->n_upstream_seq = 1;
+}
+
+static int s_open_tables(void *arg, MDB_txn *txn)
+{
+    regio_capacity_t *c = arg;
+    int rc;
+    if ((rc = regio_store_table(txn, "avail", &c->avail)) != 0 ||
+        (rc = regio_store_table(txn, "exceptions", &c->exceptions)) != 0 ||
+        (rc = regio_store_table(txn, "updates", &c->updates)) != 0 ||
+        (rc = regio_store_table(txn, "updates_by_time", &c->updates_by_time)) != 0 ||
+        (rc = regio_store_table(txn, "meta", &c->meta)) != 0)
+        return rc;
+    rc = regio_store_get_u64(txn, c->meta, "seq", &c->node.seq);
+    c->pending_seq = c->node.seq;
+    return rc;
+}
+
+static void s_on_registry_snapshot(void *arg, const regio_envelope_t *e)
+{
+    regio_capacity_t *c = arg;
+    if (regio_registry_mirror_snapshot(&c->mirror, e) < 0)
+        REGIO_ERROR("msg=\"registry mirror out of memory\"");
+}
+
+static void s_on_registry_change(void *arg, const regio_envelope_t *e)
+{
+    regio_capacity_t *c = arg;
+    if (regio_registry_mirror_change(&c->mirror, e) < 0)
+        REGIO_ERROR("msg=\"registry mirror out of memory\"");
+}
+
+int regio_capacity_new(regio_service_t *svc, const regio_capacity_config_t *cfg,
+                       regio_capacity_t **out, char *err, size_t errlen)
+{
+    regio_capacity_t *c = calloc(1, sizeof *c);
+    *out = c;
+    if (!c || regio_registry_mirror_init(&c->mirror) < 0)
+        return -ENOMEM;
+    c->dedup_ms = cfg->dedup_hours * 3600L * 1000L;
+    regio_node_opts_t o = {
+        .name = TOPIC, .router = cfg->router, .pub = cfg->pub, .db = cfg->db,
+        .map_bytes = (size_t)cfg->map_mb << 20, .map_max_bytes = (size_t)cfg->map_max_mb << 20,
+        .max_dbs = 8, .pub_hwm = 1000000,
+        .batch = {(size_t)cfg->batch_max, cfg->batch_window_us, sizeof(slot_t), s_apply, s_done,
+                  s_begin, s_flush, c},
+        .open_tables = s_open_tables, .fill_status = s_fill_status,
+    };
+    regio_follow_opts_t fo = {"registry", cfg->registry_pub, cfg->registry_router,
+                              REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT_REQUEST,
+                              s_on_registry_snapshot, s_on_registry_change, c};
+    int rc = regio_node_open(&c->node, svc, &o, err, errlen);
+    if (rc < 0)
+        return rc;
+    if (!(c->registry = regio_follow_new(svc, &fo)) || (rc = regio_follow_start(c->registry)) < 0) {
+        snprintf(err, errlen, "cannot follow the registry at %s", cfg->registry_router);
+        return rc < 0 ? rc : -ENOMEM;
+    }
+    uv_timer_init(&svc->loop, &c->prune);
+    c->prune.data = c;
+    uv_timer_start(&c->prune, s_on_prune, 5000, PRUNE_EVERY_MS);
+    REGIO_INFO("msg=\"capacity open\" seq=%llu db=%s router=%s pub=%s window_us=%ld",
+               (unsigned long long)c->node.seq, cfg->db, cfg->router, cfg->pub,
+               cfg->batch_window_us);
+    return 0;
+}
+
+void regio_capacity_stop(regio_capacity_t *c)
+{
+    regio_node_stop(&c->node);
+    if (c->registry)
+        regio_follow_close(c->registry);
+    if (c->prune.data)
+        uv_close((uv_handle_t *)&c->prune, NULL);
+}
+
+void regio_capacity_destroy(regio_capacity_t **self)
+{
+    if (!self || !*self)
+        return;
+    regio_capacity_t *c = *self;
+    regio_follow_destroy(&c->registry);
+    regio_node_destroy(&c->node);
+    regio_registry_mirror_free(&c->mirror);
+    free(c);
+    *self = NULL;
+}

@@ -1,0 +1,716 @@
+/* planner - learner requests in, plans out, changes to the notifier. */
+#include "planner.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "engine.h"
+#include "learner_check.h"
+#include "outbox.h"
+#include "plan_state.h"
+#include "regio/error.h"
+#include "regio/follow.h"
+#include "regio/log.h"
+#include "regio/node.h"
+#include "regio/rpp_score.h"
+#include "regio/validate.h"
+#include "world.h"
+
+#define WAITERS_MAX 64
+
+typedef struct {
+    uint8_t head[REGIO_MSG_HEAD_MAX]; /* ROUTER identity of the requester */
+    size_t head_len;
+    uint64_t request_id;
+} waiter_t;
+
+/* One planning round: built on the loop, solved on a worker thread. */
+typedef struct {
+    regio_planner_t *p;
+    uv_work_t work;
+    regio_rpp_t *r;
+    regio_rpp_sol_t base, out;
+    regio_engine_opts_t opts;
+    int full, rc;
+    double millis;
+    char reason[160];          /* default reason of this round's changes */
+    regio_strtab_t *changed;   /* offerings whose capacity changed */
+    waiter_t waiters[WAITERS_MAX];
+    int n_waiters;
+} job_t;
+
+struct regio_planner_s {
+    regio_node_t node;         /* node.seq = plan version */
+    regio_planner_config_t cfg;
+    MDB_dbi learners, plan_db, outbox_db, meta;
+    regio_world_t world;
+    regio_plan_state_t plan;
+    regio_follow_t *registry, *capacity;
+    regio_outbox_t *outbox;
+    const regio_engine_t *engine;
+    job_t *job;                /* running round, or NULL */
+    job_t *next;               /* requests gathered for the round after */
+    uv_timer_t replan;
+    int replan_armed, closing;
+    Regio__PlanSummary last;   /* summary of the last committed round */
+    uint64_t rounds, learner_puts;
+};
+
+typedef struct {
+    Regio__ErrorCode code;
+    char reason[200];
+    char ref[REGIO_ID_MAX + 1];
+} slot_t;
+
+const regio_config_entry_t *regio_planner_config_table(regio_planner_config_t *c)
+{
+    static regio_config_entry_t t[26];
+    regio_config_entry_t v[] = {
+        {"router", REGIO_CONFIG_STR, c->router, "tcp://127.0.0.1:7421", 0, -1, "request endpoint to bind"},
+        {"pub", REGIO_CONFIG_STR, c->pub, "tcp://127.0.0.1:7422", 0, -1, "plan summary feed to bind"},
+        {"registry-router", REGIO_CONFIG_STR, c->registry_router, "tcp://127.0.0.1:7401", 0, -1, "registry requests"},
+        {"registry-pub", REGIO_CONFIG_STR, c->registry_pub, "tcp://127.0.0.1:7402", 0, -1, "registry change feed"},
+        {"capacity-router", REGIO_CONFIG_STR, c->capacity_router, "tcp://127.0.0.1:7411", 0, -1, "capacity requests"},
+        {"capacity-pub", REGIO_CONFIG_STR, c->capacity_pub, "tcp://127.0.0.1:7412", 0, -1, "capacity change feed"},
+        {"notifier-router", REGIO_CONFIG_STR, c->notifier_router, "tcp://127.0.0.1:7431", 0, -1, "notifier requests"},
+        {"db", REGIO_CONFIG_STR, c->db, "var/planner", 0, -1, "LMDB directory"},
+        {"map-mb", REGIO_CONFIG_INT, &c->map_mb, "256", 1, 1 << 20, "initial LMDB map size (MiB)"},
+        {"map-max-mb", REGIO_CONFIG_INT, &c->map_max_mb, "16384", 1, 1 << 24, "LMDB map growth cap (MiB)"},
+        {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "1024", 1, 65536, "requests per transaction"},
+        {"engine", REGIO_CONFIG_STR, c->engine, "", 0, -1, "planning engine (empty = default)"},
+        {"seconds", REGIO_CONFIG_DOUBLE, &c->seconds, "0", 0, -1, "planning time budget (0 = engine default)"},
+        {"threads", REGIO_CONFIG_INT, &c->threads, "2", 1, 64, "engine threads"},
+        {"move-margin", REGIO_CONFIG_DOUBLE, &c->move_margin, "1000", 0, -1, "replanning keeps a feasible placement unless moving gains this much score"},
+        {"replan-delay-ms", REGIO_CONFIG_INT, &c->replan_delay_ms, "200", 0, 600000, "gather capacity changes this long before replanning"},
+        {"auto-replan", REGIO_CONFIG_BOOL, &c->auto_replan, "yes", 0, -1, "replan when capacity or offerings change"},
+        {"w-coverage", REGIO_CONFIG_DOUBLE, &c->w_coverage, "100", 0, -1, "score weight per dagdeel of need covered"},
+        {"w-km", REGIO_CONFIG_DOUBLE, &c->w_km, "0.5", 0, -1, "score weight per km travelled"},
+        {"w-repeat", REGIO_CONFIG_DOUBLE, &c->w_repeat, "500", 0, -1, "score penalty per repeated partner"},
+        {"w-preference", REGIO_CONFIG_DOUBLE, &c->w_preference, "200", 0, -1, "score bonus per preferred partner"},
+        {"log-level", REGIO_CONFIG_STR, c->log_level, "info", 0, -1, "debug, info, warn or error"},
+        {"dump-config", REGIO_CONFIG_BOOL, &c->dump_config, "no", 0, -1, "print the effective settings and exit"},
+        {0},
+    };
+    memcpy(t, v, sizeof v);
+    return t;
+}
+
+static int s_reject(slot_t *s, Regio__ErrorCode code, const char *ref, const char *reason)
+{
+    s->code = code;
+    snprintf(s->ref, sizeof s->ref, "%s", ref ? ref : "");
+    snprintf(s->reason, sizeof s->reason, "%s", reason);
+    return REGIO_BATCH_NOWRITE;
+}
+
+/* Planning rounds ------------------------------------------------------- */
+
+static void s_start_round(regio_planner_t *p);
+
+static job_t *s_job_new(regio_planner_t *p)
+{
+    job_t *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    j->p = p;
+    j->work.data = j;
+    regio_rpp_sol_init(&j->base);
+    regio_rpp_sol_init(&j->out);
+    j->changed = regio_strtab_new();
+    snprintf(j->reason, sizeof j->reason, "plan");
+    j->opts = regio_engine_default_opts();
+    if (p->cfg.seconds > 0)
+        j->opts.seconds = p->cfg.seconds;
+    j->opts.threads = (int)p->cfg.threads;
+    if (!j->changed) {
+        free(j);
+        return NULL;
+    }
+    return j;
+}
+
+static void s_job_free(job_t *j)
+{
+    if (!j)
+        return;
+    regio_rpp_destroy(&j->r);
+    regio_rpp_sol_free(&j->base);
+    regio_rpp_sol_free(&j->out);
+    regio_strtab_destroy(&j->changed);
+    free(j);
+}
+
+/* The round to add requests to: the pending one, created when needed. */
+static job_t *s_next(regio_planner_t *p)
+{
+    if (!p->next)
+        p->next = s_job_new(p);
+    return p->next;
+}
+
+static void s_reply_waiters(regio_planner_t *p, job_t *j, regio_envelope_t *env)
+{
+    for (int i = 0; i < j->n_waiters; i++) {
+        env->id = 0;
+        env->correlation_id = j->waiters[i].request_id;
+        regio_msg_send(p->node.router, j->waiters[i].head, j->waiters[i].head_len, env);
+    }
+    j->n_waiters = 0;
+    regio_batch_kick(p->node.batch);
+}
+
+static void s_fail_waiters(regio_planner_t *p, job_t *j, Regio__ErrorCode code, const char *why)
+{
+    Regio__Error err = REGIO__ERROR__INIT;
+    err.code = code;
+    err.reason = (char *)why;
+    err.retry_after_ms = code == REGIO__ERROR_CODE__ERROR_NOT_READY ? 500 : 0;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_ERROR;
+    env.error = &err;
+    s_reply_waiters(p, j, &env);
+}
+
+static void s_work(uv_work_t *w)
+{
+    job_t *j = w->data;
+    uint64_t t0 = uv_hrtime();
+    j->rc = j->p->engine->solve(j->r, &j->opts, &j->out);
+    j->millis = (double)(uv_hrtime() - t0) / 1e6;
+}
+
+static const char *s_reason_of(const Regio__PlacementChange *old, void *arg)
+{
+    job_t *j = arg;
+    static char buf[200];
+    if (old && regio_strtab_find(j->changed, old->offering) >= 0) {
+        snprintf(buf, sizeof buf, "capacity changed at %s", old->offering);
+        return buf;
+    }
+    if (old && regio_strtab_find(j->r->offering_ids, old->offering) < 0) {
+        snprintf(buf, sizeof buf, "offering %s no longer available", old->offering);
+        return buf;
+    }
+    if (old && regio_strtab_find(j->r->learner_ids, old->learner) < 0)
+        return "learner request withdrawn";
+    return j->reason;
+}
+
+/* Replace the stored plan with np and append the changes, in one txn. */
+static int s_persist(regio_planner_t *p, const regio_plan_state_t *np, const regio_plan_state_diff_t *d,
+                     uint64_t version)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        MDB_txn *txn;
+        int rc = mdb_txn_begin(p->node.store.env, NULL, 0, &txn);
+        if (rc != 0)
+            return regio_store_err(rc);
+        rc = mdb_drop(txn, p->plan_db, 0);
+        for (size_t i = 0; rc == 0 && i < np->n; i++) {
+            const Regio__PlacementChange *e = np->v[i];
+            if (!e)
+                continue;
+            char key[160];
+            int kl = snprintf(key, sizeof key, "%s\x1f%s", e->learner, e->period);
+            rc = regio_store_put_msg(txn, p->plan_db, key, (size_t)kl, &e->base);
+        }
+        if (rc == 0)
+            rc = regio_outbox_append(p->outbox, txn, d->v, d->n);
+        if (rc == 0)
+            rc = regio_store_put_u64(txn, p->meta, "plan_version", version);
+        rc = rc == 0 ? mdb_txn_commit(txn) : (mdb_txn_abort(txn), rc);
+        regio_outbox_commit(p->outbox, rc == 0);
+        if (rc == 0)
+            return 0;
+        rc = regio_store_err(rc);
+        if (rc != REGIO_EFULL || attempt == 1 || regio_store_grow(&p->node.store) < 0)
+            return rc;
+    }
+    return REGIO_EFULL;
+}
+
+static void s_summarise(regio_planner_t *p, job_t *j, size_t changed, uint64_t version)
+{
+    regio_rpp_report_t rep;
+    memset(&rep, 0, sizeof rep);
+    regio_rpp_evaluate(j->r, &j->out, &rep, NULL, 0);
+    Regio__PlanSummary *s = &p->last;
+    regio__plan_summary__init(s);
+    s->score = rep.score;
+    s->coverage = (uint64_t)rep.coverage;
+    s->coverage_share = rep.coverage_share;
+    s->travel_km = rep.travel_km;
+    s->repeats = (uint64_t)rep.repeats;
+    s->preference = (uint64_t)rep.preference;
+    s->placements = (uint32_t)rep.placements;
+    s->learners_placed = (uint32_t)rep.learners_placed;
+    s->learners = (uint32_t)rep.learners;
+    s->school_share_min = rep.school_share_min;
+    s->school_share_max = rep.school_share_max;
+    s->changed = (uint32_t)changed;
+    s->millis = j->millis;
+    s->plan_version = version;
+    s->engine = (char *)p->engine->name;
+    if (!rep.feasible)
+        REGIO_ERROR("msg=\"engine returned an infeasible plan\" violations=%d", rep.violations);
+}
+
+static void s_after(uv_work_t *w, int status)
+{
+    job_t *j = w->data;
+    regio_planner_t *p = j->p;
+    p->job = NULL;
+    regio_plan_state_t np;
+    regio_plan_state_diff_t d = {0};
+    int rc = status < 0 ? status : j->rc;
+    if (rc == 0 && (rc = regio_plan_state_init(&np)) == 0) {
+        uint64_t version = p->plan.version + 1;
+        if ((rc = regio_plan_state_from_sol(&np, j->r, &j->out)) == 0 &&
+            (rc = regio_plan_state_diff(&p->plan, &np, version, s_reason_of, j, &d)) == 0 &&
+            (rc = s_persist(p, &np, &d, version)) == 0) {
+            regio_plan_state_free(&p->plan);
+            p->plan = np;
+            p->plan.version = version;
+            p->node.seq = version;
+            p->rounds++;
+            s_summarise(p, j, d.n, version);
+            REGIO_INFO("msg=\"plan committed\" version=%llu score=%.1f coverage=%.4f placed=%u/%u "
+                       "changes=%zu ms=%.1f", (unsigned long long)version, p->last.score,
+                       p->last.coverage_share, p->last.learners_placed, p->last.learners, d.n,
+                       j->millis);
+            regio_envelope_t env = REGIO__ENVELOPE__INIT;
+            env.body_case = REGIO__ENVELOPE__BODY_PLAN_SUMMARY;
+            env.plan_summary = &p->last;
+            s_reply_waiters(p, j, &env);
+            regio_node_publish(&p->node, &env);
+        } else {
+            regio_plan_state_free(&np);
+        }
+    }
+    regio_plan_state_diff_free(&d);
+    if (rc < 0) {
+        REGIO_ERROR("msg=\"planning round failed\" reason=\"%s\"", regio_strerror(rc));
+        char why[200];
+        snprintf(why, sizeof why, "planning failed: %s", regio_strerror(rc));
+        s_fail_waiters(p, j, regio_msg_error_code(rc), why);
+    }
+    s_job_free(j);
+    if (p->next && !p->closing)
+        s_start_round(p);
+}
+
+static void s_start_round(regio_planner_t *p)
+{
+    job_t *j = p->next;
+    if (!j || p->job || p->closing)
+        return;
+    p->next = NULL;
+    if (!regio_follow_synced(p->registry) || !regio_follow_synced(p->capacity)) {
+        s_fail_waiters(p, j, REGIO__ERROR_CODE__ERROR_NOT_READY,
+                       "registry or capacity not synced yet; retry shortly");
+        s_job_free(j);
+        return;
+    }
+    regio_rpp_weights_t ww = {p->cfg.w_coverage, p->cfg.w_km, p->cfg.w_repeat, p->cfg.w_preference};
+    int skipped = 0, rc = regio_world_build(&p->world, &ww, &j->r, &skipped);
+    if (rc == 0 && !j->full)
+        rc = regio_plan_state_to_sol(&p->plan, j->r, &j->base);
+    if (rc < 0) {
+        s_fail_waiters(p, j, REGIO__ERROR_CODE__ERROR_INTERNAL, "out of memory building the instance");
+        s_job_free(j);
+        return;
+    }
+    if (!j->full && p->plan.version > 0) {
+        j->opts.base = &j->base;
+        j->opts.move_margin = p->cfg.move_margin;
+    }
+    p->job = j;
+    if ((rc = uv_queue_work(&p->node.svc->loop, &j->work, s_work, s_after)) < 0) {
+        p->job = NULL;
+        s_fail_waiters(p, j, REGIO__ERROR_CODE__ERROR_INTERNAL, "cannot start a planning thread");
+        s_job_free(j);
+    }
+}
+
+/* Ask for a round (or join the pending one). waiter may be NULL. */
+static void s_want_round(regio_planner_t *p, const regio_msg_t *waiter, const Regio__PlanRequest *rq)
+{
+    job_t *j = s_next(p);
+    if (!j) {
+        if (waiter)
+            regio_msg_reply_error(p->node.router, waiter, REGIO__ERROR_CODE__ERROR_INTERNAL, NULL,
+                                  "out of memory");
+        return;
+    }
+    if (rq) {
+        j->full |= rq->full;
+        if (rq->seconds > 0)
+            j->opts.seconds = rq->seconds;
+        if (rq->seed)
+            j->opts.seed = rq->seed;
+    }
+    if (waiter && j->n_waiters < WAITERS_MAX) {
+        waiter_t *wt = &j->waiters[j->n_waiters++];
+        memcpy(wt->head, waiter->head, waiter->head_len);
+        wt->head_len = waiter->head_len;
+        wt->request_id = waiter->env->id;
+    } else if (waiter) {
+        regio_msg_reply_error(p->node.router, waiter, REGIO__ERROR_CODE__ERROR_BUSY, NULL,
+                              "too many plan requests waiting");
+    }
+    s_start_round(p);
+}
+
+/* Replanning on upstream changes ---------------------------------------- */
+
+static void s_on_replan(uv_timer_t *t)
+{
+    regio_planner_t *p = t->data;
+    p->replan_armed = 0;
+    s_start_round(p);
+}
+
+/* Note that offering changed (NULL: everything may have) and schedule a
+ * repair round, once a plan exists. */
+static void s_upstream_changed(regio_planner_t *p, const char *offering, const char *why)
+{
+    if (!p->cfg.auto_replan || p->plan.version == 0 || p->closing)
+        return;
+    job_t *j = s_next(p);
+    if (!j)
+        return;
+    if (offering)
+        regio_strtab_intern(j->changed, offering, NULL);
+    snprintf(j->reason, sizeof j->reason, "%s", why);
+    if (!p->replan_armed) {
+        p->replan_armed = 1;
+        uv_timer_start(&p->replan, s_on_replan, (uint64_t)p->cfg.replan_delay_ms, 0);
+    }
+}
+
+static void s_on_registry_snapshot(void *arg, const regio_envelope_t *e)
+{
+    regio_planner_t *p = arg;
+    if (regio_world_registry_snapshot(&p->world, e) < 0)
+        REGIO_ERROR("msg=\"registry mirror out of memory\"");
+    s_upstream_changed(p, NULL, "replanned after registry resync");
+}
+
+static void s_on_registry_change(void *arg, const regio_envelope_t *e)
+{
+    regio_planner_t *p = arg;
+    if (regio_world_registry_change(&p->world, e) < 0)
+        REGIO_ERROR("msg=\"registry mirror out of memory\"");
+    const Regio__RegistryChange *c = e->registry_change;
+    if (c->what_case == REGIO__REGISTRY_CHANGE__WHAT_OFFERING)
+        s_upstream_changed(p, c->offering->id, "replanned after an offering changed");
+}
+
+static void s_on_capacity_snapshot(void *arg, const regio_envelope_t *e)
+{
+    regio_planner_t *p = arg;
+    if (regio_world_capacity_snapshot(&p->world, e) < 0)
+        REGIO_ERROR("msg=\"capacity mirror out of memory\"");
+    s_upstream_changed(p, NULL, "replanned after capacity resync");
+}
+
+static void s_on_capacity_change(void *arg, const regio_envelope_t *e)
+{
+    regio_planner_t *p = arg;
+    const char *offering = NULL;
+    if (regio_world_capacity_change(&p->world, e, &offering) < 0)
+        REGIO_ERROR("msg=\"capacity mirror out of memory\"");
+    if (offering)
+        s_upstream_changed(p, offering, "replanned after capacity change");
+}
+
+/* Requests ---------------------------------------------------------------- */
+
+static int s_put_learner(regio_planner_t *p, MDB_txn *txn, Regio__PutLearner *pl, slot_t *s)
+{
+    char err[200];
+    if (!pl->learner)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "put_learner without learner");
+    int rc = regio_learner_check(&p->world, regio_follow_synced(p->registry), pl->learner, err,
+                                 sizeof err);
+    if (rc < 0)
+        return s_reject(s, regio_msg_error_code(rc), pl->learner->id, err);
+    const char *id = pl->learner->id;
+    return regio_store_put_msg(txn, p->learners, id, strlen(id), &pl->learner->base);
+}
+
+static int s_remove_learner(regio_planner_t *p, MDB_txn *txn, Regio__RemoveLearner *rl, slot_t *s)
+{
+    MDB_val k = {strlen(rl->id), rl->id};
+    int rc = rl->id[0] ? mdb_del(txn, p->learners, &k, NULL) : MDB_NOTFOUND;
+    if (rc == MDB_NOTFOUND)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, rl->id, "no such learner");
+    return rc;
+}
+
+static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
+{
+    regio_planner_t *p = arg;
+    slot_t *s = slot;
+    regio_envelope_t *e = req->env;
+    if (!e)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "not a regio envelope");
+    switch (e->body_case) {
+    case REGIO__ENVELOPE__BODY_PUT_LEARNER: return s_put_learner(p, txn, e->put_learner, s);
+    case REGIO__ENVELOPE__BODY_REMOVE_LEARNER: return s_remove_learner(p, txn, e->remove_learner, s);
+    case REGIO__ENVELOPE__BODY_PLAN_REQUEST:
+        if (e->plan_request->seconds < 0 || e->plan_request->seconds > 3600)
+            return s_reject(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, NULL,
+                            "seconds must be within 0..3600");
+        return REGIO_BATCH_NOWRITE;
+    case REGIO__ENVELOPE__BODY_PLANNER_SNAPSHOT_REQUEST:
+    case REGIO__ENVELOPE__BODY_STATUS_REQUEST: return REGIO_BATCH_NOWRITE;
+    default:
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_UNSUPPORTED, NULL,
+                        "the planner does not handle this message");
+    }
+}
+
+static void s_reply_snapshot(regio_planner_t *p, regio_msg_t *req)
+{
+    size_t nl = (size_t)regio_strtab_count(p->world.learner_ids), k = 0;
+    Regio__Learner **ls = calloc(nl ? nl : 1, sizeof *ls);
+    Regio__Placement *pv = calloc(p->plan.n ? p->plan.n : 1, sizeof *pv);
+    Regio__Placement **pp = calloc(p->plan.n ? p->plan.n : 1, sizeof *pp);
+    if (!ls || !pv || !pp) {
+        regio_node_reply_error(&p->node, req, REGIO__ERROR_CODE__ERROR_INTERNAL, NULL, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < nl; i++)
+        if (p->world.learners[i])
+            ls[k++] = p->world.learners[i];
+    Regio__PlannerSnapshot snap = REGIO__PLANNER_SNAPSHOT__INIT;
+    Regio__Weights w = REGIO__WEIGHTS__INIT;
+    w.coverage = p->cfg.w_coverage;
+    w.km = p->cfg.w_km;
+    w.repeat = p->cfg.w_repeat;
+    w.preference = p->cfg.w_preference;
+    snap.weights = &w;
+    snap.plan_version = p->plan.version;
+    snap.learners = ls;
+    snap.n_learners = k;
+    for (size_t i = 0; i < p->plan.n; i++) {
+        const Regio__PlacementChange *e = p->plan.v[i];
+        if (!e)
+            continue;
+        regio__placement__init(&pv[snap.n_placements]);
+        pv[snap.n_placements].learner = e->learner;
+        pv[snap.n_placements].period = e->period;
+        pv[snap.n_placements].offering = e->offering;
+        pv[snap.n_placements].slots = e->slots;
+        pv[snap.n_placements].n_slots = e->n_slots;
+        pp[snap.n_placements] = &pv[snap.n_placements];
+        snap.n_placements++;
+    }
+    snap.placements = pp;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_PLANNER_SNAPSHOT;
+    env.planner_snapshot = &snap;
+    regio_msg_reply(p->node.router, req, &env);
+out:
+    free(ls);
+    free(pv);
+    free(pp);
+}
+
+static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
+{
+    regio_planner_t *p = arg;
+    slot_t *s = slot;
+    if (rc < 0) {
+        char why[160];
+        snprintf(why, sizeof why, "not stored: %s", regio_strerror(rc));
+        regio_node_reply_error(&p->node, req, regio_msg_error_code(rc), NULL, why);
+        return;
+    }
+    if (s->code) {
+        regio_node_reply_error(&p->node, req, s->code, s->ref, s->reason);
+        return;
+    }
+    regio_envelope_t *e = req->env;
+    switch (e->body_case) {
+    case REGIO__ENVELOPE__BODY_PLAN_REQUEST: s_want_round(p, req, e->plan_request); return;
+    case REGIO__ENVELOPE__BODY_PLANNER_SNAPSHOT_REQUEST: s_reply_snapshot(p, req); return;
+    case REGIO__ENVELOPE__BODY_STATUS_REQUEST: regio_node_reply_status(&p->node, req); return;
+    case REGIO__ENVELOPE__BODY_PUT_LEARNER:
+        rc = regio_world_put_learner(&p->world, e->put_learner->learner);
+        p->learner_puts++;
+        break;
+    case REGIO__ENVELOPE__BODY_REMOVE_LEARNER:
+        rc = regio_world_remove_learner(&p->world, e->remove_learner->id);
+        break;
+    default: break;
+    }
+    if (rc == -ENOMEM)
+        REGIO_ERROR("msg=\"out of memory updating learners\"");
+    Regio__Ack ack = REGIO__ACK__INIT;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_ACK;
+    env.ack = &ack;
+    regio_msg_reply(p->node.router, req, &env);
+}
+
+/* Life cycle -------------------------------------------------------------- */
+
+static void s_fill_status(void *arg, Regio__Status *st)
+{
+    regio_planner_t *p = arg;
+    static Regio__Status__CountersEntry ce[10], *cp[10];
+    static Regio__Status__UpstreamSeqEntry ue[2], *up[2];
+    size_t k = st->n_counters;
+    for (size_t i = 0; i < k && i < 4; i++) {
+        ce[i] = *st->counters[i];
+        cp[i] = &ce[i];
+    }
+    const char *names[] = {"rounds", "learners", "placements", "outbox_pending", "planning"};
+    uint64_t vals[] = {p->rounds, (uint64_t)regio_strtab_count(p->world.learner_ids),
+                       p->last.placements, p->outbox ? regio_outbox_pending(p->outbox) : 0,
+                       p->job != NULL};
+    for (int i = 0; i < 5; i++) {
+        regio__status__counters_entry__init(&ce[k + i]);
+        ce[k + i].key = (char *)names[i];
+        ce[k + i].value = vals[i];
+        cp[k + i] = &ce[k + i];
+    }
+    st->counters = cp;
+    st->n_counters = k + 5;
+    const char *un[] = {"registry", "capacity"};
+    regio_follow_t *uf[] = {p->registry, p->capacity};
+    for (int i = 0; i < 2; i++) {
+        regio__status__upstream_seq_entry__init(&ue[i]);
+        ue[i].key = (char *)un[i];
+        ue[i].value = uf[i] ? regio_follow_seq(uf[i]) : 0;
+        up[i] = &ue[i];
+    }
+    st->upstream_seq = up;
+    st->n_upstream_seq = 2;
+}
+
+/* Load learners and the committed plan into memory. */
+static int s_load(regio_planner_t *p, MDB_txn *txn)
+{
+    size_t n;
+    void **v = regio_store_load_all(txn, p->learners, &regio__learner__descriptor, &n);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = regio_world_put_learner(&p->world, v[i]);
+    regio_store_free_all(v, n);
+    v = regio_store_load_all(txn, p->plan_db, &regio__placement_change__descriptor, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = regio_plan_state_put(&p->plan, v[i]);
+    regio_store_free_all(v, n);
+    if (rc == 0)
+        rc = regio_store_get_u64(txn, p->meta, "plan_version", &p->plan.version);
+    p->node.seq = p->plan.version;
+    return rc;
+}
+
+static int s_open_tables(void *arg, MDB_txn *txn)
+{
+    regio_planner_t *p = arg;
+    int rc;
+    if ((rc = regio_store_table(txn, "learners", &p->learners)) != 0 ||
+        (rc = regio_store_table(txn, "plan", &p->plan_db)) != 0 ||
+        (rc = regio_store_table(txn, "outbox", &p->outbox_db)) != 0 ||
+        (rc = regio_store_table(txn, "meta", &p->meta)) != 0)
+        return rc;
+    return s_load(p, txn);
+}
+
+static int s_start_outbox(regio_planner_t *p, char *err, size_t errlen)
+{
+    p->outbox = regio_outbox_new(p->node.svc, &p->node.store, p->outbox_db, p->meta,
+                                 p->cfg.notifier_router);
+    MDB_txn *txn;
+    int rc = p->outbox ? mdb_txn_begin(p->node.store.env, NULL, MDB_RDONLY, &txn) : -ENOMEM;
+    if (rc == 0) {
+        rc = regio_outbox_start(p->outbox, txn);
+        mdb_txn_abort(txn);
+    }
+    if (rc != 0)
+        snprintf(err, errlen, "outbox to %s: %s", p->cfg.notifier_router,
+                 regio_strerror(regio_store_err(rc)));
+    return rc ? regio_store_err(rc) : 0;
+}
+
+int regio_planner_new(regio_service_t *svc, const regio_planner_config_t *cfg,
+                      regio_planner_t **out, char *err, size_t errlen)
+{
+    regio_planner_t *p = calloc(1, sizeof *p);
+    *out = p;
+    if (!p || regio_world_init(&p->world) < 0 || regio_plan_state_init(&p->plan) < 0)
+        return -ENOMEM;
+    p->cfg = *cfg;
+    if (!(p->engine = regio_engine_find(cfg->engine[0] ? cfg->engine : NULL))) {
+        snprintf(err, errlen, "unknown engine '%s'", cfg->engine);
+        return REGIO_EINVALID;
+    }
+    regio_node_opts_t o = {
+        .name = "planner", .router = cfg->router, .pub = cfg->pub, .db = cfg->db,
+        .map_bytes = (size_t)cfg->map_mb << 20, .map_max_bytes = (size_t)cfg->map_max_mb << 20,
+        .max_dbs = 8, .pub_hwm = 1000,
+        .batch = {(size_t)cfg->batch_max, 0, sizeof(slot_t), s_apply, s_done, NULL, NULL, p},
+        .open_tables = s_open_tables, .fill_status = s_fill_status,
+    };
+    int rc = regio_node_open(&p->node, svc, &o, err, errlen);
+    if (rc < 0 || (rc = s_start_outbox(p, err, errlen)) < 0)
+        return rc;
+    regio_follow_opts_t fr = {"registry", cfg->registry_pub, cfg->registry_router,
+                              REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT_REQUEST,
+                              s_on_registry_snapshot, s_on_registry_change, p};
+    regio_follow_opts_t fc = {"capacity", cfg->capacity_pub, cfg->capacity_router,
+                              REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT_REQUEST,
+                              s_on_capacity_snapshot, s_on_capacity_change, p};
+    if (!(p->registry = regio_follow_new(svc, &fr)) || !(p->capacity = regio_follow_new(svc, &fc)) ||
+        (rc = regio_follow_start(p->registry)) < 0 || (rc = regio_follow_start(p->capacity)) < 0) {
+        snprintf(err, errlen, "cannot follow registry/capacity");
+        return rc < 0 ? rc : -ENOMEM;
+    }
+    uv_timer_init(&svc->loop, &p->replan);
+    p->replan.data = p;
+    REGIO_INFO("msg=\"planner open\" plan_version=%llu learners=%d placements=%zu engine=%s "
+               "outbox_pending=%llu", (unsigned long long)p->plan.version,
+               regio_strtab_count(p->world.learner_ids), p->plan.n, p->engine->name,
+               (unsigned long long)regio_outbox_pending(p->outbox));
+    return 0;
+}
+
+void regio_planner_stop(regio_planner_t *p)
+{
+    if (p->closing)
+        return;
+    p->closing = 1; /* a running round still commits in s_after */
+    regio_node_stop(&p->node);
+    if (p->registry)
+        regio_follow_close(p->registry);
+    if (p->capacity)
+        regio_follow_close(p->capacity);
+    if (p->outbox)
+        regio_outbox_close(p->outbox);
+    if (p->replan.data)
+        uv_close((uv_handle_t *)&p->replan, NULL);
+}
+
+void regio_planner_destroy(regio_planner_t **self)
+{
+    if (!self || !*self)
+        return;
+    regio_planner_t *p = *self;
+    s_job_free(p->next);
+    regio_follow_destroy(&p->registry);
+    regio_follow_destroy(&p->capacity);
+    regio_outbox_destroy(&p->outbox);
+    regio_node_destroy(&p->node);
+    regio_world_free(&p->world);
+    regio_plan_state_free(&p->plan);
+    free(p);
+    *self = NULL;
+}
