@@ -17,6 +17,10 @@
 #include "regio/service.h"
 #include "regio/store.h"
 
+/* Queue bound of the ROUTER per peer. Clients must keep fewer requests than
+ * this in flight (the ingest client keeps at most a few thousand). */
+#define REGIO_NODE_ROUTER_HWM 200000
+
 typedef struct {
     const char *name;       /* service name = PUB topic of its changes */
     const char *router;     /* request endpoint (bind) */

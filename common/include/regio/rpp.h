@@ -7,7 +7,8 @@
  * An instance is built through the regio_rpp_add_* calls, in this order:
  * periods, then partners, then offerings and learners. Each add validates its
  * input against the format's rules and either adds the whole entity or
- * nothing (the instance stays as it was). The JSON reader (rpp_json.h) and
+ * nothing (the instance stays as it was; only after -ENOMEM may some goal,
+ qualification or school codes stay interned, unused). The JSON reader (rpp_json.h) and
  * the planner service both build instances this way, so the rules live here
  * once.
  *
@@ -185,13 +186,18 @@ int regio_rpp_add_partner(regio_rpp_t *r, const char *id, const char *name, cons
                           double lat, double lon, char *err, size_t errlen);
 
 /* Add an offering. Errors: REGIO_EDUPLICATE, REGIO_ENOTFOUND (partner),
- * REGIO_ERANGE (lat/lon, min_age, seats), REGIO_EINVALID, -ENOMEM. */
+ * REGIO_ERANGE (lat/lon, min_age outside 0..150, seats outside
+ * 0..REGIO_RPP_MAX_SEATS), REGIO_EINVALID (empty id, NULL list items),
+ * -ENOMEM. A goal listed twice counts twice, as in rpp_check.py. */
 int regio_rpp_add_offering(regio_rpp_t *r, const regio_rpp_offering_in_t *in, char *err,
                            size_t errlen);
 
 /* Add a learner. Unknown partners in preferred/history are dropped (they can
- * never match). Errors: REGIO_EDUPLICATE, REGIO_ERANGE (age, dagdelen,
- * max_km, need amounts, lat/lon, slots), REGIO_EINVALID, -ENOMEM. */
+ * never match). Errors: REGIO_EDUPLICATE (id, or a need goal listed twice),
+ * REGIO_ERANGE (age outside 0..150, dagdelen outside 1..10, negative or
+ * non-finite max_km, negative need amounts, lat/lon, free slots above 9,
+ * planned bits beyond n_periods), REGIO_EINVALID (empty id, missing school
+ * or qualification, free slots in a period not planned), -ENOMEM. */
 int regio_rpp_add_learner(regio_rpp_t *r, const regio_rpp_learner_in_t *in, char *err,
                           size_t errlen);
 
@@ -233,15 +239,18 @@ int regio_rpp_sol_add(regio_rpp_sol_t *s, int32_t learner, int16_t period, int32
 /* Copy src into dst (dst is freed first). Returns 0 or -ENOMEM. */
 int regio_rpp_sol_copy(regio_rpp_sol_t *dst, const regio_rpp_sol_t *src);
 
-/* Sort placements by (learner, period): the canonical order for output and
- * comparison. Can't fail. */
+/* Sort placements by (learner, period), then offering and slots: the
+ * canonical order for output and comparison. Can't fail. */
 void regio_rpp_sol_sort(regio_rpp_sol_t *s);
 
 /* Changes --------------------------------------------------------------- */
 
 /* Apply a change to r in place: capacity rows replace seats, withdrawn
- * offerings lose all seats outside pinned periods. Returns 0, or
- * REGIO_EINVALID when a row changes a pinned period (r is then untouched). */
+ * offerings lose all seats outside pinned periods (as rpp_check.py does; the
+ * spec's text says "all seats"). Returns 0, or (r then untouched)
+ * REGIO_EINVALID when a row changes a pinned period, REGIO_ENOTFOUND for an
+ * offering or period index out of range, REGIO_ERANGE for seats outside
+ * 0..REGIO_RPP_MAX_SEATS. */
 int regio_rpp_change_apply(regio_rpp_t *r, const regio_rpp_change_t *c, char *err, size_t errlen);
 
 /* Free a change's arrays; the struct itself is the caller's. */

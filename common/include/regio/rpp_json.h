@@ -3,6 +3,14 @@
  * Readers validate everything (through the rpp builder) and report the first
  * problem as one line in err, naming the entity ("learner l3: dagdelen 0 out
  * of range 1..10"). Writers emit canonical JSON that rpp_check.py accepts.
+ *
+ * Optional fields are those rpp_check.py reads with a default: name, weights
+ * (each of them), partner name, offering form/goals/qualifications/min_age/
+ * capacity (and any period of it), learner free/needs/preferred_partners/
+ * history. Unknown keys are ignored. Numbers that are counts must be
+ * integral (2.0 is accepted: cJSON cannot tell it from 2). A key given twice
+ * in one object (free, needs, capacity) is REGIO_EDUPLICATE.
+ * Doubles are written in the shortest form that reads back to the same bits.
  */
 #ifndef REGIO_RPP_JSON_H
 #define REGIO_RPP_JSON_H
@@ -38,10 +46,15 @@ int regio_rpp_json_load_sol(const regio_rpp_t *r, const char *path, regio_rpp_so
                             char *err, size_t errlen);
 
 /* Write sol as an rpp-1-solution of r (placements in canonical order is the
- * caller's choice). Returns 0 or -EIO. */
+ * caller's choice). Returns 0, -EIO, or REGIO_EINVALID (nothing written)
+ * when a placement's indexes are out of range for r. */
 int regio_rpp_json_write_sol(const regio_rpp_t *r, const regio_rpp_sol_t *sol, FILE *f);
 
-/* Read an rpp-1-change for instance r into *c (zeroed by the caller). */
+/* Read an rpp-1-change for instance r into *c (free with
+ * regio_rpp_change_free). Errors: -errno, REGIO_EPARSE, REGIO_EINVALID (format,
+ * a capacity row for a pinned period: the checker refuses that too),
+ * REGIO_ENOTFOUND (unknown offering or period), REGIO_ERANGE (seats);
+ * *c is then zeroed. */
 int regio_rpp_json_load_change(const regio_rpp_t *r, const char *path, regio_rpp_change_t *c,
                                char *err, size_t errlen);
 

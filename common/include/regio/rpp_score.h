@@ -13,7 +13,9 @@
 
 #include "regio/rpp.h"
 
-/* The checker's report (same names as rpp_check.py --json). */
+/* The checker's report (same names as rpp_check.py --json). Figures are
+ * not rounded: the checker prints score and travel_km to 3 decimals and the
+ * shares to 6; before rounding both agree to the last bit. */
 typedef struct {
     int feasible;            /* 1 when no hard rule is broken */
     int violations;          /* number of broken hard rules */
@@ -31,14 +33,19 @@ typedef struct {
     double school_share_max;
 } regio_rpp_report_t;
 
-/* Check s against r and fill rep. When first_err is not NULL it receives a
- * line describing the first violation (or ""). Returns 0 (even when
+/* Check s against r and fill rep. violations counts every entry of the
+ * checker's error list (placement rules in solution order, then one per
+ * overfull offering/period/slot); placements whose indexes are out of range
+ * count as "unknown" and, as in the checker, are not scored. Infeasible
+ * placements are scored like feasible ones. When first_err is not NULL it
+ * receives the checker's first violation line (or ""). Returns 0 (even when
  * infeasible: see rep->feasible), or -ENOMEM. */
 int regio_rpp_evaluate(const regio_rpp_t *r, const regio_rpp_sol_t *s, regio_rpp_report_t *rep,
                        char *first_err, size_t errlen);
 
 /* Score of one learner's placements pl[0..n-1], which must all belong to
- * learner l; order does not matter (it is sorted by period inside; n <= 32).
+ * learner l and have indexes in range; order does not matter (repeats are
+ * counted per partner; cost is quadratic in n, which is small).
  * Returns the learner's share of the total score; coverage_out (may be NULL)
  * receives the covered dagdelen. Feasibility is not checked. Can't fail. */
 double regio_rpp_learner_score(const regio_rpp_t *r, int32_t l, const regio_rpp_placement_t *pl,

@@ -101,7 +101,10 @@ int regio_node_open(regio_node_t *n, regio_service_t *svc, const regio_node_opts
         snprintf(err, errlen, "store %s: %s", o->db, regio_strerror(rc));
         return rc;
     }
-    if ((rc = regio_service_socket(svc, ZMQ_ROUTER, o->router, 1, 0, &n->router)) < 0) {
+    /* A ROUTER silently drops replies to a peer past its high-water mark, so
+     * keep it far above any client's window of requests in flight. */
+    if ((rc = regio_service_socket(svc, ZMQ_ROUTER, o->router, 1, REGIO_NODE_ROUTER_HWM,
+                                   &n->router)) < 0) {
         snprintf(err, errlen, "bind %s: %s", o->router, regio_strerror(rc));
         return rc;
     }

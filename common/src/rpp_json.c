@@ -1,0 +1,886 @@
+/* rpp_json - rpp-1 instances, solutions and changes to and from JSON. */
+#include "regio/rpp_json.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regio/error.h"
+#include "regio/file.h"
+
+/* A growable scratch array, reused from one entity to the next. */
+typedef struct {
+    void *v;
+    size_t cap; /* bytes */
+} s_buf_t;
+
+/* Reading state: where errors go, what is being read, scratch space. */
+typedef struct {
+    char *err;
+    size_t errlen;
+    char what[128];   /* the entity being read, e.g. "learner l3" */
+    s_buf_t buf[4];   /* string and int lists of the current entity */
+    int32_t seats[REGIO_RPP_MAX_PERIODS * REGIO_RPP_SLOTS];
+} s_reader_t;
+
+static int s_err(s_reader_t *rd, int rc, const char *fmt, ...)
+{
+    if (!rd->err || rd->errlen == 0)
+        return rc;
+    char why[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    snprintf(rd->err, rd->errlen, "%s: %s", rd->what, why);
+    return rc;
+}
+
+/* At least n elements of size bytes in b; NULL when out of memory. */
+static void *s_buf(s_buf_t *b, size_t n, size_t size)
+{
+    size_t need = (n ? n : 1) * size;
+    if (need > b->cap) {
+        void *v = realloc(b->v, need);
+        if (!v)
+            return NULL;
+        b->v = v;
+        b->cap = need;
+    }
+    return b->v;
+}
+
+static void s_reader_free(s_reader_t *rd)
+{
+    for (size_t i = 0; i < sizeof rd->buf / sizeof rd->buf[0]; i++)
+        free(rd->buf[i].v);
+}
+
+/* Name the entity at index i of a list for error messages. */
+static void s_what(s_reader_t *rd, const char *kind, const cJSON *o, int i)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+    if (cJSON_IsString(id))
+        snprintf(rd->what, sizeof rd->what, "%s %s", kind, id->valuestring);
+    else
+        snprintf(rd->what, sizeof rd->what, "%s #%d", kind, i);
+}
+
+/* Fields ----------------------------------------------------------------- */
+
+static const cJSON *s_field(const cJSON *o, const char *key)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, key);
+}
+
+/* 0, REGIO_EINVALID (not an integral number) or REGIO_ERANGE (beyond int). */
+static int s_to_int(const cJSON *it, int *out)
+{
+    if (!cJSON_IsNumber(it) || it->valuedouble != floor(it->valuedouble))
+        return REGIO_EINVALID;
+    if (it->valuedouble < INT_MIN || it->valuedouble > INT_MAX)
+        return REGIO_ERANGE;
+    *out = (int)it->valuedouble;
+    return 0;
+}
+
+static int s_get_str(s_reader_t *rd, const cJSON *o, const char *key, int required,
+                     const char **out)
+{
+    const cJSON *it = s_field(o, key);
+    *out = NULL;
+    if (!it && !required)
+        return 0;
+    if (!cJSON_IsString(it))
+        return s_err(rd, REGIO_EINVALID, "%s %s", key, it ? "is not a string" : "missing");
+    *out = it->valuestring;
+    return 0;
+}
+
+static int s_get_num(s_reader_t *rd, const cJSON *o, const char *key, double *out)
+{
+    const cJSON *it = s_field(o, key);
+    if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
+        return s_err(rd, REGIO_EINVALID, "%s %s", key, it ? "is not a number" : "missing");
+    *out = it->valuedouble;
+    return 0;
+}
+
+/* An integer field; absent is dflt unless required. */
+static int s_get_int(s_reader_t *rd, const cJSON *o, const char *key, int required, int dflt,
+                     int *out)
+{
+    const cJSON *it = s_field(o, key);
+    *out = dflt;
+    if (!it && !required)
+        return 0;
+    if (!it)
+        return s_err(rd, REGIO_EINVALID, "%s missing", key);
+    int rc = s_to_int(it, out);
+    if (rc < 0)
+        return s_err(rd, rc, "%s is not an integer", key);
+    return 0;
+}
+
+/* An optional list of strings, borrowed from the JSON tree into buf. */
+static int s_get_strs(s_reader_t *rd, const cJSON *o, const char *key, s_buf_t *buf,
+                      const char *const **out, int *n)
+{
+    const cJSON *arr = s_field(o, key), *it;
+    *n = 0;
+    *out = NULL;
+    if (!arr)
+        return 0;
+    if (!cJSON_IsArray(arr))
+        return s_err(rd, REGIO_EINVALID, "%s is not a list", key);
+    const char **v = s_buf(buf, (size_t)cJSON_GetArraySize(arr), sizeof *v);
+    if (!v)
+        return s_err(rd, -ENOMEM, "out of memory");
+    cJSON_ArrayForEach(it, arr) {
+        if (!cJSON_IsString(it))
+            return s_err(rd, REGIO_EINVALID, "%s: item %d is not a string", key, *n);
+        v[(*n)++] = it->valuestring;
+    }
+    *out = v;
+    return 0;
+}
+
+/* An optional object whose keys are period ids (capacity, free). */
+static int s_get_period_map(s_reader_t *rd, const cJSON *o, const char *key, const cJSON **out)
+{
+    *out = s_field(o, key);
+    if (*out && !cJSON_IsObject(*out))
+        return s_err(rd, REGIO_EINVALID, "%s is not an object", key);
+    return 0;
+}
+
+/* The period of a key in a period map; marks it in *seen. */
+static int s_map_period(s_reader_t *rd, const regio_rpp_t *r, const cJSON *it, const char *key,
+                        uint32_t *seen)
+{
+    int32_t p = regio_strtab_find(r->period_ids, it->string);
+    if (p < 0)
+        return s_err(rd, REGIO_ENOTFOUND, "unknown period '%s' in %s", it->string, key);
+    if (*seen >> p & 1u)
+        return s_err(rd, REGIO_EDUPLICATE, "period %s listed twice in %s", it->string, key);
+    *seen |= 1u << p;
+    return p;
+}
+
+/* Parsing a document ------------------------------------------------------ */
+
+/* Parse text as one JSON object with the given format. */
+static int s_parse_root(s_reader_t *rd, const char *text, size_t len, const char *format,
+                        cJSON **root)
+{
+    const char *end = NULL;
+    snprintf(rd->what, sizeof rd->what, "%s", format);
+    *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!*root)
+        return s_err(rd, REGIO_EPARSE, "not JSON (near byte %zu)",
+                     end ? (size_t)(end - text) : (size_t)0);
+    while (end && end < text + len && strchr(" \t\r\n", *end) && *end)
+        end++;
+    int rc = 0;
+    const cJSON *f = s_field(*root, "format");
+    if (end && end < text + len && *end)
+        rc = s_err(rd, REGIO_EPARSE, "trailing data after the JSON value");
+    else if (!cJSON_IsObject(*root))
+        rc = s_err(rd, REGIO_EINVALID, "not a JSON object");
+    else if (!cJSON_IsString(f) || strcmp(f->valuestring, format) != 0)
+        rc = s_err(rd, REGIO_EINVALID, "format must be %s", format);
+    if (rc < 0)
+        cJSON_Delete(*root);
+    return rc;
+}
+
+/* Instances --------------------------------------------------------------- */
+
+static int s_read_weights(s_reader_t *rd, regio_rpp_t *r, const cJSON *root)
+{
+    const cJSON *w = s_field(root, "weights");
+    snprintf(rd->what, sizeof rd->what, "weights");
+    if (!w)
+        return 0;
+    if (!cJSON_IsObject(w))
+        return s_err(rd, REGIO_EINVALID, "not an object");
+    const char *keys[] = {"coverage", "km", "repeat", "preference"};
+    double *vals[] = {&r->w.coverage, &r->w.km, &r->w.repeat, &r->w.preference};
+    for (int i = 0; i < 4; i++) {
+        int rc = s_field(w, keys[i]) ? s_get_num(rd, w, keys[i], vals[i]) : 0;
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* A required list of the document; each item must be an object. */
+static int s_get_list(s_reader_t *rd, const cJSON *root, const char *key, const cJSON **out)
+{
+    snprintf(rd->what, sizeof rd->what, "instance");
+    *out = s_field(root, key);
+    if (!cJSON_IsArray(*out))
+        return s_err(rd, REGIO_EINVALID, "%s %s", key, *out ? "is not a list" : "missing");
+    int i = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, *out) {
+        if (!cJSON_IsObject(it))
+            return s_err(rd, REGIO_EINVALID, "%s: item %d is not an object", key, i);
+        i++;
+    }
+    return 0;
+}
+
+static int s_read_periods(s_reader_t *rd, regio_rpp_t *r, const cJSON *root)
+{
+    const cJSON *list, *it;
+    int rc = s_get_list(rd, root, "periods", &list), i = 0, weeks;
+    const char *id;
+    cJSON_ArrayForEach(it, list) {
+        s_what(rd, "period", it, i++);
+        if (rc < 0 || (rc = s_get_str(rd, it, "id", 1, &id)) < 0 ||
+            (rc = s_get_int(rd, it, "weeks", 1, 0, &weeks)) < 0 ||
+            (rc = regio_rpp_add_period(r, id, weeks, rd->err, rd->errlen)) < 0)
+            return rc;
+    }
+    return rc;
+}
+
+static int s_read_partners(s_reader_t *rd, regio_rpp_t *r, const cJSON *root)
+{
+    const cJSON *list, *it;
+    int rc = s_get_list(rd, root, "partners", &list), i = 0;
+    const char *id, *name, *kind;
+    double lat = 0.0, lon = 0.0;
+    cJSON_ArrayForEach(it, list) {
+        s_what(rd, "partner", it, i++);
+        if (rc < 0 || (rc = s_get_str(rd, it, "id", 1, &id)) < 0 ||
+            (rc = s_get_str(rd, it, "kind", 1, &kind)) < 0 ||
+            (rc = s_get_str(rd, it, "name", 0, &name)) < 0 ||
+            (rc = s_get_num(rd, it, "lat", &lat)) < 0 ||
+            (rc = s_get_num(rd, it, "lon", &lon)) < 0 ||
+            (rc = regio_rpp_add_partner(r, id, name, kind, lat, lon, rd->err, rd->errlen)) < 0)
+            return rc;
+    }
+    return rc;
+}
+
+/* Capacity rows into rd->seats; absent periods have no seats. */
+static int s_read_capacity(s_reader_t *rd, const regio_rpp_t *r, const cJSON *o)
+{
+    const cJSON *map, *row, *it;
+    uint32_t seen = 0;
+    int rc = s_get_period_map(rd, o, "capacity", &map);
+    memset(rd->seats, 0, sizeof rd->seats);
+    for (row = map ? map->child : NULL; rc == 0 && row; row = row->next) {
+        int p = s_map_period(rd, r, row, "capacity", &seen), t = 0;
+        if (p < 0)
+            return p;
+        if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != REGIO_RPP_SLOTS)
+            return s_err(rd, REGIO_EINVALID, "capacity for %s must be a list of 10 seats",
+                         row->string);
+        cJSON_ArrayForEach(it, row) {
+            int seats;
+            if ((rc = s_to_int(it, &seats)) < 0)
+                return s_err(rd, rc, "capacity for %s: slot %d is not an integer",
+                             row->string, t);
+            rd->seats[p * REGIO_RPP_SLOTS + t++] = seats;
+        }
+    }
+    return rc;
+}
+
+static int s_read_offering(s_reader_t *rd, regio_rpp_t *r, const cJSON *it)
+{
+    regio_rpp_offering_in_t in = {.cap = rd->seats};
+    int rc;
+    if ((rc = s_get_str(rd, it, "id", 1, &in.id)) < 0 ||
+        (rc = s_get_str(rd, it, "partner", 1, &in.partner)) < 0 ||
+        (rc = s_get_str(rd, it, "form", 0, &in.form)) < 0 ||
+        (rc = s_get_num(rd, it, "lat", &in.lat)) < 0 ||
+        (rc = s_get_num(rd, it, "lon", &in.lon)) < 0 ||
+        (rc = s_get_strs(rd, it, "goals", &rd->buf[0], &in.goals, &in.n_goals)) < 0 ||
+        (rc = s_get_strs(rd, it, "qualifications", &rd->buf[1], &in.quals, &in.n_quals)) < 0 ||
+        (rc = s_get_int(rd, it, "min_age", 0, 0, &in.min_age)) < 0 ||
+        (rc = s_read_capacity(rd, r, it)) < 0)
+        return rc;
+    return regio_rpp_add_offering(r, &in, rd->err, rd->errlen);
+}
+
+static int s_read_offerings(s_reader_t *rd, regio_rpp_t *r, const cJSON *root)
+{
+    const cJSON *list, *it;
+    int rc = s_get_list(rd, root, "offerings", &list), i = 0;
+    cJSON_ArrayForEach(it, list) {
+        s_what(rd, "offering", it, i++);
+        if (rc < 0 || (rc = s_read_offering(rd, r, it)) < 0)
+            return rc;
+    }
+    return rc;
+}
+
+/* One period's free slots as a mask. */
+static int s_read_slots(s_reader_t *rd, const cJSON *row, uint16_t *mask)
+{
+    const cJSON *it;
+    if (!cJSON_IsArray(row))
+        return s_err(rd, REGIO_EINVALID, "free slots for %s are not a list", row->string);
+    cJSON_ArrayForEach(it, row) {
+        int t, rc = s_to_int(it, &t);
+        if (rc < 0)
+            return s_err(rd, REGIO_EINVALID, "free slot in %s is not an integer", row->string);
+        if (t < 0 || t >= REGIO_RPP_SLOTS)
+            return s_err(rd, REGIO_ERANGE, "free slot %d in %s out of range 0..9", t,
+                         row->string);
+        if (*mask >> t & 1u)
+            return s_err(rd, REGIO_EINVALID, "free slot %d listed twice in %s", t,
+                         row->string);
+        *mask |= (uint16_t)(1u << t);
+    }
+    return 0;
+}
+
+static int s_read_free(s_reader_t *rd, const regio_rpp_t *r, const cJSON *o,
+                       regio_rpp_learner_in_t *in, uint16_t *masks)
+{
+    const cJSON *map, *row;
+    int rc = s_get_period_map(rd, o, "free", &map);
+    for (row = map ? map->child : NULL; rc == 0 && row; row = row->next) {
+        int p = s_map_period(rd, r, row, "free", &in->planned);
+        if (p < 0)
+            return p;
+        rc = s_read_slots(rd, row, &masks[p]);
+    }
+    in->free = masks;
+    return rc;
+}
+
+static int s_read_needs(s_reader_t *rd, const cJSON *o, regio_rpp_learner_in_t *in)
+{
+    const cJSON *map = s_field(o, "needs"), *it;
+    if (!map)
+        return 0;
+    if (!cJSON_IsObject(map))
+        return s_err(rd, REGIO_EINVALID, "needs is not an object");
+    size_t n = (size_t)cJSON_GetArraySize(map);
+    const char **goals = s_buf(&rd->buf[0], n, sizeof *goals);
+    int *amounts = s_buf(&rd->buf[1], n, sizeof *amounts);
+    if (!goals || !amounts)
+        return s_err(rd, -ENOMEM, "out of memory");
+    cJSON_ArrayForEach(it, map) {
+        int rc = s_to_int(it, &amounts[in->n_needs]);
+        if (rc < 0)
+            return s_err(rd, rc, "need %s is not an integer", it->string);
+        goals[in->n_needs++] = it->string;
+    }
+    in->need_goals = goals;
+    in->need_amounts = amounts;
+    return 0;
+}
+
+static int s_read_learner(s_reader_t *rd, regio_rpp_t *r, const cJSON *it)
+{
+    regio_rpp_learner_in_t in = {0};
+    uint16_t masks[REGIO_RPP_MAX_PERIODS] = {0};
+    int rc;
+    if ((rc = s_get_str(rd, it, "id", 1, &in.id)) < 0 ||
+        (rc = s_get_str(rd, it, "school", 1, &in.school)) < 0 ||
+        (rc = s_get_str(rd, it, "qualification", 1, &in.qual)) < 0 ||
+        (rc = s_get_int(rd, it, "age", 1, 0, &in.age)) < 0 ||
+        (rc = s_get_num(rd, it, "lat", &in.lat)) < 0 ||
+        (rc = s_get_num(rd, it, "lon", &in.lon)) < 0 ||
+        (rc = s_get_num(rd, it, "max_km", &in.max_km)) < 0 ||
+        (rc = s_get_int(rd, it, "dagdelen", 1, 0, &in.dagdelen)) < 0 ||
+        (rc = s_read_free(rd, r, it, &in, masks)) < 0 || (rc = s_read_needs(rd, it, &in)) < 0 ||
+        (rc = s_get_strs(rd, it, "preferred_partners", &rd->buf[2], &in.preferred,
+                         &in.n_preferred)) < 0 ||
+        (rc = s_get_strs(rd, it, "history", &rd->buf[3], &in.history, &in.n_history)) < 0)
+        return rc;
+    return regio_rpp_add_learner(r, &in, rd->err, rd->errlen);
+}
+
+static int s_read_learners(s_reader_t *rd, regio_rpp_t *r, const cJSON *root)
+{
+    const cJSON *list, *it;
+    int rc = s_get_list(rd, root, "learners", &list), i = 0;
+    cJSON_ArrayForEach(it, list) {
+        s_what(rd, "learner", it, i++);
+        if (rc < 0 || (rc = s_read_learner(rd, r, it)) < 0)
+            return rc;
+    }
+    return rc;
+}
+
+static int s_read_instance(s_reader_t *rd, const cJSON *root, regio_rpp_t **out)
+{
+    const char *name;
+    int rc = s_get_str(rd, root, "name", 0, &name);
+    if (rc < 0)
+        return rc;
+    regio_rpp_t *r = regio_rpp_new(name);
+    if (!r)
+        return s_err(rd, -ENOMEM, "out of memory");
+    if ((rc = s_read_weights(rd, r, root)) < 0 || (rc = s_read_periods(rd, r, root)) < 0 ||
+        (rc = s_read_partners(rd, r, root)) < 0 || (rc = s_read_offerings(rd, r, root)) < 0 ||
+        (rc = s_read_learners(rd, r, root)) < 0) {
+        regio_rpp_destroy(&r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+int regio_rpp_json_parse(const char *text, size_t len, regio_rpp_t **out, char *err,
+                         size_t errlen)
+{
+    s_reader_t rd = {.err = err, .errlen = errlen};
+    cJSON *root;
+    *out = NULL;
+    if (err && errlen)
+        err[0] = '\0';
+    int rc = s_parse_root(&rd, text, len, "rpp-1", &root);
+    if (rc < 0)
+        return rc;
+    rc = s_read_instance(&rd, root, out);
+    cJSON_Delete(root);
+    s_reader_free(&rd);
+    return rc;
+}
+
+int regio_rpp_json_load(const char *path, regio_rpp_t **out, char *err, size_t errlen)
+{
+    char *text;
+    size_t len;
+    *out = NULL;
+    int rc = regio_file_read(path, &text, &len);
+    if (rc < 0) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+        return rc;
+    }
+    rc = regio_rpp_json_parse(text, len, out, err, errlen);
+    free(text);
+    return rc;
+}
+
+/* Solutions --------------------------------------------------------------- */
+
+/* An id of one of r's tables; unknown is REGIO_ENOTFOUND. */
+static int s_get_ref(s_reader_t *rd, const cJSON *o, const char *key, const regio_strtab_t *tab,
+                     int32_t *out)
+{
+    const char *id;
+    int rc = s_get_str(rd, o, key, 1, &id);
+    if (rc < 0)
+        return rc;
+    if ((*out = regio_strtab_find(tab, id)) < 0)
+        return s_err(rd, REGIO_ENOTFOUND, "unknown %s '%s'", key, id);
+    return 0;
+}
+
+static int s_read_placement(s_reader_t *rd, const regio_rpp_t *r, const cJSON *it,
+                            regio_rpp_sol_t *sol)
+{
+    int32_t l, p, o;
+    int rc;
+    uint16_t mask = 0;
+    if (!cJSON_IsObject(it))
+        return s_err(rd, REGIO_EINVALID, "not an object");
+    if ((rc = s_get_ref(rd, it, "learner", r->learner_ids, &l)) < 0 ||
+        (rc = s_get_ref(rd, it, "period", r->period_ids, &p)) < 0 ||
+        (rc = s_get_ref(rd, it, "offering", r->offering_ids, &o)) < 0)
+        return rc;
+    const cJSON *slots = s_field(it, "slots"), *s;
+    if (!cJSON_IsArray(slots))
+        return s_err(rd, REGIO_EINVALID, "slots %s", slots ? "is not a list" : "missing");
+    cJSON_ArrayForEach(s, slots) {
+        int t;
+        if (s_to_int(s, &t) < 0 || t < 0 || t >= REGIO_RPP_SLOTS)
+            return s_err(rd, REGIO_EINVALID, "slots must be integers 0..9");
+        if (mask >> t & 1u)
+            return s_err(rd, REGIO_EINVALID, "slot %d listed twice", t);
+        mask |= (uint16_t)(1u << t);
+    }
+    if (regio_rpp_sol_add(sol, l, (int16_t)p, o, mask) < 0)
+        return s_err(rd, -ENOMEM, "out of memory");
+    return 0;
+}
+
+int regio_rpp_json_parse_sol(const regio_rpp_t *r, const char *text, size_t len,
+                             regio_rpp_sol_t *sol, char *err, size_t errlen)
+{
+    s_reader_t rd = {.err = err, .errlen = errlen};
+    cJSON *root;
+    if (err && errlen)
+        err[0] = '\0';
+    int rc = s_parse_root(&rd, text, len, "rpp-1-solution", &root);
+    if (rc < 0)
+        return rc;
+    const cJSON *list = s_field(root, "placements"), *it;
+    int32_t n0 = sol->n, k = 0;
+    if (list && !cJSON_IsArray(list))
+        rc = s_err(&rd, REGIO_EINVALID, "placements is not a list");
+    for (it = list ? list->child : NULL; rc == 0 && it; it = it->next) {
+        snprintf(rd.what, sizeof rd.what, "placement %d", (int)k++);
+        rc = s_read_placement(&rd, r, it, sol);
+    }
+    if (rc < 0)
+        sol->n = n0;
+    cJSON_Delete(root);
+    s_reader_free(&rd);
+    return rc;
+}
+
+/* Read a whole file and hand it to parse. */
+static int s_load(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+    int rc = regio_file_read(path, text, len);
+    if (rc < 0 && err && errlen)
+        snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+    return rc;
+}
+
+int regio_rpp_json_load_sol(const regio_rpp_t *r, const char *path, regio_rpp_sol_t *sol,
+                            char *err, size_t errlen)
+{
+    char *text;
+    size_t len;
+    int rc = s_load(path, &text, &len, err, errlen);
+    if (rc < 0)
+        return rc;
+    rc = regio_rpp_json_parse_sol(r, text, len, sol, err, errlen);
+    free(text);
+    return rc;
+}
+
+/* Changes ----------------------------------------------------------------- */
+
+/* An optional list of ids of tab, as indexes into a new array. */
+static int s_get_refs(s_reader_t *rd, const cJSON *o, const char *key, const regio_strtab_t *tab,
+                      int32_t **out, int *n)
+{
+    const char *const *ids;
+    int rc = s_get_strs(rd, o, key, &rd->buf[0], &ids, n);
+    if (rc < 0)
+        return rc;
+    if (!(*out = calloc((size_t)*n + 1, sizeof **out)))
+        return s_err(rd, -ENOMEM, "out of memory");
+    for (int i = 0; i < *n; i++)
+        if (((*out)[i] = regio_strtab_find(tab, ids[i])) < 0)
+            return s_err(rd, REGIO_ENOTFOUND, "%s: unknown id '%s'", key, ids[i]);
+    return 0;
+}
+
+static int s_read_cap_row(s_reader_t *rd, const regio_rpp_t *r, const cJSON *it, int i,
+                          regio_rpp_change_t *c)
+{
+    int32_t o, p;
+    int rc, t = 0;
+    snprintf(rd->what, sizeof rd->what, "change: capacity row %d", i);
+    if (!cJSON_IsObject(it))
+        return s_err(rd, REGIO_EINVALID, "not an object");
+    if ((rc = s_get_ref(rd, it, "offering", r->offering_ids, &o)) < 0 ||
+        (rc = s_get_ref(rd, it, "period", r->period_ids, &p)) < 0)
+        return rc;
+    if (c->pinned >> p & 1u)
+        return s_err(rd, REGIO_EINVALID, "period %s is pinned", r->periods[p].id);
+    const cJSON *row = s_field(it, "capacity"), *s;
+    if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != REGIO_RPP_SLOTS)
+        return s_err(rd, REGIO_EINVALID, "capacity must be a list of 10 seats");
+    cJSON_ArrayForEach(s, row) {
+        int seats;
+        if ((rc = s_to_int(s, &seats)) < 0)
+            return s_err(rd, rc, "seats must be integers");
+        if (seats < 0 || seats > REGIO_RPP_MAX_SEATS)
+            return s_err(rd, REGIO_ERANGE, "%d seats out of range 0..%d", seats,
+                         REGIO_RPP_MAX_SEATS);
+        c->cap_seats[i * REGIO_RPP_SLOTS + t++] = seats;
+    }
+    c->cap_offering[i] = o;
+    c->cap_period[i] = (int16_t)p;
+    return 0;
+}
+
+static int s_read_change(s_reader_t *rd, const regio_rpp_t *r, const cJSON *root,
+                         regio_rpp_change_t *c)
+{
+    int32_t *pinned = NULL;
+    int n, rc = s_get_refs(rd, root, "pinned_periods", r->period_ids, &pinned, &n);
+    for (int i = 0; rc == 0 && i < n; i++)
+        c->pinned |= 1u << pinned[i];
+    free(pinned);
+    const cJSON *rows = s_field(root, "capacity"), *it;
+    if (rc == 0 && rows && !cJSON_IsArray(rows))
+        rc = s_err(rd, REGIO_EINVALID, "capacity is not a list");
+    size_t nrows = rows && rc == 0 ? (size_t)cJSON_GetArraySize(rows) : 0;
+    c->cap_offering = calloc(nrows + 1, sizeof *c->cap_offering);
+    c->cap_period = calloc(nrows + 1, sizeof *c->cap_period);
+    c->cap_seats = calloc((nrows + 1) * REGIO_RPP_SLOTS, sizeof *c->cap_seats);
+    if (rc == 0 && (!c->cap_offering || !c->cap_period || !c->cap_seats))
+        rc = s_err(rd, -ENOMEM, "out of memory");
+    for (it = nrows ? rows->child : NULL; rc == 0 && it; it = it->next, c->n_cap++)
+        rc = s_read_cap_row(rd, r, it, c->n_cap, c);
+    snprintf(rd->what, sizeof rd->what, "change");
+    if (rc == 0)
+        rc = s_get_refs(rd, root, "withdrawn_offerings", r->offering_ids, &c->withdrawn,
+                        &c->n_withdrawn);
+    return rc;
+}
+
+int regio_rpp_json_load_change(const regio_rpp_t *r, const char *path, regio_rpp_change_t *c,
+                               char *err, size_t errlen)
+{
+    s_reader_t rd = {.err = err, .errlen = errlen};
+    char *text;
+    size_t len;
+    cJSON *root;
+    *c = (regio_rpp_change_t){0};
+    int rc = s_load(path, &text, &len, err, errlen);
+    if (rc < 0)
+        return rc;
+    if ((rc = s_parse_root(&rd, text, len, "rpp-1-change", &root)) == 0) {
+        snprintf(rd.what, sizeof rd.what, "change");
+        rc = s_read_change(&rd, r, root, c);
+        cJSON_Delete(root);
+    }
+    if (rc < 0)
+        regio_rpp_change_free(c);
+    s_reader_free(&rd);
+    free(text);
+    return rc;
+}
+
+/* Writing ------------------------------------------------------------------ */
+
+static void s_put_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+/* The shortest %g form that reads back as the same double. */
+static void s_put_num(FILE *f, double v)
+{
+    char buf[32];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    fputs(buf, f);
+}
+
+/* A list of names of tab: ["a", "b"]. */
+static void s_put_names(FILE *f, const regio_strtab_t *tab, const int32_t *v, int n)
+{
+    fputc('[', f);
+    for (int i = 0; i < n; i++) {
+        fputs(i ? ", " : "", f);
+        s_put_str(f, regio_strtab_name(tab, v[i]));
+    }
+    fputc(']', f);
+}
+
+static void s_put_slots(FILE *f, unsigned mask)
+{
+    fputc('[', f);
+    for (int t = 0, first = 1; t < 16; t++)
+        if (mask >> t & 1u) {
+            fprintf(f, first ? "%d" : ", %d", t);
+            first = 0;
+        }
+    fputc(']', f);
+}
+
+/* "key": value pairs share this prefix: ", \"key\": ". */
+static void s_put_key(FILE *f, const char *key)
+{
+    fprintf(f, ", \"%s\": ", key);
+}
+
+static void s_write_head(const regio_rpp_t *r, FILE *f)
+{
+    fputs("{\"format\": \"rpp-1\"", f);
+    if (r->name) {
+        s_put_key(f, "name");
+        s_put_str(f, r->name);
+    }
+    fputs(",\n \"weights\": {\"coverage\": ", f);
+    s_put_num(f, r->w.coverage);
+    s_put_key(f, "km");
+    s_put_num(f, r->w.km);
+    s_put_key(f, "repeat");
+    s_put_num(f, r->w.repeat);
+    s_put_key(f, "preference");
+    s_put_num(f, r->w.preference);
+    fputs("},\n \"periods\": [", f);
+    for (int p = 0; p < r->n_periods; p++) {
+        fputs(p ? ", {\"id\": " : "{\"id\": ", f);
+        s_put_str(f, r->periods[p].id);
+        fprintf(f, ", \"weeks\": %d}", r->periods[p].weeks);
+    }
+    fputs("],\n \"partners\": [", f);
+    for (int32_t i = 0; i < r->n_partners; i++) {
+        const regio_rpp_partner_t *p = &r->partners[i];
+        fputs(i ? ",\n  {\"id\": " : "\n  {\"id\": ", f);
+        s_put_str(f, p->id);
+        s_put_key(f, "kind");
+        s_put_str(f, regio_rpp_kind_name((int)p->kind));
+        s_put_key(f, "name");
+        s_put_str(f, p->name);
+        s_put_key(f, "lat");
+        s_put_num(f, p->lat);
+        s_put_key(f, "lon");
+        s_put_num(f, p->lon);
+        fputc('}', f);
+    }
+    fputs("\n ]", f);
+}
+
+/* Only periods with seats are written: a missing period has none. */
+static void s_write_capacity(const regio_rpp_t *r, const regio_rpp_offering_t *o, FILE *f)
+{
+    fputs(", \"capacity\": {", f);
+    for (int p = 0, first = 1; p < r->n_periods; p++) {
+        const int32_t *row = o->cap + p * REGIO_RPP_SLOTS;
+        int any = 0;
+        for (int t = 0; t < REGIO_RPP_SLOTS; t++)
+            any |= row[t] != 0;
+        if (!any)
+            continue;
+        fputs(first ? "" : ", ", f);
+        first = 0;
+        s_put_str(f, r->periods[p].id);
+        for (int t = 0; t < REGIO_RPP_SLOTS; t++)
+            fprintf(f, t ? ",%d" : ": [%d", (int)row[t]);
+        fputc(']', f);
+    }
+    fputc('}', f);
+}
+
+static void s_write_offering(const regio_rpp_t *r, const regio_rpp_offering_t *o, FILE *f)
+{
+    fputs("{\"id\": ", f);
+    s_put_str(f, o->id);
+    s_put_key(f, "partner");
+    s_put_str(f, r->partners[o->partner].id);
+    s_put_key(f, "form");
+    s_put_str(f, o->form);
+    s_put_key(f, "lat");
+    s_put_num(f, o->lat);
+    s_put_key(f, "lon");
+    s_put_num(f, o->lon);
+    s_put_key(f, "goals");
+    s_put_names(f, r->goals, o->goals, o->n_goals);
+    s_put_key(f, "qualifications");
+    s_put_names(f, r->quals, o->quals, o->n_quals);
+    fprintf(f, ", \"min_age\": %d", o->min_age);
+    s_write_capacity(r, o, f);
+    fputc('}', f);
+}
+
+static void s_write_free_needs(const regio_rpp_t *r, const regio_rpp_learner_t *l, FILE *f)
+{
+    fputs(", \"free\": {", f);
+    for (int p = 0, first = 1; p < r->n_periods; p++)
+        if (l->planned >> p & 1u) {
+            fputs(first ? "" : ", ", f);
+            first = 0;
+            s_put_str(f, r->periods[p].id);
+            fputs(": ", f);
+            s_put_slots(f, l->free[p]);
+        }
+    fputs("}, \"needs\": {", f);
+    for (int k = 0; k < l->n_needs; k++) {
+        fputs(k ? ", " : "", f);
+        s_put_str(f, regio_strtab_name(r->goals, l->needs[k].goal));
+        fprintf(f, ": %d", l->needs[k].amount);
+    }
+    fputc('}', f);
+}
+
+static void s_write_learner(const regio_rpp_t *r, const regio_rpp_learner_t *l, FILE *f)
+{
+    fputs("{\"id\": ", f);
+    s_put_str(f, l->id);
+    s_put_key(f, "school");
+    s_put_str(f, regio_strtab_name(r->schools, l->school));
+    s_put_key(f, "qualification");
+    s_put_str(f, regio_strtab_name(r->quals, l->qual));
+    fprintf(f, ", \"age\": %d", l->age);
+    s_put_key(f, "lat");
+    s_put_num(f, l->lat);
+    s_put_key(f, "lon");
+    s_put_num(f, l->lon);
+    s_put_key(f, "max_km");
+    s_put_num(f, l->max_km);
+    fprintf(f, ", \"dagdelen\": %d", l->dagdelen);
+    s_write_free_needs(r, l, f);
+    s_put_key(f, "preferred_partners");
+    s_put_names(f, r->partner_ids, l->preferred, l->n_preferred);
+    s_put_key(f, "history");
+    s_put_names(f, r->partner_ids, l->history, l->n_history);
+    fputc('}', f);
+}
+
+/* Flush and report whether anything went wrong on f. */
+static int s_done(FILE *f)
+{
+    return fflush(f) != 0 || ferror(f) ? -EIO : 0;
+}
+
+int regio_rpp_json_write(const regio_rpp_t *r, FILE *f)
+{
+    s_write_head(r, f);
+    fputs(",\n \"offerings\": [", f);
+    for (int32_t i = 0; i < r->n_offerings; i++) {
+        fputs(i ? ",\n  " : "\n  ", f);
+        s_write_offering(r, &r->offerings[i], f);
+    }
+    fputs("\n ],\n \"learners\": [", f);
+    for (int32_t i = 0; i < r->n_learners; i++) {
+        fputs(i ? ",\n  " : "\n  ", f);
+        s_write_learner(r, &r->learners[i], f);
+    }
+    fputs("\n ]}\n", f);
+    return s_done(f);
+}
+
+int regio_rpp_json_write_sol(const regio_rpp_t *r, const regio_rpp_sol_t *sol, FILE *f)
+{
+    for (int32_t k = 0; k < sol->n; k++) {
+        const regio_rpp_placement_t *pl = &sol->v[k];
+        if (pl->learner < 0 || pl->learner >= r->n_learners || pl->offering < 0 ||
+            pl->offering >= r->n_offerings || pl->period < 0 || pl->period >= r->n_periods)
+            return REGIO_EINVALID;
+    }
+    fputs("{\"format\": \"rpp-1-solution\", \"instance\": ", f);
+    s_put_str(f, r->name ? r->name : "");
+    fputs(",\n \"placements\": [", f);
+    for (int32_t k = 0; k < sol->n; k++) {
+        const regio_rpp_placement_t *pl = &sol->v[k];
+        fputs(k ? ",\n  {\"learner\": " : "\n  {\"learner\": ", f);
+        s_put_str(f, r->learners[pl->learner].id);
+        s_put_key(f, "period");
+        s_put_str(f, r->periods[pl->period].id);
+        s_put_key(f, "offering");
+        s_put_str(f, r->offerings[pl->offering].id);
+        s_put_key(f, "slots");
+        s_put_slots(f, pl->slots);
+        fputc('}', f);
+    }
+    fputs("\n ]}\n", f);
+    return s_done(f);
+}

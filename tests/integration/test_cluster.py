@@ -1,0 +1,141 @@
+"""End to end: import, plan, check with rpp_check.py, notifications, restarts."""
+import json
+import os
+import subprocess
+import unittest
+
+from cluster import BIN, TINY, Cluster, check, wait_for
+
+
+def by_id(inst):
+    """An instance with its lists keyed by id: list order carries no meaning."""
+    out = dict(inst)
+    for k in ("partners", "offerings", "learners"):
+        out[k] = {x["id"]: x for x in inst[k]}
+    return out
+
+
+def placements_by_key(sol):
+    return {(p["learner"], p["period"]): (p["offering"], sorted(p["slots"])) for p in sol["placements"]}
+
+
+class TinyRegion(unittest.TestCase):
+    def setUp(self):
+        self.c = Cluster().start()
+
+    def tearDown(self):
+        codes = self.c.close()
+        self.assertEqual(codes, {s: 0 for s in codes}, "every service stops cleanly with exit 0")
+
+    def test_import_plan_export_is_feasible_and_matches_the_offline_solver(self):
+        self.c.ctl("import", TINY)
+        out = self.c.ctl("plan", "--full").stdout
+        self.assertIn("placed", out)
+        inst, sol, ipath, spath = self.c.export()
+        self.assertEqual(len(inst["learners"]), 3)
+        self.assertEqual(len(inst["offerings"]), 3)
+        rep = check(ipath, spath)
+        self.assertTrue(rep["feasible"], rep["errors"])
+        self.assertGreater(rep["placements"], 0)
+        # the exported instance scores the shipped solution exactly as the original does
+        with open(TINY) as f:
+            orig = json.load(f)
+        ref = check(TINY, os.path.join(os.path.dirname(TINY), "tiny-1.solution.json"))
+        again = check(ipath, os.path.join(os.path.dirname(TINY), "tiny-1.solution.json"))
+        self.assertAlmostEqual(ref["score"], again["score"], places=3)
+        self.assertEqual(len(orig["learners"]), len(inst["learners"]))
+
+    def test_subscriber_sees_every_placement_of_its_school(self):
+        self.c.ctl("import", TINY)
+        self.c.ctl("plan", "--full")
+        inst, sol, _, _ = self.c.export()
+        school = {l["id"]: l["school"] for l in inst["learners"]}
+        want = {k: v for k, v in placements_by_key(sol).items() if school[k[0]] == "s1"}
+        r = self.c.ctl("subscribe", "school/s1", "--from", "0", "--count", str(len(want)),
+                       "--timeout-ms", "5000", "--json")
+        got = {}
+        for line in r.stdout.splitlines():
+            n = json.loads(line)
+            self.assertEqual(n["topic"], "school/s1")
+            key = (n["learner"], n["period"])
+            if n["kind"] == "cancelled":
+                got.pop(key, None)
+            else:
+                got[key] = (n["offering"], sorted(n["slots"]))
+        self.assertEqual(got, want)
+
+    def test_bad_input_gets_a_clear_error_and_the_service_stays_up(self):
+        self.c.ctl("import", TINY)
+        r = self.c.ctl("capacity", "set", "no-such-offering", "P1", "1,1,1,1,1,1,1,1,1,1", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("unknown_id", r.stderr)
+        r = self.c.ctl("capacity", "set", "o1", "P1", "1,1,1", check=False)
+        self.assertEqual(r.returncode, 2, "regioctl refuses a short seat list itself")
+        self.assertIn("10 whole numbers", r.stderr)
+        r = self.c.ctl("capacity", "set", "o1", "P9", "1,1,1,1,1,1,1,1,1,1", check=False)
+        self.assertIn("unknown_id", r.stderr)
+        self.assertEqual(self.c.ctl("status").returncode, 0)
+
+    def test_malformed_frames_get_error_replies(self):
+        import zmq
+        ctx = zmq.Context()
+        try:
+            for svc in ("registry", "capacity", "planner", "notifier"):
+                s = ctx.socket(zmq.DEALER)
+                s.setsockopt(zmq.LINGER, 0)
+                s.connect(self.c.ep[svc])
+                for junk in (b"\xff\xff\xff\xff", b"", b"\x0a\x05hello"):
+                    s.send(junk)
+                    self.assertTrue(s.poll(5000), f"{svc} answers malformed input")
+                    reply = s.recv()
+                    self.assertGreater(len(reply), 0)
+                s.close()
+        finally:
+            ctx.term()
+        self.assertEqual(self.c.ctl("status").returncode, 0)
+
+
+class Restarts(unittest.TestCase):
+    def test_sigkill_and_restart_loses_nothing(self):
+        gen = subprocess.run([os.path.join(BIN, "regio-gen"), "--learners", "300", "--seed", "7"],
+                             capture_output=True, text=True, check=True)
+        c = Cluster().start()
+        try:
+            path = os.path.join(c.dir, "region.json")
+            with open(path, "w") as f:
+                f.write(gen.stdout)
+            c.ctl("import", path)
+            c.ctl("plan", "--full")
+            inst1, sol1, ipath, spath = c.export()
+            rep = check(ipath, spath)
+            self.assertTrue(rep["feasible"], rep["errors"])
+            # the service plans with the same engine as the offline solver
+            offline = os.path.join(c.dir, "offline.json")
+            subprocess.run([os.path.join(BIN, "regio-planner"), "--solve", ipath, "--out", offline,
+                            "--quiet"], check=True, capture_output=True)
+            self.assertGreaterEqual(rep["score"], 0.98 * check(ipath, offline)["score"])
+            for s in ("registry", "capacity", "planner", "notifier"):
+                c.kill(s)
+                c.start(s)
+            inst2, sol2, _, _ = c.export()
+            self.assertEqual(by_id(inst1), by_id(inst2), "registry, capacity and learners survive SIGKILL")
+            self.assertEqual(placements_by_key(sol1), placements_by_key(sol2), "the plan survives")
+            # the notifier's log still holds every placement, for every learner topic
+            total = 0
+            for lid in sorted({p["learner"] for p in sol1["placements"]})[:5]:
+                want = {k: v for k, v in placements_by_key(sol1).items() if k[0] == lid}
+                r = c.ctl("subscribe", f"learner/{lid}", "--from", "0", "--count", str(len(want)),
+                          "--timeout-ms", "5000", "--json")
+                got = {}
+                for line in r.stdout.splitlines():
+                    n = json.loads(line)
+                    got[(n["learner"], n["period"])] = (n["offering"], sorted(n["slots"]))
+                self.assertEqual(got, want)
+                total += len(got)
+            self.assertGreater(total, 0)
+        finally:
+            c.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
