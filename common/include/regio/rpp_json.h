@@ -37,7 +37,9 @@ int regio_rpp_json_write(const regio_rpp_t *r, FILE *f);
 /* Parse an rpp-1-solution for instance r into sol (initialised by the
  * caller; placements are appended). Unknown ids, duplicate or out-of-range
  * slots are errors here (REGIO_ENOTFOUND / REGIO_EINVALID), since a solution
- * we cannot represent is one we cannot repair. */
+ * we cannot represent is one we cannot repair; sol then keeps only the
+ * placements it had. Placements that are merely infeasible are read as they
+ * are, for regio_rpp_evaluate to report. */
 int regio_rpp_json_parse_sol(const regio_rpp_t *r, const char *text, size_t len,
                              regio_rpp_sol_t *sol, char *err, size_t errlen);
 

@@ -9,6 +9,7 @@
 #ifndef REGIO_ENGINE_H
 #define REGIO_ENGINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "regio/rpp.h"
@@ -18,6 +19,21 @@
  * kept). */
 typedef int (*regio_engine_progress_cb)(void *arg, double elapsed_s, double score,
                                         double coverage_share, int32_t placements);
+
+/* What a solve did, for reports; filled when opts.stats is not NULL. */
+typedef struct {
+    double setup_s;        /* seconds to find candidates and build the plan */
+    double solve_s;        /* seconds in all */
+    int64_t iterations;    /* search iterations done */
+    int64_t candidates;    /* (learner, offering) pairs considered */
+    double first_score;    /* score of the constructed plan, before improving */
+    double score;          /* score of the returned plan */
+    int32_t base_kept;     /* replanning: base placements kept as they were */
+    int32_t forced;        /* replanning: base placements no longer feasible */
+    int32_t changed;       /* replanning: (learner, period) keys that differ from base */
+    double fair_min_before;/* --fair: lowest school share before and after */
+    double fair_min_after;
+} regio_engine_stats_t;
 
 typedef struct {
     double seconds;          /* time budget; <= 0 means the engine's default */
@@ -32,6 +48,10 @@ typedef struct {
     int fair;                /* raise the lowest school share (<= 1% score) */
     regio_engine_progress_cb progress; /* may be NULL */
     void *progress_arg;
+    regio_engine_stats_t *stats; /* filled when not NULL */
+    char *err;               /* when not NULL, errlen bytes get one line why a
+                                solve failed (e.g. a bad base plan) */
+    size_t errlen;
 } regio_engine_opts_t;
 
 typedef struct {

@@ -1,0 +1,318 @@
+/* bound - an upper bound on the best score of an rpp-1 instance. */
+#include "bound.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cand.h"
+#include "exact.h"
+#include "slots.h"
+
+#define S_NODES 20000  /* search nodes per learner before settling for a bound */
+#define S_MAX_T 8      /* threads */
+
+/* What the subgradient loop shares with the learner workers. */
+typedef struct {
+    const regio_rpp_t *r;
+    const regio_cands_t *c;
+    const double *price;  /* (o*P + p)*10 + t */
+    int P;
+} s_ctx_t;
+
+/* A worker's share: learners [l0, l1), their value and seat use. */
+typedef struct {
+    const s_ctx_t *x;
+    int32_t l0, l1;
+    double value;
+    int32_t *use;         /* (o*P + p)*10 + t, this worker's learners only */
+    int exact;            /* 0 once some learner hit the node limit */
+    regio_exact_opt_t *opt; /* scratch: options of all periods */
+    int64_t *credit;      /* per need */
+    int cap_opt;
+} s_worker_t;
+
+/* Cheapest k slots of usable mask u with per-slot prices pr and a cost per
+ * travel day; *mask gets them. Returns the cost, or DBL_MAX. */
+static double s_slots(uint32_t u, int k, const double *pr, double day, uint16_t *mask)
+{
+    double best[6][REGIO_RPP_SLOTS + 1];
+    uint8_t how[6][REGIO_RPP_SLOTS + 1]; /* 0 none, 1 first slot, 2 second, 3 both */
+    for (int j = 0; j <= k; j++)
+        best[0][j] = j ? DBL_MAX : 0;
+    for (int d = 0; d < 5; d++) {
+        int a = 2 * d, b = a + 1, ua = u >> a & 1u, ub = u >> b & 1u;
+        int one = ua && (!ub || pr[a] <= pr[b]) ? 1 : ub ? 2 : 0;
+        double c1 = one == 1 ? pr[a] + day : one == 2 ? pr[b] + day : DBL_MAX;
+        double c2 = ua && ub ? pr[a] + pr[b] + day : DBL_MAX;
+        for (int j = 0; j <= k; j++) {
+            double v = best[d][j];
+            uint8_t h = 0;
+            if (j >= 1 && c1 < DBL_MAX && best[d][j - 1] < DBL_MAX && best[d][j - 1] + c1 < v) {
+                v = best[d][j - 1] + c1;
+                h = (uint8_t)one;
+            }
+            if (j >= 2 && c2 < DBL_MAX && best[d][j - 2] < DBL_MAX && best[d][j - 2] + c2 < v) {
+                v = best[d][j - 2] + c2;
+                h = 3;
+            }
+            best[d + 1][j] = v;
+            how[d][j] = h;
+        }
+    }
+    if (best[5][k] == DBL_MAX)
+        return DBL_MAX;
+    uint32_t m = 0;
+    for (int d = 4, j = k; d >= 0; d--) {
+        uint8_t h = how[d][j];
+        if (h == 3)
+            m |= 3u << (2 * d), j -= 2;
+        else if (h)
+            m |= 1u << (2 * d + h - 1), j -= 1;
+    }
+    *mask = (uint16_t)m;
+    return best[5][k];
+}
+
+/* Options of learner l in period p under the prices: no placement, and
+ * each candidate with its cheapest slots when it may add value; best first.
+ * Returns how many. */
+static int32_t s_options(s_worker_t *w, const regio_exact_t *e, int p, regio_exact_opt_t *opt)
+{
+    const s_ctx_t *x = w->x;
+    const regio_rpp_t *r = x->r;
+    const regio_rpp_learner_t *L = &r->learners[e->l];
+    int64_t nc = x->c->start[e->l + 1] - x->c->start[e->l];
+    int32_t n = 0, weeks = r->periods[p].weeks;
+    if (!(L->planned >> p & 1u) || __builtin_popcount(L->free[p]) < L->dagdelen)
+        return 0;
+    opt[n++] = (regio_exact_opt_t){.ub = 0, .fixed = 0, .k = REGIO_EXACT_NONE};
+    for (int64_t k = 0; k < nc; k++) {
+        const regio_cand_t *cd = &x->c->v[x->c->start[e->l] + k];
+        const double *pr = x->price + ((int64_t)cd->offering * x->P + p) * REGIO_RPP_SLOTS;
+        uint32_t u = 0;
+        for (int t = 0; t < REGIO_RPP_SLOTS; t++)
+            if ((L->free[p] >> t & 1u) && regio_rpp_cap(r, cd->offering, p, t) > 0)
+                u |= 1u << t;
+        uint16_t mask = 0;
+        double cost = s_slots(u, L->dagdelen, pr, r->w.km * cd->trip * weeks, &mask);
+        if (cost == DBL_MAX)
+            continue;
+        double fixed = ((cd->flags & REGIO_CAND_PREFERRED) ? r->w.preference : 0) - cost;
+        double ub = regio_exact_alone(e, p, (int32_t)k, fixed, w->credit);
+        if (ub > 0)
+            opt[n++] = (regio_exact_opt_t){.ub = ub, .fixed = fixed, .k = (int32_t)k,
+                                           .slots = mask};
+    }
+    if (n == 1)
+        return 0;
+    regio_exact_sort(opt, n);
+    return n;
+}
+
+/* Learner l's best value under the prices (or an upper bound on it when the
+ * search was cut off); its chosen seats are added to w->use. */
+static int s_learner(s_worker_t *w, int32_t l)
+{
+    const s_ctx_t *x = w->x;
+    const regio_rpp_t *r = x->r;
+    int64_t nc = x->c->start[l + 1] - x->c->start[l];
+    if (nc == 0)
+        return 0;
+    if ((int64_t)w->cap_opt < (nc + 1) * x->P) {
+        free(w->opt);
+        w->cap_opt = (int)((nc + 1) * x->P);
+        if (!(w->opt = malloc((size_t)w->cap_opt * sizeof *w->opt)))
+            return -ENOMEM;
+    }
+    regio_exact_t e = {.r = r, .c = x->c, .l = l, .wcov = r->w.coverage, .node_limit = S_NODES};
+    memset(w->credit, 0, (size_t)r->learners[l].n_needs * sizeof *w->credit);
+    for (int p = 0, used = 0; p < x->P; p++) {
+        int32_t n = s_options(w, &e, p, w->opt + used);
+        if (n == 0)
+            continue;
+        e.per[e.np] = p;
+        e.opt[e.np] = w->opt + used;
+        e.nopt[e.np++] = n;
+        used += n;
+    }
+    int choice[REGIO_RPP_MAX_PERIODS];
+    double open, best = regio_exact_solve(&e, w->credit, choice, &open);
+    if (e.np == 0)
+        best = 0;
+    if (open > best)
+        w->exact = 0;
+    w->value += open > best ? open : best;
+    for (int d = 0; d < e.np; d++) {
+        const regio_exact_opt_t *o = &e.opt[d][choice[d]];
+        if (o->k < 0)
+            continue;
+        int32_t off = x->c->v[x->c->start[l] + o->k].offering;
+        for (uint32_t m = o->slots; m; m &= m - 1)
+            w->use[((int64_t)off * x->P + e.per[d]) * REGIO_RPP_SLOTS + __builtin_ctz(m)]++;
+    }
+    return 0;
+}
+
+static void *s_work(void *arg)
+{
+    s_worker_t *w = arg;
+    w->value = 0;
+    w->exact = 1;
+    for (int32_t l = w->l0; l < w->l1; l++)
+        if (s_learner(w, l) < 0) {
+            w->value = NAN;
+            break;
+        }
+    return NULL;
+}
+
+regio_bound_opts_t regio_bound_default_opts(void)
+{
+    return (regio_bound_opts_t){.seconds = 0, .iterations = 0, .lower = 0, .threads = 1};
+}
+
+static double s_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Solve every learner under the current prices; returns the Lagrangian
+ * value without the seat term, total use in use[], or NAN on ENOMEM. */
+static double s_round(s_worker_t *w, int n, int32_t *use, size_t nseats)
+{
+    pthread_t tid[S_MAX_T];
+    int started[S_MAX_T] = {0};
+    for (int i = 0; i < n; i++)
+        memset(w[i].use, 0, nseats * sizeof *w[i].use);
+    for (int i = 1; i < n; i++)
+        started[i] = pthread_create(&tid[i], NULL, s_work, &w[i]) == 0;
+    for (int i = 0; i < n; i++)
+        if (!started[i])
+            s_work(&w[i]);
+    double v = 0;
+    memset(use, 0, nseats * sizeof *use);
+    for (int i = 0; i < n; i++) {
+        if (started[i])
+            pthread_join(tid[i], NULL);
+        v += w[i].value;
+        for (size_t s = 0; s < nseats; s++)
+            use[s] += w[i].use[s];
+    }
+    return v;
+}
+
+/* One projected subgradient step on the prices; returns 0 when the prices
+ * cannot move (the relaxed plan fits the seats with complementary prices). */
+static int s_step(const regio_rpp_t *r, double *price, const int32_t *use, double lag,
+                  double target, double theta)
+{
+    int P = r->n_periods;
+    double norm = 0;
+    for (int32_t o = 0; o < r->n_offerings; o++)
+        for (int s = 0; s < P * REGIO_RPP_SLOTS; s++) {
+            size_t i = (size_t)o * P * REGIO_RPP_SLOTS + s;
+            double g = r->offerings[o].cap[s] - use[i];
+            if (r->offerings[o].cap[s] > 0 && (g < 0 || price[i] > 0))
+                norm += g * g;
+        }
+    if (norm == 0 || lag <= target)
+        return 0;
+    double step = theta * (lag - target) / norm;
+    for (int32_t o = 0; o < r->n_offerings; o++)
+        for (int s = 0; s < P * REGIO_RPP_SLOTS; s++) {
+            size_t i = (size_t)o * P * REGIO_RPP_SLOTS + s;
+            if (r->offerings[o].cap[s] <= 0)
+                continue;
+            price[i] -= step * (r->offerings[o].cap[s] - use[i]);
+            if (price[i] < 0)
+                price[i] = 0;
+        }
+    return 1;
+}
+
+static double s_seat_term(const regio_rpp_t *r, const double *price)
+{
+    double v = 0;
+    int n = r->n_periods * REGIO_RPP_SLOTS;
+    for (int32_t o = 0; o < r->n_offerings; o++)
+        for (int s = 0; s < n; s++)
+            if (r->offerings[o].cap[s] > 0)
+                v += price[(size_t)o * n + s] * r->offerings[o].cap[s];
+    return v;
+}
+
+/* The subgradient loop; *ub gets the lowest Lagrangian value seen. */
+static int s_loop(const regio_rpp_t *r, const regio_bound_opts_t *o, s_ctx_t *x, s_worker_t *w,
+                  int n, int32_t *use, double *ub)
+{
+    size_t nseats = (size_t)r->n_offerings * r->n_periods * REGIO_RPP_SLOTS;
+    double t0 = s_clock(), theta = 1.0;
+    double secs = o->seconds > 0 ? o->seconds : 5.0 + 0.0006 * r->n_learners;
+    int iters = o->iterations > 0 ? o->iterations : 300, stall = 0;
+    *ub = DBL_MAX;
+    for (int it = 0; it < iters; it++) {
+        double lag = s_round(w, n, use, nseats);
+        if (isnan(lag))
+            return -ENOMEM;
+        lag += s_seat_term(r, x->price);
+        if (lag < *ub - 1e-9 * fabs(*ub)) {
+            *ub = lag;
+            stall = 0;
+        } else if (++stall >= 5) {
+            theta /= 2;
+            stall = 0;
+        }
+        if (getenv("REGIO_BOUND_TRACE"))
+            fprintf(stderr, "it %d lag %.1f ub %.1f theta %g exact %d\n", it, lag, *ub, theta, w[0].exact);
+        double target = o->lower > 0 ? o->lower : 0.9 * lag;
+        if (theta < 1e-4 || (*ub - target) <= 1e-6 * fabs(*ub) ||
+            !s_step(r, (double *)x->price, use, lag, target, theta) || s_clock() - t0 > secs)
+            break;
+    }
+    return 0;
+}
+
+int regio_bound_compute(const regio_rpp_t *r, const regio_bound_opts_t *o, double *ub)
+{
+    regio_cands_t c;
+    int rc = regio_cands_build(r, NULL, o->threads, &c);
+    if (rc < 0)
+        return rc;
+    size_t nseats = (size_t)r->n_offerings * r->n_periods * REGIO_RPP_SLOTS;
+    int n = o->threads < 1 ? 1 : o->threads > S_MAX_T ? S_MAX_T : o->threads, max_needs = 1;
+    for (int32_t l = 0; l < r->n_learners; l++)
+        max_needs = r->learners[l].n_needs > max_needs ? r->learners[l].n_needs : max_needs;
+    double *price = calloc(nseats + 1, sizeof *price);
+    int32_t *use = calloc(nseats + 1, sizeof *use);
+    s_ctx_t x = {.r = r, .c = &c, .price = price, .P = r->n_periods};
+    s_worker_t w[S_MAX_T];
+    memset(w, 0, sizeof w);
+    rc = price && use ? 0 : -ENOMEM;
+    for (int i = 0; i < n && rc == 0; i++) {
+        w[i] = (s_worker_t){.x = &x, .l0 = (int32_t)((int64_t)r->n_learners * i / n),
+                            .l1 = (int32_t)((int64_t)r->n_learners * (i + 1) / n)};
+        w[i].use = calloc(nseats + 1, sizeof *w[i].use);
+        w[i].credit = calloc((size_t)max_needs, sizeof *w[i].credit);
+        if (!w[i].use || !w[i].credit)
+            rc = -ENOMEM;
+    }
+    if (rc == 0 && (rc = s_loop(r, o, &x, w, n, use, ub)) == 0)
+        *ub += 1e-9 * fabs(*ub) + 1e-6; /* round-off must never cut into a feasible score */
+    for (int i = 0; i < n; i++) {
+        free(w[i].use);
+        free(w[i].credit);
+        free(w[i].opt);
+    }
+    free(price);
+    free(use);
+    regio_cands_free(&c);
+    return rc;
+}

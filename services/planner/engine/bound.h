@@ -1,0 +1,30 @@
+/* bound - an upper bound on the best score of an rpp-1 instance.
+ *
+ * Lagrangian relaxation of the seats: every (offering, period, slot) seat
+ * gets a price >= 0; each learner then plans alone, exactly, paying the
+ * prices of the seats it uses (the coverage caps tie its periods together,
+ * so its periods are searched jointly, with pruning). The sum of those
+ * optima plus the prices of all seats bounds every feasible plan from above,
+ * for any prices; subgradient steps lower it. The best value seen is
+ * returned, so the bound is valid whenever the search stops.
+ */
+#ifndef REGIO_BOUND_H
+#define REGIO_BOUND_H
+
+#include <stdint.h>
+
+#include "regio/rpp.h"
+
+typedef struct {
+    double seconds;   /* time budget (<= 0: automatic) */
+    int iterations;   /* subgradient steps at most (<= 0: automatic) */
+    double lower;     /* score of a known feasible plan (steers the step size; 0 if none) */
+    int threads;      /* <= 0: 1 */
+} regio_bound_opts_t;
+
+regio_bound_opts_t regio_bound_default_opts(void);
+
+/* Compute an upper bound on the optimum of r into *ub. Returns 0 or -ENOMEM. */
+int regio_bound_compute(const regio_rpp_t *r, const regio_bound_opts_t *o, double *ub);
+
+#endif

@@ -1,0 +1,54 @@
+/* explain - why a learner's need stays unmet in a plan.
+ *
+ * For every (learner, goal) whose credit stays below the need, the first
+ * reason that holds, from the most basic up: no offering anywhere lists the
+ * goal for the learner's qualification; none of those is within max_km;
+ * the learner is too young for all that remain; they have no seats on the
+ * learner's free slots; all eligible seats on the learner's free slots are
+ * taken (with how many other learners hold them); or the learner's periods
+ * went to other goals (every planned period already has a placement).
+ */
+#ifndef REGIO_EXPLAIN_H
+#define REGIO_EXPLAIN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "regio/rpp.h"
+
+/* Reasons, in the order they are tested. */
+typedef enum {
+    REGIO_EXPLAIN_NO_QUALIFICATION = 0, /* no offering for the goal accepts the qualification */
+    REGIO_EXPLAIN_TOO_FAR,              /* none within max_km */
+    REGIO_EXPLAIN_TOO_YOUNG,            /* too young for all that remain */
+    REGIO_EXPLAIN_NO_SEATS,             /* none has seats on the learner's free slots */
+    REGIO_EXPLAIN_SEATS_TAKEN,          /* all such seats are taken by other learners */
+    REGIO_EXPLAIN_PERIODS_USED,         /* every free period holds a placement for other goals */
+    REGIO_EXPLAIN_NOT_PLANNED,          /* the learner has no period to plan */
+    REGIO_EXPLAIN_COUNT
+} regio_explain_reason_t;
+
+typedef struct {
+    int32_t learner;
+    int32_t goal;        /* goal index */
+    int64_t missing;     /* dagdelen short of the need */
+    regio_explain_reason_t reason;
+    int32_t competing;   /* SEATS_TAKEN: other learners placed on those seats */
+    int32_t offerings;   /* offerings that passed the earlier tests */
+} regio_explain_t;
+
+/* The reason's text, e.g. "none within max_km". */
+const char *regio_explain_reason_text(regio_explain_reason_t reason);
+
+/* Explain every unmet need of sol (a feasible plan of r). *out (caller
+ * frees) gets *n entries, by learner then goal. Returns 0 or -ENOMEM. */
+int regio_explain_run(const regio_rpp_t *r, const regio_rpp_sol_t *sol, regio_explain_t **out,
+                      int32_t *n);
+
+/* Explain and write a JSON list of {learner, goal, missing_dagdelen,
+ * reason, detail} to f; *n_unmet (may be NULL) gets the count. Returns 0,
+ * -ENOMEM or -EIO. */
+int regio_explain_write(const regio_rpp_t *r, const regio_rpp_sol_t *sol, FILE *f,
+                        int32_t *n_unmet);
+
+#endif

@@ -1,0 +1,32 @@
+/* lp - rpp-1 as an exact MIP in CPLEX LP format, and CBC's answer back.
+ *
+ * Variables (indexes are the instance's dense indexes):
+ *   x_l_p_k      binary: learner l at its k-th candidate offering in period p
+ *   y_l_p_k_t    binary: ... using weekly slot t
+ *   z_l_p_k_d    binary: ... travelling on day d
+ *   c_l_i        continuous: credit counted for learner l's need i (<= need)
+ *   r_l_p_q      continuous: placement of l in period p at partner q repeats
+ * Constraints: one placement per (l, p); sum_t y = dagdelen * x; y <= x and
+ * y <= 0 on slots that are not free; z >= y of both parts of the day; seats
+ * per (offering, period, slot); c <= credit; repeats from the history and
+ * from earlier periods. Objective: the rpp-1 score, exactly.
+ */
+#ifndef REGIO_LP_H
+#define REGIO_LP_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "regio/rpp.h"
+
+/* Write r's model to f. Returns 0, -ENOMEM or -EIO. */
+int regio_lp_write(const regio_rpp_t *r, FILE *f);
+
+/* Read a CBC solution file (`cbc model.lp solve solu FILE`) of the model
+ * regio_lp_write wrote for r, appending its placements to sol. Returns 0,
+ * -errno (file), REGIO_EPARSE (not a CBC solution; err says why) or
+ * -ENOMEM. */
+int regio_lp_read_cbc(const regio_rpp_t *r, const char *path, regio_rpp_sol_t *sol, char *err,
+                      size_t errlen);
+
+#endif

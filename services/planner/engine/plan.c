@@ -1,0 +1,463 @@
+/* plan - a plan under construction, scored incrementally. */
+#include "plan.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slots.h"
+
+#define S_EPS 1e-9
+
+static inline const regio_cand_t *s_cand(const regio_plan_t *pl, int32_t l, int32_t k)
+{
+    return &pl->c->v[pl->c->start[l] + k];
+}
+
+static inline int64_t s_min64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+
+int regio_plan_init(regio_plan_t *pl, const regio_rpp_t *r, const regio_cands_t *c)
+{
+    memset(pl, 0, sizeof *pl);
+    pl->r = r;
+    pl->c = c;
+    pl->P = r->n_periods;
+    pl->L = r->n_learners;
+    pl->O = r->n_offerings;
+    for (int32_t l = 0; l < r->n_learners; l++)
+        if (r->learners[l].n_needs > pl->max_needs)
+            pl->max_needs = r->learners[l].n_needs;
+    size_t lp = (size_t)pl->L * (size_t)pl->P, op = (size_t)pl->O * (size_t)pl->P;
+    pl->pick = malloc((lp ? lp : 1) * sizeof *pl->pick);
+    pl->seats = malloc((op ? op : 1) * REGIO_RPP_SLOTS * sizeof *pl->seats);
+    pl->avail = calloc(op ? op : 1, sizeof *pl->avail);
+    pl->capmask = calloc(op ? op : 1, sizeof *pl->capmask);
+    pl->worth = calloc(pl->L ? (size_t)pl->L : 1, sizeof *pl->worth);
+    if (!pl->pick || !pl->seats || !pl->avail || !pl->capmask || !pl->worth) {
+        regio_plan_free(pl);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < lp; i++)
+        pl->pick[i] = (regio_pick_t){.cand = REGIO_PICK_NONE, .slots = 0};
+    regio_slots_min(0, 0, NULL); /* build the slot tables before threads start */
+    for (int32_t o = 0; o < pl->O; o++)
+        for (int p = 0; p < pl->P; p++)
+            for (int t = 0; t < REGIO_RPP_SLOTS; t++) {
+                int32_t s = regio_rpp_cap(r, o, p, t);
+                pl->seats[((size_t)o * pl->P + p) * REGIO_RPP_SLOTS + t] = s;
+                if (s > 0)
+                    pl->capmask[(size_t)o * pl->P + p] |= (uint16_t)(1u << t);
+            }
+    memcpy(pl->avail, pl->capmask, op * sizeof *pl->avail);
+    return 0;
+}
+
+void regio_plan_free(regio_plan_t *pl)
+{
+    free(pl->pick);
+    free(pl->seats);
+    free(pl->avail);
+    free(pl->capmask);
+    free(pl->worth);
+    free(pl->base);
+    free(pl->frozen);
+    free(pl->bonus);
+    memset(pl, 0, sizeof *pl);
+}
+
+void regio_plan_copy(regio_plan_t *dst, const regio_plan_t *src)
+{
+    size_t lp = (size_t)src->L * src->P, op = (size_t)src->O * src->P;
+    memcpy(dst->pick, src->pick, lp * sizeof *dst->pick);
+    memcpy(dst->seats, src->seats, op * REGIO_RPP_SLOTS * sizeof *dst->seats);
+    memcpy(dst->avail, src->avail, op * sizeof *dst->avail);
+    memcpy(dst->worth, src->worth, (size_t)src->L * sizeof *dst->worth);
+}
+
+int regio_plan_work_init(regio_plan_work_t *w, const regio_plan_t *pl)
+{
+    size_t n = pl->max_needs > 0 ? (size_t)pl->max_needs : 1;
+    w->opt = NULL;
+    w->cap_opt = 0;
+    w->credit = calloc(n, sizeof *w->credit);
+    w->credit2 = calloc(n, sizeof *w->credit2);
+    if (!w->credit || !w->credit2) {
+        regio_plan_work_free(w);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+void regio_plan_work_free(regio_plan_work_t *w)
+{
+    free(w->credit);
+    free(w->credit2);
+    free(w->opt);
+    w->credit = w->credit2 = NULL;
+    w->opt = NULL;
+    w->cap_opt = 0;
+}
+
+/* Add a placement's credit (add dagdelen per listed goal) into credit. */
+static void s_credit(const regio_plan_t *pl, int32_t l, const regio_cand_t *cd, int32_t add,
+                     int64_t *credit)
+{
+    if (pl->c->wide[l]) {
+        regio_cands_credit_wide(pl->r, l, cd, add, credit);
+        return;
+    }
+    for (uint64_t m = cd->needs; m; m &= m - 1)
+        credit[__builtin_ctzll(m)] += add;
+}
+
+static int64_t s_cov(const regio_rpp_learner_t *L, const int64_t *credit)
+{
+    int64_t cov = 0;
+    for (int i = 0; i < L->n_needs; i++)
+        cov += s_min64(L->needs[i].amount, credit[i]);
+    return cov;
+}
+
+/* Repeats of learner l with picks pk: a placement at a partner in the
+ * history or in an earlier period's placement. */
+static int s_repeats(const regio_plan_t *pl, int32_t l, const regio_pick_t *pk)
+{
+    int32_t seen[REGIO_RPP_MAX_PERIODS];
+    int n = 0, rep = 0;
+    for (int p = 0; p < pl->P; p++) {
+        if (pk[p].cand < 0)
+            continue;
+        const regio_cand_t *cd = s_cand(pl, l, pk[p].cand);
+        int hit = (cd->flags & REGIO_CAND_HISTORY) != 0;
+        for (int i = 0; i < n && !hit; i++)
+            hit = seen[i] == cd->partner;
+        rep += hit;
+        seen[n++] = cd->partner;
+    }
+    return rep;
+}
+
+static regio_worth_t s_finish(const regio_plan_t *pl, int32_t l, int64_t cov, double travel,
+                              int rep, int pref, int changes)
+{
+    const regio_rpp_weights_t *W = &pl->r->w;
+    regio_worth_t v;
+    v.cov = cov;
+    v.score = W->coverage * (double)cov - W->km * travel - W->repeat * rep +
+              W->preference * pref;
+    v.obj = v.score - pl->margin * changes;
+    if (pl->bonus)
+        v.obj += pl->bonus[pl->r->learners[l].school] * (double)cov;
+    return v;
+}
+
+regio_worth_t regio_plan_worth(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l,
+                               const regio_pick_t *pk)
+{
+    const regio_rpp_learner_t *L = &pl->r->learners[l];
+    double travel = 0;
+    int pref = 0, changes = 0;
+    memset(w->credit, 0, (size_t)L->n_needs * sizeof *w->credit);
+    for (int p = 0; p < pl->P; p++) {
+        if (pl->base)
+            changes += regio_pick_changed(pl->base[(int64_t)l * pl->P + p], pk[p]);
+        if (pk[p].cand < 0)
+            continue;
+        const regio_cand_t *cd = s_cand(pl, l, pk[p].cand);
+        int32_t weeks = pl->r->periods[p].weeks;
+        s_credit(pl, l, cd, weeks * L->dagdelen, w->credit);
+        travel += cd->trip * weeks * regio_slots_days(pk[p].slots);
+        pref += (cd->flags & REGIO_CAND_PREFERRED) != 0;
+    }
+    return s_finish(pl, l, s_cov(L, w->credit), travel, s_repeats(pl, l, pk), pref, changes);
+}
+
+int regio_plan_fits(const regio_plan_t *pl, int32_t l, int p, regio_pick_t pk)
+{
+    if (pk.cand < 0)
+        return 1;
+    const regio_rpp_learner_t *L = &pl->r->learners[l];
+    regio_pick_t old = pl->pick[(int64_t)l * pl->P + p];
+    int32_t o = s_cand(pl, l, pk.cand)->offering;
+    uint32_t a = pl->avail[(int64_t)o * pl->P + p];
+    if (old.cand == pk.cand)
+        a |= old.slots;
+    return (L->planned >> p & 1u) && !(pk.slots & ~a) && !(pk.slots & ~(uint32_t)L->free[p]) &&
+           __builtin_popcount(pk.slots) == L->dagdelen;
+}
+
+/* Take (sign -1) or give back (sign +1) the seats of pick pk at (l, p). */
+static void s_seats(regio_plan_t *pl, int32_t l, int p, regio_pick_t pk, int sign)
+{
+    if (pk.cand < 0)
+        return;
+    int64_t op = (int64_t)s_cand(pl, l, pk.cand)->offering * pl->P + p;
+    int32_t *s = pl->seats + op * REGIO_RPP_SLOTS;
+    for (uint32_t m = pk.slots; m; m &= m - 1) {
+        int t = __builtin_ctz(m);
+        s[t] += sign;
+        if (s[t] > 0)
+            pl->avail[op] |= (uint16_t)(1u << t);
+        else
+            pl->avail[op] &= (uint16_t) ~(1u << t);
+    }
+}
+
+double regio_plan_set(regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p, regio_pick_t pk)
+{
+    regio_pick_t *cur = &pl->pick[(int64_t)l * pl->P + p];
+    s_seats(pl, l, p, *cur, +1);
+    s_seats(pl, l, p, pk, -1);
+    *cur = pk;
+    regio_worth_t v = regio_plan_worth(pl, w, l, pl->pick + (int64_t)l * pl->P);
+    double d = v.obj - pl->worth[l].obj;
+    pl->worth[l] = v;
+    return d;
+}
+
+/* Learner l with period p left out: what every candidate at p adds to. */
+typedef struct {
+    int64_t cov;     /* coverage of the other periods */
+    double travel;   /* their travel */
+    int rep, pref;   /* their repeats and preferred placements */
+    int changes;     /* their changes against the base plan */
+    int32_t partner[REGIO_RPP_MAX_PERIODS]; /* partner per other period, -1 none */
+} s_others_t;
+
+static void s_others(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
+                     s_others_t *x)
+{
+    const regio_rpp_learner_t *L = &pl->r->learners[l];
+    regio_pick_t pk[REGIO_RPP_MAX_PERIODS];
+    memcpy(pk, pl->pick + (int64_t)l * pl->P, (size_t)pl->P * sizeof *pk);
+    pk[p] = (regio_pick_t){.cand = REGIO_PICK_NONE, .slots = 0};
+    memset(w->credit, 0, (size_t)L->n_needs * sizeof *w->credit);
+    x->travel = 0;
+    x->pref = x->changes = 0;
+    for (int q = 0; q < pl->P; q++) {
+        x->partner[q] = -1;
+        if (q != p && pl->base)
+            x->changes += regio_pick_changed(pl->base[(int64_t)l * pl->P + q], pk[q]);
+        if (pk[q].cand < 0)
+            continue;
+        const regio_cand_t *cd = s_cand(pl, l, pk[q].cand);
+        int32_t weeks = pl->r->periods[q].weeks;
+        s_credit(pl, l, cd, weeks * L->dagdelen, w->credit);
+        x->travel += cd->trip * weeks * regio_slots_days(pk[q].slots);
+        x->pref += (cd->flags & REGIO_CAND_PREFERRED) != 0;
+        x->partner[q] = cd->partner;
+    }
+    x->cov = s_cov(L, w->credit);
+    x->rep = s_repeats(pl, l, pk);
+}
+
+/* Coverage with candidate cd added (add dagdelen per goal) to the others. */
+static int64_t s_cov_with(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l,
+                          const s_others_t *x, const regio_cand_t *cd, int32_t add)
+{
+    const regio_rpp_learner_t *L = &pl->r->learners[l];
+    if (pl->c->wide[l]) {
+        memcpy(w->credit2, w->credit, (size_t)L->n_needs * sizeof *w->credit);
+        regio_cands_credit_wide(pl->r, l, cd, add, w->credit2);
+        return s_cov(L, w->credit2);
+    }
+    int64_t cov = x->cov;
+    for (uint64_t m = cd->needs; m; m &= m - 1) {
+        int i = __builtin_ctzll(m);
+        int64_t a = L->needs[i].amount, cr = w->credit[i];
+        cov += s_min64(a, cr + add) - s_min64(a, cr);
+    }
+    return cov;
+}
+
+/* Repeats with candidate k (partner cd) at period p, others as in x. */
+static int s_rep_with(const regio_plan_t *pl, int32_t l, int p, const s_others_t *x,
+                      int32_t k, const regio_cand_t *cd)
+{
+    int clash = 0;
+    for (int q = 0; q < pl->P && !clash; q++)
+        clash = q != p && x->partner[q] == cd->partner;
+    if (!clash)
+        return x->rep + ((cd->flags & REGIO_CAND_HISTORY) != 0);
+    regio_pick_t pk[REGIO_RPP_MAX_PERIODS];
+    memcpy(pk, pl->pick + (int64_t)l * pl->P, (size_t)pl->P * sizeof *pk);
+    pk[p] = (regio_pick_t){.cand = k, .slots = 1};
+    return s_repeats(pl, l, pk);
+}
+
+int regio_plan_slots(const regio_plan_t *pl, int32_t l, int p, int32_t k, uint32_t a,
+                     uint16_t *mask, int *keep)
+{
+    *keep = 0;
+    if (pl->base) {
+        regio_pick_t b = pl->base[(int64_t)l * pl->P + p];
+        if (b.cand == k && !(b.slots & ~a)) {
+            *mask = b.slots;
+            *keep = 1;
+            return regio_slots_days(b.slots);
+        }
+    }
+    return regio_slots_min(a, pl->r->learners[l].dagdelen, mask);
+}
+
+uint32_t regio_plan_room(const regio_plan_t *pl, int32_t l, int p, int32_t k)
+{
+    const regio_rpp_learner_t *L = &pl->r->learners[l];
+    regio_pick_t cur = pl->pick[(int64_t)l * pl->P + p];
+    uint32_t a = pl->avail[(int64_t)s_cand(pl, l, k)->offering * pl->P + p];
+    if (cur.cand == k)
+        a |= cur.slots;
+    return (L->planned >> p & 1u) ? a & L->free[p] : 0;
+}
+
+void regio_plan_refine(const regio_plan_t *pl, int32_t l, int p, regio_pick_t *pk)
+{
+    if (pk->cand < 0)
+        return;
+    if (pl->base) {
+        regio_pick_t b = pl->base[(int64_t)l * pl->P + p];
+        if (b.cand == pk->cand && b.slots == pk->slots)
+            return;
+    }
+    int32_t o = s_cand(pl, l, pk->cand)->offering;
+    regio_slots_pick(regio_plan_room(pl, l, p, pk->cand), pl->r->learners[l].dagdelen,
+                     pl->seats + ((int64_t)o * pl->P + p) * REGIO_RPP_SLOTS, &pk->slots);
+}
+
+/* regio_plan_best, or with seats = 0 regio_plan_wish. */
+static double s_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
+                     regio_pick_t *out, double *second, int seats)
+{
+    const regio_rpp_learner_t *L = &pl->r->learners[l];
+    const regio_pick_t cur = pl->pick[(int64_t)l * pl->P + p];
+    const regio_pick_t b = pl->base ? pl->base[(int64_t)l * pl->P + p]
+                                    : (regio_pick_t){.cand = REGIO_PICK_FREE};
+    s_others_t x;
+    s_others(pl, w, l, p, &x);
+    const regio_pick_t none = {.cand = REGIO_PICK_NONE, .slots = 0};
+    regio_worth_t v0 = s_finish(pl, l, x.cov, x.travel, x.rep, x.pref,
+                                x.changes + regio_pick_changed(b, none));
+    double best = v0.obj, sec = -1e300;
+    *out = none;
+    int64_t n = pl->c->start[l + 1] - pl->c->start[l];
+    int32_t weeks = pl->r->periods[p].weeks, add = weeks * L->dagdelen;
+    uint32_t freem = (L->planned >> p & 1u) ? L->free[p] : 0;
+    if (__builtin_popcount(freem) < L->dagdelen)
+        n = 0;
+    /* the current pick first, so that ties keep it */
+    for (int64_t j = -1; j < n; j++) {
+        int32_t k = j < 0 ? cur.cand : (int32_t)j;
+        if (k < 0 || (j >= 0 && k == cur.cand))
+            continue;
+        const regio_cand_t *cd = s_cand(pl, l, k);
+        uint32_t a = seats ? pl->avail[(int64_t)cd->offering * pl->P + p]
+                           : pl->capmask[(int64_t)cd->offering * pl->P + p];
+        if (k == cur.cand)
+            a |= cur.slots;
+        a &= freem;
+        uint16_t mask;
+        int keep, days = regio_plan_slots(pl, l, p, k, a, &mask, &keep);
+        if (days < 0)
+            continue;
+        int64_t cov = s_cov_with(pl, w, l, &x, cd, add);
+        regio_worth_t v = s_finish(
+            pl, l, cov, x.travel + cd->trip * weeks * days, s_rep_with(pl, l, p, &x, k, cd),
+            x.pref + ((cd->flags & REGIO_CAND_PREFERRED) != 0),
+            x.changes + (pl->base && b.cand != REGIO_PICK_FREE && !keep));
+        if (v.obj > best + S_EPS || (j < 0 && v.obj >= best - S_EPS)) {
+            sec = best;
+            best = v.obj;
+            *out = (regio_pick_t){.cand = k, .slots = mask};
+        } else if (v.obj > sec) {
+            sec = v.obj;
+        }
+    }
+    if (out->cand >= 0 && out->cand == cur.cand &&
+        regio_slots_days(out->slots) == regio_slots_days(cur.slots))
+        out->slots = cur.slots; /* as good: do not churn */
+    else if (seats)
+        regio_plan_refine(pl, l, p, out);
+    if (second)
+        *second = sec;
+    return best;
+}
+
+double regio_plan_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
+                       regio_pick_t *out, double *second)
+{
+    return s_best(pl, w, l, p, out, second, 1);
+}
+
+double regio_plan_wish(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
+                       regio_pick_t *out)
+{
+    return s_best(pl, w, l, p, out, NULL, 0);
+}
+
+double regio_plan_learner_greedy(regio_plan_t *pl, regio_plan_work_t *w, int32_t l)
+{
+    double total = regio_plan_learner_exact(pl, w, l);
+    for (int round = 0; round < 2 * pl->P + 2; round++) {
+        double gain = S_EPS * 10;
+        int bp = -1;
+        regio_pick_t bpk = {0};
+        for (int p = 0; p < pl->P; p++) {
+            if (!(pl->r->learners[l].planned >> p & 1u) ||
+                (pl->frozen && pl->frozen[(int64_t)l * pl->P + p]))
+                continue;
+            regio_pick_t pk;
+            double g = regio_plan_best(pl, w, l, p, &pk, NULL) - pl->worth[l].obj;
+            regio_pick_t cur = pl->pick[(int64_t)l * pl->P + p];
+            if (g > gain && (pk.cand != cur.cand || pk.slots != cur.slots)) {
+                gain = g;
+                bp = p;
+                bpk = pk;
+            }
+        }
+        if (bp < 0)
+            break;
+        total += regio_plan_set(pl, w, l, bp, bpk);
+    }
+    return total;
+}
+
+void regio_plan_totals(const regio_plan_t *pl, double *obj, double *score, int64_t *cov,
+                       int32_t *placements)
+{
+    double o = 0, s = 0;
+    int64_t c = 0;
+    int32_t n = 0;
+    for (int32_t l = 0; l < pl->L; l++) {
+        o += pl->worth[l].obj;
+        s += pl->worth[l].score;
+        c += pl->worth[l].cov;
+    }
+    for (int64_t i = 0; i < (int64_t)pl->L * pl->P; i++)
+        n += pl->pick[i].cand >= 0;
+    if (obj)
+        *obj = o;
+    if (score)
+        *score = s;
+    if (cov)
+        *cov = c;
+    if (placements)
+        *placements = n;
+}
+
+int regio_plan_to_sol(const regio_plan_t *pl, regio_rpp_sol_t *sol)
+{
+    for (int32_t l = 0; l < pl->L; l++)
+        for (int p = 0; p < pl->P; p++) {
+            regio_pick_t pk = pl->pick[(int64_t)l * pl->P + p];
+            if (pk.cand < 0)
+                continue;
+            if (regio_rpp_sol_add(sol, l, (int16_t)p, s_cand(pl, l, pk.cand)->offering,
+                                  pk.slots) < 0)
+                return -ENOMEM;
+        }
+    return 0;
+}

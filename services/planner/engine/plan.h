@@ -1,0 +1,160 @@
+/* plan - a plan under construction, scored incrementally.
+ *
+ * Holds one pick per (learner, period), the seats left per (offering,
+ * period, slot) and each learner's worth (its share of the score). The score
+ * is a sum over learners and seats are the only coupling, so changing one
+ * pick costs O(the learner's data): seats of one offering, the learner's
+ * own needs and periods; never a recount.
+ *
+ * The search maximises an objective that is the score plus optional extras:
+ * a per-school bonus per covered dagdeel (fairness) and a margin charged for
+ * every pick that differs from a base plan (replanning). Without extras the
+ * objective is the score.
+ *
+ * Threads: calls that touch disjoint learners whose candidates lie in
+ * disjoint offerings may run concurrently on one plan; everything else needs
+ * the caller's exclusion.
+ */
+#ifndef REGIO_PLAN_H
+#define REGIO_PLAN_H
+
+#include <stdint.h>
+
+#include "cand.h"
+#include "exact.h"
+#include "regio/rpp.h"
+
+#define REGIO_PICK_NONE -1 /* no placement */
+#define REGIO_PICK_FREE -2 /* in a base plan: the old pick is gone, any pick is free */
+
+typedef struct {
+    int32_t cand;   /* index among the learner's candidates, or REGIO_PICK_* */
+    uint16_t slots; /* weekly slots used; 0 without a placement */
+} regio_pick_t;
+
+typedef struct {
+    double obj;   /* what the search maximises: score plus extras */
+    double score; /* the learner's share of the rpp-1 score */
+    int64_t cov;  /* dagdelen of need covered */
+} regio_worth_t;
+
+typedef struct {
+    const regio_rpp_t *r;      /* borrowed for the plan's life */
+    const regio_cands_t *c;    /* borrowed for the plan's life */
+    int P;                     /* periods */
+    int32_t L, O;              /* learners, offerings */
+    int max_needs;             /* largest n_needs, for scratch arrays */
+    regio_pick_t *pick;        /* L*P picks, [l*P + p] */
+    int32_t *seats;            /* O*P*10 seats left, [(o*P + p)*10 + t] */
+    uint16_t *avail;           /* O*P: bit t set while seats are left at t */
+    uint16_t *capmask;         /* O*P: bit t set when the offering has seats at t at all */
+    regio_worth_t *worth;      /* per learner, kept current by regio_plan_set */
+    /* extras of the objective; NULL / 0 when unused */
+    regio_pick_t *base;        /* L*P picks of a base plan; differing costs margin */
+    double margin;             /* cost of one changed pick */
+    uint8_t *frozen;           /* L*P: 1 = this pick never changes (pinned periods) */
+    double *bonus;             /* per school: objective per covered dagdeel */
+} regio_plan_t;
+
+/* Scratch space for one thread's evaluations. */
+typedef struct {
+    int64_t *credit;        /* max_needs */
+    int64_t *credit2;       /* max_needs */
+    regio_exact_opt_t *opt; /* options of one learner's periods */
+    int64_t cap_opt;
+} regio_plan_work_t;
+
+/* Set up an empty plan (no placements, all seats free) for r with
+ * candidates c. Returns 0 or -ENOMEM (then pl holds nothing to free). */
+int regio_plan_init(regio_plan_t *pl, const regio_rpp_t *r, const regio_cands_t *c);
+
+/* Free the plan's arrays, extras included; safe on a zeroed plan. */
+void regio_plan_free(regio_plan_t *pl);
+
+/* Make dst a copy of src's picks, seats and worths (dst initialised for the
+ * same instance; extras are shared pointers, not copied). Can't fail. */
+void regio_plan_copy(regio_plan_t *dst, const regio_plan_t *src);
+
+/* Allocate scratch for pl; returns 0 or -ENOMEM. */
+int regio_plan_work_init(regio_plan_work_t *w, const regio_plan_t *pl);
+void regio_plan_work_free(regio_plan_work_t *w);
+
+/* Worth of learner l if its picks were pk[0..P-1]. Seats are not checked. */
+regio_worth_t regio_plan_worth(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l,
+                               const regio_pick_t *pk);
+
+/* Change the pick of (l, p) to pk: the old pick's seats are freed, the new
+ * one's taken, l's worth updated. The caller has checked the seats (every
+ * slot of pk.slots has a seat at pk's offering, counting the seats the old
+ * pick frees). Returns the change of the objective. */
+double regio_plan_set(regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p, regio_pick_t pk);
+
+/* The best pick for (l, p) with l's other periods as they are, among
+ * placements that fit the seats left (the seats of l's current pick at p
+ * count as free): fewest days, then the slots with most seats left (or the
+ * base plan's slots when they still fit). *out gets it (cand NONE when no
+ * placement is best); returns l's objective with it. *second (may be NULL)
+ * gets the objective of the best pick at another offering (or of no
+ * placement), for regret. Can't fail. */
+double regio_plan_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
+                       regio_pick_t *out, double *second);
+
+/* Like regio_plan_best, but as if no other learner held a seat: the pick
+ * (l, p) would take if it could choose first. */
+double regio_plan_wish(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
+                       regio_pick_t *out);
+
+/* Give learner l its best picks in all periods it may change, greedily: the
+ * period whose best pick gains most first, until nothing gains. Returns the
+ * change of the objective. */
+double regio_plan_learner_greedy(regio_plan_t *pl, regio_plan_work_t *w, int32_t l);
+
+/* Give learner l the best combination of picks over all the periods it may
+ * change, searched exactly (exact.h) among placements that fit the seats
+ * left; applied only when it raises l's objective. Returns the change of
+ * the objective (>= 0), or -ENOMEM... never: without memory it does
+ * nothing and returns 0. */
+double regio_plan_learner_exact(regio_plan_t *pl, regio_plan_work_t *w, int32_t l);
+
+/* Sum of worths over all learners, and placements; any out pointer may be NULL. */
+void regio_plan_totals(const regio_plan_t *pl, double *obj, double *score, int64_t *cov,
+                       int32_t *placements);
+
+/* Append pl's placements to sol (sorted by learner, period). Returns 0 or -ENOMEM. */
+int regio_plan_to_sol(const regio_plan_t *pl, regio_rpp_sol_t *sol);
+
+/* Offering of (l, p), or -1 without a placement. */
+static inline int32_t regio_plan_offering(const regio_plan_t *pl, int32_t l, int p)
+{
+    int32_t k = pl->pick[(int64_t)l * pl->P + p].cand;
+    return k < 0 ? -1 : pl->c->v[pl->c->start[l] + k].offering;
+}
+
+/* Whether pick pk differs from the base plan's pick b (a change costs the
+ * margin); never when b is REGIO_PICK_FREE. */
+static inline int regio_pick_changed(regio_pick_t b, regio_pick_t pk)
+{
+    if (b.cand == REGIO_PICK_FREE)
+        return 0;
+    return b.cand != pk.cand || (pk.cand >= 0 && b.slots != pk.slots);
+}
+
+/* Slots of l's free slots at period p where candidate k has seats left
+ * (the seats of l's own pick at p count as free). */
+uint32_t regio_plan_room(const regio_plan_t *pl, int32_t l, int p, int32_t k);
+
+/* Slots for candidate k at (l, p) within room a: the base plan's slots when
+ * k is the base pick and they fit (*keep = 1), else the fewest days.
+ * Returns the days, or -1 when k does not fit. */
+int regio_plan_slots(const regio_plan_t *pl, int32_t l, int p, int32_t k, uint32_t a,
+                     uint16_t *mask, int *keep);
+
+/* Among the fewest-day slot sets for pick pk, take the one that leaves most
+ * room (unless pk keeps the base plan's slots). */
+void regio_plan_refine(const regio_plan_t *pl, int32_t l, int p, regio_pick_t *pk);
+
+/* Whether pick pk of learner l fits the seats left at period p (the seats
+ * of l's current pick at p count as free). */
+int regio_plan_fits(const regio_plan_t *pl, int32_t l, int p, regio_pick_t pk);
+
+#endif

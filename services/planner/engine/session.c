@@ -1,0 +1,99 @@
+/* session - what every engine's solve shares. */
+#include "session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "regio/error.h"
+#include "regio/rpp_score.h"
+#include "replan.h"
+
+double regio_session_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int regio_session_open(regio_session_t *s, const regio_rpp_t *r, const regio_engine_opts_t *opts,
+                       double default_seconds)
+{
+    memset(s, 0, sizeof *s);
+    s->r = r;
+    s->opts = opts;
+    s->t0 = regio_session_clock();
+    s->deadline = s->t0 + (opts->seconds > 0 ? opts->seconds : default_seconds);
+    s->last_report = s->t0;
+    int rc = regio_cands_build(r, opts->base, opts->threads, &s->cands);
+    if (rc < 0)
+        return rc;
+    if ((rc = regio_plan_init(&s->plan, r, &s->cands)) < 0)
+        goto fail;
+    if ((rc = regio_plan_work_init(&s->work, &s->plan)) < 0)
+        goto fail;
+    if (opts->base || opts->pinned) {
+        rc = regio_replan_load(&s->plan, &s->work, opts->base, opts->pinned, opts->move_margin,
+                               &s->focus, &s->n_focus, &s->stats, opts->err, opts->errlen);
+        if (rc < 0)
+            goto fail;
+    }
+    s->stats.candidates = s->cands.start[r->n_learners];
+    s->stats.setup_s = regio_session_clock() - s->t0;
+    return 0;
+fail:
+    regio_session_close(s);
+    return rc;
+}
+
+int regio_session_done(regio_session_t *s)
+{
+    if (s->stop)
+        return 1;
+    double now = regio_session_clock();
+    if (s->opts->progress && now - s->last_report >= 0.2) {
+        double score;
+        int64_t cov, need = 0;
+        int32_t placements;
+        s->last_report = now;
+        regio_plan_totals(&s->plan, NULL, &score, &cov, &placements);
+        for (int32_t l = 0; l < s->r->n_learners; l++)
+            for (int i = 0; i < s->r->learners[l].n_needs; i++)
+                need += s->r->learners[l].needs[i].amount;
+        if (s->opts->progress(s->opts->progress_arg, now - s->t0, score,
+                              need ? (double)cov / (double)need : 1.0, placements))
+            s->stop = 1;
+    }
+    if (s->opts->iterations > 0)
+        return s->stop || s->stats.iterations >= s->opts->iterations;
+    return s->stop || now >= s->deadline;
+}
+
+int regio_session_finish(regio_session_t *s, regio_rpp_sol_t *out)
+{
+    int rc = regio_plan_to_sol(&s->plan, out);
+    if (rc == 0) {
+        regio_plan_totals(&s->plan, NULL, &s->stats.score, NULL, NULL);
+        s->stats.solve_s = regio_session_clock() - s->t0;
+        if (s->opts->base) {
+            int64_t ch = regio_rpp_changed(s->opts->base, out);
+            s->stats.changed = ch < 0 ? -1 : (int32_t)ch;
+        }
+        if (s->opts->stats)
+            *s->opts->stats = s->stats;
+    }
+    regio_session_close(s);
+    return rc;
+}
+
+void regio_session_close(regio_session_t *s)
+{
+    regio_plan_work_free(&s->work);
+    regio_plan_free(&s->plan);
+    regio_cands_free(&s->cands);
+    free(s->focus);
+    s->focus = NULL;
+    s->n_focus = 0;
+}

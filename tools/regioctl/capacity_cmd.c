@@ -1,0 +1,214 @@
+/* capacity_cmd - one capacity update or exception, as a company system sends it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "commands.h"
+#include "ctl.h"
+#include "regio/validate.h"
+
+#define S_USAGE_SET                                                                                \
+    "usage: regioctl capacity set OFFERING PERIOD S0,S1,...,S9 [--version V] [--id UPDATE_ID]"
+#define S_USAGE_CLOSE                                                                              \
+    "usage: regioctl capacity close OFFERING YYYY-MM-DD [morning|afternoon|day] [--reason TEXT] "  \
+    "[--id ID]"
+
+/* Arguments of both forms: up to 3 positionals plus options. */
+typedef struct {
+    const char *pos[4];
+    int n_pos;
+    const char *id, *reason;
+    uint64_t version;
+} s_args_t;
+
+static int s_parse(regioctl_t *c, int argc, char **argv, int set, s_args_t *a)
+{
+    memset(a, 0, sizeof *a);
+    const char *usage = set ? S_USAGE_SET : S_USAGE_CLOSE;
+    for (int i = 2; i < argc; i++) {
+        const char *v;
+        if (regioctl_opt_is(argv[i], "--id")) {
+            if (!(a->id = regioctl_opt_value(c, argc, argv, &i)))
+                return REGIOCTL_EXIT_USAGE;
+        } else if (set && regioctl_opt_is(argv[i], "--version")) {
+            if (!(v = regioctl_opt_value(c, argc, argv, &i)))
+                return REGIOCTL_EXIT_USAGE;
+            if (regioctl_parse_u64(v, &a->version) < 0 || a->version == 0)
+                return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
+                                     "--version needs a whole number > 0, got '%s'", v);
+        } else if (!set && regioctl_opt_is(argv[i], "--reason")) {
+            if (!(a->reason = regioctl_opt_value(c, argc, argv, &i)))
+                return REGIOCTL_EXIT_USAGE;
+        } else if (argv[i][0] == '-' && argv[i][1] == '-') {
+            return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "unknown option '%s' (%s)", argv[i],
+                                 usage);
+        } else if (a->n_pos < 3) {
+            a->pos[a->n_pos++] = argv[i];
+        } else {
+            return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "unexpected '%s' (%s)", argv[i], usage);
+        }
+    }
+    if (a->n_pos < (set ? 3 : 2))
+        return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s", usage);
+    char err[200];
+    if (regio_validate_id(a->pos[0], "offering", err, sizeof err) < 0 ||
+        (set && regio_validate_id(a->pos[1], "period", err, sizeof err) < 0) ||
+        (a->id && regio_validate_id(a->id, "--id", err, sizeof err) < 0))
+        return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s", err);
+    return 0;
+}
+
+/* "S0,...,S9": exactly 10 whole numbers >= 0. */
+static int s_parse_seats(const char *s, uint32_t seats[10])
+{
+    int n = 0;
+    const char *p = s;
+    for (;;) {
+        char num[16];
+        size_t len = strcspn(p, ",");
+        long v;
+        if (n == 10 || len == 0 || len >= sizeof num)
+            return -1;
+        memcpy(num, p, len);
+        num[len] = 0;
+        if (regioctl_parse_int(num, 0, 100000, &v) < 0)
+            return -1;
+        seats[n++] = (uint32_t)v;
+        if (!p[len])
+            break;
+        p += len + 1;
+    }
+    return n == 10 ? 0 : -1;
+}
+
+static const char *s_default_id(char *buf, size_t n)
+{
+    snprintf(buf, n, "ctl-%llu-%ld-%04x", (unsigned long long)regioctl_unix_ms(), (long)getpid(),
+             (unsigned)(regio_msg_next_id() & 0xffff));
+    return buf;
+}
+
+static int s_send(regioctl_t *c, regio_envelope_t *req, Regio__CapacityAck *out)
+{
+    regioctl_conn_t k;
+    int rc = regioctl_conn_open(c, &k, "capacity service", c->capacity, ZMQ_DEALER);
+    if (rc)
+        return rc;
+    regio_envelope_t *rep = NULL;
+    rc = regioctl_request(c, &k, req, REGIO__ENVELOPE__BODY_CAPACITY_ACK, &rep, c->timeout_ms);
+    if (rc == 0) {
+        out->status = rep->capacity_ack->status;
+        out->seq = rep->capacity_ack->seq;
+        out->version = rep->capacity_ack->version;
+        regio__envelope__free_unpacked(rep, NULL);
+    }
+    regioctl_conn_close(&k);
+    return rc;
+}
+
+static int s_set(regioctl_t *c, int argc, char **argv)
+{
+    s_args_t a;
+    int rc = s_parse(c, argc, argv, 1, &a);
+    if (rc)
+        return rc;
+    uint32_t seats[10];
+    if (s_parse_seats(a.pos[2], seats) < 0)
+        return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
+                             "seats must be 10 whole numbers 0..100000 separated by commas "
+                             "(one per weekly slot), got '%s'",
+                             a.pos[2]);
+    char idbuf[64];
+    Regio__CapacityUpdate u = REGIO__CAPACITY_UPDATE__INIT;
+    u.update_id = (char *)(a.id ? a.id : s_default_id(idbuf, sizeof idbuf));
+    u.offering = (char *)a.pos[0];
+    u.period = (char *)a.pos[1];
+    u.seats = seats;
+    u.n_seats = 10;
+    u.version = a.version ? a.version : regioctl_unix_ms();
+    regio_envelope_t req = REGIO__ENVELOPE__INIT;
+    req.body_case = REGIO__ENVELOPE__BODY_CAPACITY_UPDATE;
+    req.capacity_update = &u;
+    Regio__CapacityAck ack = REGIO__CAPACITY_ACK__INIT;
+    if ((rc = s_send(c, &req, &ack)) != 0)
+        return rc;
+    if (ack.status == REGIO__ACK_STATUS__ACK_DUPLICATE)
+        printf("duplicate (already applied) id=%s\n", u.update_id);
+    else
+        printf("applied seq=%llu version=%llu id=%s\n", (unsigned long long)ack.seq,
+               (unsigned long long)ack.version, u.update_id);
+    return 0;
+}
+
+static int s_part(const char *s)
+{
+    if (strcmp(s, "morning") == 0)
+        return 1;
+    if (strcmp(s, "afternoon") == 0)
+        return 2;
+    if (strcmp(s, "day") == 0)
+        return 3;
+    return -1;
+}
+
+/* A real calendar date YYYY-MM-DD (the service checks 2000..2100 too). */
+static int s_date_ok(const char *d)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, m, day;
+    char tail;
+    if (strlen(d) != 10 || d[4] != '-' || d[7] != '-' ||
+        sscanf(d, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3 || m < 1 || m > 12 || day < 1 ||
+        day > mdays[m - 1])
+        return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return !(m == 2 && day == 29 && !leap);
+}
+
+static int s_close(regioctl_t *c, int argc, char **argv)
+{
+    s_args_t a;
+    int rc = s_parse(c, argc, argv, 0, &a);
+    if (rc)
+        return rc;
+    if (!s_date_ok(a.pos[1]))
+        return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
+                             "date must be a real date YYYY-MM-DD, got '%s'", a.pos[1]);
+    const char *part = a.n_pos == 3 ? a.pos[2] : "day";
+    int mask = s_part(part);
+    if (mask < 0)
+        return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
+                             "part of day must be morning, afternoon or day, got '%s'", part);
+    char idbuf[64];
+    Regio__CapacityException x = REGIO__CAPACITY_EXCEPTION__INIT;
+    x.update_id = (char *)(a.id ? a.id : s_default_id(idbuf, sizeof idbuf));
+    x.offering = (char *)a.pos[0];
+    x.date = (char *)a.pos[1];
+    x.slots_closed = (uint32_t)mask;
+    x.reason = (char *)(a.reason ? a.reason : "");
+    regio_envelope_t req = REGIO__ENVELOPE__INIT;
+    req.body_case = REGIO__ENVELOPE__BODY_CAPACITY_EXCEPTION;
+    req.capacity_exception = &x;
+    Regio__CapacityAck ack = REGIO__CAPACITY_ACK__INIT;
+    if ((rc = s_send(c, &req, &ack)) != 0)
+        return rc;
+    if (ack.status == REGIO__ACK_STATUS__ACK_DUPLICATE)
+        printf("duplicate (already applied) id=%s\n", x.update_id);
+    else
+        printf("closed %s on %s (%s) seq=%llu id=%s\n", x.offering, x.date, part,
+               (unsigned long long)ack.seq, x.update_id);
+    return 0;
+}
+
+int regioctl_capacity(regioctl_t *c, int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "set") == 0)
+        return s_set(c, argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "close") == 0)
+        return s_close(c, argc, argv);
+    return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
+                         "usage: regioctl capacity set OFFERING PERIOD S0,...,S9 | capacity close "
+                         "OFFERING YYYY-MM-DD [morning|afternoon|day]");
+}

@@ -1,0 +1,33 @@
+/* commands - the entry point of every regioctl subcommand.
+ *
+ * Each takes the run's settings and its own arguments (argv[0] is the
+ * subcommand's name; global flags are already removed) and returns the
+ * process exit code (ctl.h), having printed one line to stderr on failure.
+ */
+#ifndef REGIOCTL_COMMANDS_H
+#define REGIOCTL_COMMANDS_H
+
+#include "ctl.h"
+
+/* import FILE.json: registry, capacity and planner from an rpp-1 instance. */
+int regioctl_import(regioctl_t *c, int argc, char **argv);
+
+/* export --instance OUT.json --solution OUT2.json: the services' state as rpp-1. */
+int regioctl_export(regioctl_t *c, int argc, char **argv);
+
+/* plan [--full] [--seconds S] [--seed N]: ask the planner for a plan. */
+int regioctl_plan(regioctl_t *c, int argc, char **argv);
+
+/* subscribe TOPIC [--from SEQ] [--count N] [--json]: follow notifications. */
+int regioctl_subscribe(regioctl_t *c, int argc, char **argv);
+
+/* capacity set|close ...: one update or exception, as a company system. */
+int regioctl_capacity(regioctl_t *c, int argc, char **argv);
+
+/* status: one line per service. */
+int regioctl_status(regioctl_t *c, int argc, char **argv);
+
+/* withdraw OFFERING: withdraw an offering in the registry. */
+int regioctl_withdraw(regioctl_t *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,77 @@
+/* plan_cmd - ask the planner for a plan and show its summary to a coordinator. */
+#include <stdio.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "commands.h"
+#include "ctl.h"
+
+#define S_PLAN_TIMEOUT_MS 120000
+
+static double s_pct(double share)
+{
+    return share * 100.0;
+}
+
+static void s_print(const Regio__PlanSummary *s)
+{
+    double placed = s->learners ? 100.0 * s->learners_placed / s->learners : 0.0;
+    printf("plan %llu by %s in %.0f ms\n", (unsigned long long)s->plan_version,
+           s->engine && s->engine[0] ? s->engine : "?", s->millis);
+    printf("  learners placed   %u / %u (%.1f%%)\n", s->learners_placed, s->learners, placed);
+    printf("  placements        %u\n", s->placements);
+    printf("  coverage          %.1f%% of needs (%llu dagdelen)\n", s_pct(s->coverage_share),
+           (unsigned long long)s->coverage);
+    printf("  travel            %.1f km\n", s->travel_km);
+    printf("  repeats           %llu\n", (unsigned long long)s->repeats);
+    printf("  preferences met   %llu\n", (unsigned long long)s->preference);
+    printf("  school share      lowest %.1f%%, highest %.1f%%\n", s_pct(s->school_share_min),
+           s_pct(s->school_share_max));
+    printf("  changed           %u placements\n", s->changed);
+    printf("  score             %.1f\n", s->score);
+}
+
+int regioctl_plan(regioctl_t *c, int argc, char **argv)
+{
+    Regio__PlanRequest pr = REGIO__PLAN_REQUEST__INIT;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if (strcmp(argv[i], "--full") == 0) {
+            pr.full = 1;
+        } else if (regioctl_opt_is(argv[i], "--seconds")) {
+            if (!(v = regioctl_opt_value(c, argc, argv, &i)))
+                return REGIOCTL_EXIT_USAGE;
+            if (regioctl_parse_double(v, &pr.seconds) < 0 || pr.seconds < 0)
+                return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
+                                     "--seconds needs a number >= 0, got '%s'", v);
+        } else if (regioctl_opt_is(argv[i], "--seed")) {
+            if (!(v = regioctl_opt_value(c, argc, argv, &i)))
+                return REGIOCTL_EXIT_USAGE;
+            if (regioctl_parse_u64(v, &pr.seed) < 0)
+                return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
+                                     "--seed needs a whole number, got '%s'", v);
+        } else {
+            return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
+                                 "unexpected '%s' (usage: regioctl plan [--full] [--seconds S] "
+                                 "[--seed N])",
+                                 argv[i]);
+        }
+    }
+    int timeout = c->timeout_set ? c->timeout_ms : S_PLAN_TIMEOUT_MS;
+    if (!c->timeout_set && pr.seconds * 1000.0 + 30000.0 > timeout)
+        timeout = (int)(pr.seconds * 1000.0) + 30000; /* a long budget must not time out */
+    regioctl_conn_t k;
+    int rc = regioctl_conn_open(c, &k, "planner", c->planner, ZMQ_DEALER);
+    if (rc)
+        return rc;
+    regio_envelope_t req = REGIO__ENVELOPE__INIT, *rep = NULL;
+    req.body_case = REGIO__ENVELOPE__BODY_PLAN_REQUEST;
+    req.plan_request = &pr;
+    rc = regioctl_request(c, &k, &req, REGIO__ENVELOPE__BODY_PLAN_SUMMARY, &rep, timeout);
+    if (rc == 0) {
+        s_print(rep->plan_summary);
+        regio__envelope__free_unpacked(rep, NULL);
+    }
+    regioctl_conn_close(&k);
+    return rc;
+}
