@@ -42,7 +42,7 @@ typedef struct {
 
 const regio_config_entry_t *regio_capacity_config_table(regio_capacity_config_t *c)
 {
-    static regio_config_entry_t t[14];
+    static regio_config_entry_t t[15];
     regio_config_entry_t v[] = {
         {"router", REGIO_CONFIG_STR, c->router, "tcp://127.0.0.1:7411", 0, -1, "request endpoint to bind"},
         {"pub", REGIO_CONFIG_STR, c->pub, "tcp://127.0.0.1:7412", 0, -1, "change feed endpoint to bind"},
@@ -52,6 +52,7 @@ const regio_config_entry_t *regio_capacity_config_table(regio_capacity_config_t 
         {"map-mb", REGIO_CONFIG_INT, &c->map_mb, "256", 1, 1 << 20, "initial LMDB map size (MiB)"},
         {"map-max-mb", REGIO_CONFIG_INT, &c->map_max_mb, "16384", 1, 1 << 24, "LMDB map growth cap (MiB)"},
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "4096", 1, 1 << 20, "updates per transaction"},
+        {"queue-max", REGIO_CONFIG_INT, &c->queue_max, "65536", 1, 1 << 24, "updates held in memory; past it senders get BUSY with a retry hint"},
         {"batch-window-us", REGIO_CONFIG_INT, &c->batch_window_us, "0", 0, 1000000, "wait this long for more updates before committing"},
         {"dedup-hours", REGIO_CONFIG_INT, &c->dedup_hours, "72", 1, 24 * 365, "how long update ids are remembered for retries"},
         {"log-level", REGIO_CONFIG_STR, c->log_level, "info", 0, -1, "debug, info, warn or error"},
@@ -375,10 +376,10 @@ static void s_on_prune(uv_timer_t *t)
 static void s_fill_status(void *arg, Regio__Status *st)
 {
     regio_capacity_t *c = arg;
-    static Regio__Status__CountersEntry ce[8], *cp[8];
+    static Regio__Status__CountersEntry ce[16], *cp[16];
     static Regio__Status__UpstreamSeqEntry ue, *up[1];
     size_t n = st->n_counters;
-    for (size_t i = 0; i < n && i < 4; i++) {
+    for (size_t i = 0; i < n && i < REGIO_NODE_COUNTERS; i++) {
         ce[i] = *st->counters[i];
         cp[i] = &ce[i];
     }
@@ -441,8 +442,9 @@ int regio_capacity_new(regio_service_t *svc, const regio_capacity_config_t *cfg,
         .name = TOPIC, .router = cfg->router, .pub = cfg->pub, .db = cfg->db,
         .map_bytes = (size_t)cfg->map_mb << 20, .map_max_bytes = (size_t)cfg->map_max_mb << 20,
         .max_dbs = 8, .pub_hwm = 1000000,
-        .batch = {(size_t)cfg->batch_max, cfg->batch_window_us, sizeof(slot_t), s_apply, s_done,
-                  s_begin, s_flush, c},
+        .batch = {.max = (size_t)cfg->batch_max, .window_us = cfg->batch_window_us,
+                  .queue_max = (size_t)cfg->queue_max, .slot_size = sizeof(slot_t),
+                  .apply = s_apply, .done = s_done, .begin = s_begin, .flush = s_flush, .arg = c},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
     };
     regio_follow_opts_t fo = {"registry", cfg->registry_pub, cfg->registry_router,

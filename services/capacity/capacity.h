@@ -22,6 +22,7 @@ typedef struct {
     long map_mb, map_max_mb;             /* LMDB map: initial and cap */
     long batch_max;                      /* updates per transaction */
     long batch_window_us;                /* wait for more before committing */
+    long queue_max;                      /* held updates before answering BUSY */
     long dedup_hours;                    /* how long update ids are remembered */
     char log_level[REGIO_CONFIG_STR_MAX];
     int dump_config;

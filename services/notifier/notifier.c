@@ -400,9 +400,9 @@ static void s_on_trim(uv_timer_t *t)
 static void s_fill_status(void *arg, Regio__Status *st)
 {
     regio_notifier_t *n = arg;
-    static Regio__Status__CountersEntry ce[8], *cp[8];
+    static Regio__Status__CountersEntry ce[16], *cp[16];
     size_t k = st->n_counters;
-    for (size_t i = 0; i < k && i < 4; i++) {
+    for (size_t i = 0; i < k && i < REGIO_NODE_COUNTERS; i++) {
         ce[i] = *st->counters[i];
         cp[i] = &ce[i];
     }
@@ -448,7 +448,8 @@ int regio_notifier_new(regio_service_t *svc, const regio_notifier_config_t *cfg,
         .name = "notifier", .router = cfg->router, .pub = cfg->pub, .db = cfg->db,
         .map_bytes = (size_t)cfg->map_mb << 20, .map_max_bytes = (size_t)cfg->map_max_mb << 20,
         .max_dbs = 8, .pub_hwm = (int)cfg->pub_hwm,
-        .batch = {(size_t)cfg->batch_max, 0, sizeof(slot_t), s_apply, s_done, s_begin, s_flush, n},
+        .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
+                  .done = s_done, .begin = s_begin, .flush = s_flush, .arg = n},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
     };
     int rc = regio_node_open(&n->node, svc, &o, err, errlen);

@@ -563,10 +563,10 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
 static void s_fill_status(void *arg, Regio__Status *st)
 {
     regio_planner_t *p = arg;
-    static Regio__Status__CountersEntry ce[10], *cp[10];
+    static Regio__Status__CountersEntry ce[16], *cp[16];
     static Regio__Status__UpstreamSeqEntry ue[2], *up[2];
     size_t k = st->n_counters;
-    for (size_t i = 0; i < k && i < 4; i++) {
+    for (size_t i = 0; i < k && i < REGIO_NODE_COUNTERS; i++) {
         ce[i] = *st->counters[i];
         cp[i] = &ce[i];
     }
@@ -657,7 +657,8 @@ int regio_planner_new(regio_service_t *svc, const regio_planner_config_t *cfg,
         .name = "planner", .router = cfg->router, .pub = cfg->pub, .db = cfg->db,
         .map_bytes = (size_t)cfg->map_mb << 20, .map_max_bytes = (size_t)cfg->map_max_mb << 20,
         .max_dbs = 8, .pub_hwm = 1000,
-        .batch = {(size_t)cfg->batch_max, 0, sizeof(slot_t), s_apply, s_done, NULL, NULL, p},
+        .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
+                  .done = s_done, .arg = p},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
     };
     int rc = regio_node_open(&p->node, svc, &o, err, errlen);

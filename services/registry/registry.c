@@ -361,7 +361,8 @@ int regio_registry_new(regio_service_t *svc, const regio_registry_config_t *cfg,
         .name = TOPIC, .router = cfg->router, .pub = cfg->pub, .db = cfg->db,
         .map_bytes = (size_t)cfg->map_mb << 20, .map_max_bytes = (size_t)cfg->map_max_mb << 20,
         .max_dbs = 4, .pub_hwm = 100000,
-        .batch = {(size_t)cfg->batch_max, 0, sizeof(slot_t), s_apply, s_done, s_begin, s_flush, r},
+        .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
+                  .done = s_done, .begin = s_begin, .flush = s_flush, .arg = r},
         .open_tables = s_open_tables,
     };
     int rc = regio_node_open(&r->node, svc, &o, err, errlen);

@@ -1,7 +1,10 @@
 /* batch - group commit: many requests, one durable LMDB transaction.
  *
- * A service's ROUTER socket is drained into a batch (up to max requests, or
- * for up to window_us after the first one when a window is set). Each
+ * A service's ROUTER socket is drained into a bounded queue (queue_max
+ * requests); past that bound a request is answered ERROR_BUSY with a retry
+ * hint at once instead of growing memory. Batches of up to max requests are
+ * taken from the queue, one per loop turn (after waiting up to window_us for
+ * the batch to fill, when a window is set). Each
  * request's apply callback runs inside one write transaction, in arrival
  * order, so a later request sees an earlier one's writes. Then the
  * transaction commits, and only then does each request's done callback run
@@ -45,6 +48,8 @@ typedef void (*regio_batch_flush_cb)(void *arg, int committed);
 
 typedef struct {
     size_t max;          /* most requests per transaction (>= 1) */
+    size_t queue_max;    /* most requests held before answering BUSY (0 = 8 * max) */
+    unsigned busy_retry_ms; /* retry hint sent with BUSY (0 = 20) */
     long window_us;      /* wait this long for more after the first; 0 = no wait */
     size_t slot_size;    /* bytes of per-request scratch */
     regio_batch_apply_cb apply;
@@ -75,6 +80,9 @@ void regio_batch_destroy(regio_batch_t **self);
 /* Transactions committed and requests handled so far (for status). */
 void regio_batch_counters(const regio_batch_t *b, uint64_t *commits, uint64_t *requests,
                           uint64_t *failed);
+
+/* Requests answered BUSY so far, and requests queued right now. */
+void regio_batch_load(const regio_batch_t *b, uint64_t *busy, size_t *queued);
 
 /* Kick the socket watcher after sending on the socket outside done. */
 void regio_batch_kick(regio_batch_t *b);

@@ -21,6 +21,10 @@
  * this in flight (the ingest client keeps at most a few thousand). */
 #define REGIO_NODE_ROUTER_HWM 200000
 
+/* Counters every node reports first in its Status: commits, requests,
+ * failed, rejected, busy, queued. Services append their own after them. */
+#define REGIO_NODE_COUNTERS 6
+
 typedef struct {
     const char *name;       /* service name = PUB topic of its changes */
     const char *router;     /* request endpoint (bind) */

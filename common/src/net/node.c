@@ -12,11 +12,16 @@
 static void s_fill_status(regio_node_t *n, Regio__Status *st, Regio__Status__CountersEntry *ce,
                           Regio__Status__CountersEntry **cp)
 {
-    uint64_t v[4] = {0, 0, 0, n->rejected};
-    if (n->batch)
+    uint64_t v[REGIO_NODE_COUNTERS] = {0, 0, 0, n->rejected, 0, 0};
+    size_t queued = 0;
+    if (n->batch) {
         regio_batch_counters(n->batch, &v[0], &v[1], &v[2]);
-    static const char *const names[] = {"commits", "requests", "failed", "rejected"};
-    for (int i = 0; i < 4; i++) {
+        regio_batch_load(n->batch, &v[4], &queued);
+        v[5] = queued;
+    }
+    static const char *const names[] = {"commits", "requests", "failed", "rejected", "busy",
+                                        "queued"};
+    for (int i = 0; i < REGIO_NODE_COUNTERS; i++) {
         regio__status__counters_entry__init(&ce[i]);
         ce[i].key = (char *)names[i];
         ce[i].value = v[i];
@@ -26,7 +31,7 @@ static void s_fill_status(regio_node_t *n, Regio__Status *st, Regio__Status__Cou
     st->seq = n->seq;
     st->uptime_ms = regio_service_uptime_ms(n->svc);
     st->counters = cp;
-    st->n_counters = 4;
+    st->n_counters = REGIO_NODE_COUNTERS;
     st->db_path = (char *)n->o.db;
     if (n->o.fill_status)
         n->o.fill_status(n->o.batch.arg, st);
@@ -35,7 +40,7 @@ static void s_fill_status(regio_node_t *n, Regio__Status *st, Regio__Status__Cou
 void regio_node_reply_status(regio_node_t *n, regio_msg_t *req)
 {
     Regio__Status st = REGIO__STATUS__INIT;
-    Regio__Status__CountersEntry ce[4], *cp[4];
+    Regio__Status__CountersEntry ce[REGIO_NODE_COUNTERS], *cp[REGIO_NODE_COUNTERS];
     s_fill_status(n, &st, ce, cp);
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_STATUS;
@@ -66,7 +71,7 @@ static void s_on_heartbeat(uv_timer_t *t)
 {
     regio_node_t *n = t->data;
     Regio__Status st = REGIO__STATUS__INIT;
-    Regio__Status__CountersEntry ce[4], *cp[4];
+    Regio__Status__CountersEntry ce[REGIO_NODE_COUNTERS], *cp[REGIO_NODE_COUNTERS];
     s_fill_status(n, &st, ce, cp);
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_STATUS;

@@ -330,26 +330,55 @@ static void s_remember(s_lns_t *x)
         x->log[x->nlog++] = x->d[i];
 }
 
+/* The neighbourhoods: how to free picks and how to repair them. */
+typedef enum { S_RANDOM, S_RANDOM_AFTER_FIRST, S_REGRET, S_EXACT } s_repair_t;
+typedef struct {
+    int (*destroy)(s_lns_t *x);
+    s_repair_t repair;
+} s_op_t;
+
+static const s_op_t s_ops[] = {
+    {s_op_eject, S_RANDOM_AFTER_FIRST}, {s_op_wish, S_RANDOM_AFTER_FIRST},
+    {s_op_wish, S_REGRET},              {s_op_area, S_RANDOM},
+    {s_op_area, S_REGRET},              {s_op_learner, S_EXACT},
+};
+#define S_N_OPS (int)(sizeof s_ops / sizeof s_ops[0])
+static int s_weight[S_N_OPS] = {3, 3, 0, 2, 2, 1};
+static double s_dbg_gain[S_N_OPS];
+static int64_t s_dbg_try[S_N_OPS], s_dbg_win[S_N_OPS];
+
+static int s_choose_op(s_lns_t *x)
+{
+    int total = 0;
+    for (int i = 0; i < S_N_OPS; i++)
+        total += s_weight[i];
+    int r = (int)regio_rng_below(&x->g, (uint32_t)total);
+    for (int i = 0; i < S_N_OPS; i++)
+        if ((r -= s_weight[i]) < 0)
+            return i;
+    return 0;
+}
+
 /* One iteration: free a neighbourhood, repair it, keep it unless worse. */
-static double s_dbg_gain[5];
-static int64_t s_dbg_try[5], s_dbg_win[5];
 static void s_iterate(s_lns_t *x)
 {
     x->nd = 0;
-    uint32_t op = regio_rng_below(&x->g, 10);
-    int kind = op < 3 ? 0 : op < 6 ? 4 : op < 9 ? (regio_rng_below(&x->g, 2) ? 1 : 2) : 3;
-    int n = op < 3 ? s_op_eject(x) : op < 6 ? s_op_wish(x) : op < 9 ? s_op_area(x) : s_op_learner(x);
-    if (n == 0)
+    int op = s_choose_op(x);
+    if (s_ops[op].destroy(x) == 0)
         return;
     double d = s_clear(x);
-    if (op >= 9)
+    switch (s_ops[op].repair) {
+    case S_EXACT:
         d += regio_plan_learner_exact(x->pl, x->w, x->d[0].l);
-    else if (op < 6 || kind == 1)
-        d += s_repair_random(x, op < 6 ? 1 : 0);
-    else
+        break;
+    case S_REGRET:
         d += s_repair_regret(x);
-    s_dbg_try[kind]++;
-    if (d > S_EPS) { s_dbg_win[kind]++; s_dbg_gain[kind] += d; }
+        break;
+    default:
+        d += s_repair_random(x, s_ops[op].repair == S_RANDOM_AFTER_FIRST);
+    }
+    s_dbg_try[op]++;
+    if (d > S_EPS) { s_dbg_win[op]++; s_dbg_gain[op] += d; }
     if (d >= -S_EPS || (x->temp > 0 && regio_rng_unit(&x->g) < exp(d / x->temp))) {
         x->obj += d;
         s_remember(x);
@@ -462,6 +491,8 @@ int regio_lns_improve(regio_session_t *s, uint64_t seed, const int32_t *focus, i
     if ((rc = s_worker_init(&x, s, &s->plan, &s->work, &sh, seed)) == 0) {
         x.focus = focus;
         x.n_focus = n_focus;
+        if (getenv("REGIO_MIX"))
+            sscanf(getenv("REGIO_MIX"), "%d,%d,%d,%d,%d,%d", &s_weight[0], &s_weight[1], &s_weight[2], &s_weight[3], &s_weight[4], &s_weight[5]);
         double t0 = getenv("REGIO_T0") ? atof(getenv("REGIO_T0")) : 0;
         double t1 = getenv("REGIO_T1") ? atof(getenv("REGIO_T1")) : 1;
         double start = regio_session_clock(), span = s->deadline - start;
@@ -480,7 +511,7 @@ int regio_lns_improve(regio_session_t *s, uint64_t seed, const int32_t *focus, i
         if (x.obj < x.best)
             s_back_to_best(&x);
         if (getenv("REGIO_LNS_STATS"))
-            for (int k = 0; k < 5; k++)
+            for (int k = 0; k < S_N_OPS; k++)
                 fprintf(stderr, "op %d: tries %lld wins %lld gain %.0f\n", k, (long long)s_dbg_try[k], (long long)s_dbg_win[k], s_dbg_gain[k]);
     }
     free(x.unmet);
