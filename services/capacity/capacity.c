@@ -17,12 +17,14 @@
 
 #define TOPIC "capacity"
 #define KEY_MAX (2 * REGIO_ID_MAX + 2)
-#define PRUNE_EVERY_MS 60000
-#define PRUNE_MAX 100000
+#define PRUNE_EVERY_MS 10000
+#define PRUNE_MAX 500000 /* ids scanned per pass */
 
 struct regio_capacity_s {
     regio_node_t node;
-    MDB_dbi avail, exceptions, updates, updates_by_time, meta;
+    MDB_dbi avail, exceptions, updates, meta;
+    char prune_from[REGIO_ID_MAX + 1]; /* where the next pruning pass resumes */
+    void *snap_mem[3];     /* arrays behind a snapshot reply being built */
     uint64_t pending_seq;
     regio_follow_t *registry;
     regio_registry_mirror_t mirror;
@@ -30,6 +32,13 @@ struct regio_capacity_s {
     uv_timer_t prune;
     uint64_t applied, duplicates, stale, pruned;
 };
+
+/* An availability row as stored: fixed size, so reading the version of the
+ * row an update replaces costs no decoding. Key: offering 0x1f period. */
+typedef struct {
+    uint64_t version;
+    uint32_t seats[REGIO_RPP_SLOTS];
+} row_t;
 
 typedef struct {
     Regio__ErrorCode code; /* 0 = accepted */
@@ -108,16 +117,7 @@ static int s_remember(regio_capacity_t *c, MDB_txn *txn, const char *id, slot_t 
     regio_store_u64_key(v + 8, s->seq);
     regio_store_u64_key(v + 16, s->version);
     MDB_val k = {strlen(id), (void *)id}, d = {24, v};
-    int rc = mdb_put(txn, c->updates, &k, &d, 0);
-    if (rc != 0)
-        return rc;
-    char tk[8 + REGIO_ID_MAX];
-    memcpy(tk, v, 8);
-    memcpy(tk + 8, id, strlen(id));
-    MDB_val k2 = {8 + strlen(id), tk}, d2 = {0, ""};
-    if ((rc = mdb_put(txn, c->updates_by_time, &k2, &d2, 0)) != 0)
-        return rc;
-    return regio_store_put_u64(txn, c->meta, "seq", c->pending_seq);
+    return mdb_put(txn, c->updates, &k, &d, 0); /* seq is stored once per txn */
 }
 
 /* Common checks of an update or exception; 0 or a rejection. */
@@ -165,10 +165,9 @@ static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u,
     char key[KEY_MAX];
     MDB_val k = {s_key(key, u->offering, u->period), key}, d;
     if ((rc = mdb_get(txn, c->avail, &k, &d)) == 0) {
-        Regio__Availability *old = regio__availability__unpack(NULL, d.mv_size, d.mv_data);
-        uint64_t have = old ? old->version : 0;
-        if (old)
-            regio__availability__free_unpacked(old, NULL);
+        row_t old;
+        memcpy(&old, d.mv_data, d.mv_size < sizeof old ? d.mv_size : sizeof old);
+        uint64_t have = d.mv_size == sizeof old ? old.version : 0;
         if (have >= u->version)
             return s_reject(s, REGIO__ERROR_CODE__ERROR_STALE_VERSION, u->update_id,
                             "version %llu is not newer than stored version %llu",
@@ -176,13 +175,10 @@ static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u,
     } else if (rc != MDB_NOTFOUND) {
         return rc;
     }
-    Regio__Availability a = REGIO__AVAILABILITY__INIT;
-    a.offering = u->offering;
-    a.period = u->period;
-    a.n_seats = u->n_seats;
-    a.seats = u->seats;
-    a.version = u->version;
-    if ((rc = regio_store_put_msg(txn, c->avail, key, k.mv_size, &a.base)) != 0)
+    row_t row = {.version = u->version};
+    memcpy(row.seats, u->seats, sizeof row.seats);
+    d = (MDB_val){sizeof row, &row};
+    if ((rc = mdb_put(txn, c->avail, &k, &d, 0)) != 0)
         return rc;
     s->version = u->version;
     return s_remember(c, txn, u->update_id, s);
@@ -240,6 +236,48 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     }
 }
 
+/* All availability rows as messages; strings and seats point into the
+ * read transaction's pages, so free only the arrays, before it ends. */
+static void s_load_rows(regio_capacity_t *c, MDB_txn *txn, Regio__CapacitySnapshot *snap)
+{
+    MDB_stat st;
+    MDB_cursor *cur;
+    snap->n_rows = 0;
+    if (mdb_stat(txn, c->avail, &st) != 0 || mdb_cursor_open(txn, c->avail, &cur) != 0)
+        return;
+    size_t n = st.ms_entries ? st.ms_entries : 1;
+    Regio__Availability *a = calloc(n, sizeof *a);
+    Regio__Availability **pa = calloc(n, sizeof *pa);
+    char *names = calloc(n, KEY_MAX + 1);
+    uint32_t *seats = calloc(n, sizeof(uint32_t) * REGIO_RPP_SLOTS);
+    MDB_val k, d;
+    for (int rc = a && pa && names && seats ? mdb_cursor_get(cur, &k, &d, MDB_FIRST) : -1;
+         rc == 0 && snap->n_rows < n; rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+        row_t row;
+        size_t i = snap->n_rows;
+        char *name = names + i * (KEY_MAX + 1), *sep;
+        if (d.mv_size != sizeof row || k.mv_size > KEY_MAX)
+            continue;
+        memcpy(&row, d.mv_data, sizeof row);
+        memcpy(name, k.mv_data, k.mv_size);
+        if (!(sep = memchr(name, 0x1f, k.mv_size)))
+            continue;
+        *sep = '\0';
+        regio__availability__init(&a[i]);
+        a[i].offering = name;
+        a[i].period = sep + 1;
+        a[i].version = row.version;
+        a[i].seats = seats + i * REGIO_RPP_SLOTS;
+        a[i].n_seats = REGIO_RPP_SLOTS;
+        memcpy(a[i].seats, row.seats, sizeof row.seats);
+        pa[i] = &a[i];
+        snap->n_rows++;
+    }
+    mdb_cursor_close(cur);
+    snap->rows = pa;
+    c->snap_mem[0] = a, c->snap_mem[1] = names, c->snap_mem[2] = seats;
+}
+
 static void s_reply_snapshot(regio_capacity_t *c, regio_msg_t *req)
 {
     MDB_txn *txn;
@@ -250,8 +288,7 @@ static void s_reply_snapshot(regio_capacity_t *c, regio_msg_t *req)
     }
     Regio__CapacitySnapshot snap = REGIO__CAPACITY_SNAPSHOT__INIT;
     regio_store_get_u64(txn, c->meta, "seq", &snap.seq);
-    snap.rows = (Regio__Availability **)regio_store_load_all(
-        txn, c->avail, &regio__availability__descriptor, &snap.n_rows);
+    s_load_rows(c, txn, &snap);
     snap.exceptions = (Regio__CapacityException **)regio_store_load_all(
         txn, c->exceptions, &regio__capacity_exception__descriptor, &snap.n_exceptions);
     mdb_txn_abort(txn);
@@ -259,7 +296,9 @@ static void s_reply_snapshot(regio_capacity_t *c, regio_msg_t *req)
     env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT;
     env.capacity_snapshot = &snap;
     regio_msg_reply(c->node.router, req, &env);
-    regio_store_free_all((void **)snap.rows, snap.n_rows);
+    free(snap.rows);
+    for (int i = 0; i < 3; i++)
+        free(c->snap_mem[i]), c->snap_mem[i] = NULL;
     regio_store_free_all((void **)snap.exceptions, snap.n_exceptions);
 }
 
@@ -336,6 +375,14 @@ static void s_begin(void *arg)
     c->pending_seq = c->node.seq;
 }
 
+static int s_precommit(void *arg, MDB_txn *txn)
+{
+    regio_capacity_t *c = arg;
+    if (c->pending_seq == c->node.seq)
+        return 0;
+    return regio_store_put_u64(txn, c->meta, "seq", c->pending_seq);
+}
+
 static void s_flush(void *arg, int committed)
 {
     regio_capacity_t *c = arg;
@@ -344,28 +391,36 @@ static void s_flush(void *arg, int committed)
     c->pending_seq = c->node.seq;
 }
 
-/* Forget update ids older than the dedup window, oldest first. */
+/* Forget update ids older than the dedup window. Each pass scans a bounded
+ * stretch of the table, resuming where the last one stopped, so the loop is
+ * never held for long however many ids are kept. */
 static void s_on_prune(uv_timer_t *t)
 {
     regio_capacity_t *c = t->data;
     MDB_txn *txn;
+    MDB_cursor *cur;
     if (mdb_txn_begin(c->node.store.env, NULL, 0, &txn) != 0)
         return;
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, c->updates_by_time, &cur) != 0) {
+    if (mdb_cursor_open(txn, c->updates, &cur) != 0) {
         mdb_txn_abort(txn);
         return;
     }
     uint64_t horizon = (uint64_t)(regio_now_ms() - c->dedup_ms);
-    MDB_val k, d;
-    int n = 0, rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST);
-    while (rc == 0 && n < PRUNE_MAX && regio_store_u64_decode(k.mv_data) < horizon) {
-        MDB_val id = {k.mv_size - 8, (char *)k.mv_data + 8};
-        mdb_del(txn, c->updates, &id, NULL);
-        mdb_cursor_del(cur, 0);
-        n++;
-        rc = mdb_cursor_get(cur, &k, &d, MDB_GET_CURRENT); /* the next one, after a del */
+    MDB_val k = {strlen(c->prune_from), c->prune_from}, d;
+    int n = 0, rc = mdb_cursor_get(cur, &k, &d, k.mv_size ? MDB_SET_RANGE : MDB_FIRST);
+    for (int scanned = 0; rc == 0 && scanned < PRUNE_MAX; scanned++) {
+        if (d.mv_size >= 8 && regio_store_u64_decode(d.mv_data) < horizon) {
+            mdb_cursor_del(cur, 0);
+            n++;
+            rc = mdb_cursor_get(cur, &k, &d, MDB_GET_CURRENT); /* the next one, after a del */
+        } else {
+            rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
+        }
     }
+    if (rc == 0 && k.mv_size < sizeof c->prune_from)
+        snprintf(c->prune_from, sizeof c->prune_from, "%.*s", (int)k.mv_size, (char *)k.mv_data);
+    else
+        c->prune_from[0] = '\0'; /* reached the end: next pass starts over */
     mdb_cursor_close(cur);
     if (mdb_txn_commit(txn) == 0 && n > 0) {
         c->pruned += (uint64_t)n;
@@ -408,7 +463,6 @@ static int s_open_tables(void *arg, MDB_txn *txn)
     if ((rc = regio_store_table(txn, "avail", &c->avail)) != 0 ||
         (rc = regio_store_table(txn, "exceptions", &c->exceptions)) != 0 ||
         (rc = regio_store_table(txn, "updates", &c->updates)) != 0 ||
-        (rc = regio_store_table(txn, "updates_by_time", &c->updates_by_time)) != 0 ||
         (rc = regio_store_table(txn, "meta", &c->meta)) != 0)
         return rc;
     rc = regio_store_get_u64(txn, c->meta, "seq", &c->node.seq);
@@ -444,7 +498,8 @@ int regio_capacity_new(regio_service_t *svc, const regio_capacity_config_t *cfg,
         .max_dbs = 8, .pub_hwm = 1000000,
         .batch = {.max = (size_t)cfg->batch_max, .window_us = cfg->batch_window_us,
                   .queue_max = (size_t)cfg->queue_max, .slot_size = sizeof(slot_t),
-                  .apply = s_apply, .done = s_done, .begin = s_begin, .flush = s_flush, .arg = c},
+                  .apply = s_apply, .done = s_done, .begin = s_begin, .precommit = s_precommit,
+                  .flush = s_flush, .arg = c},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
     };
     regio_follow_opts_t fo = {"registry", cfg->registry_pub, cfg->registry_router,

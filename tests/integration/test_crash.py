@@ -95,3 +95,39 @@ class Crash(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
+
+
+class MapFull(unittest.TestCase):
+    def test_full_map_answers_storage_full_keeps_data_and_recovers_with_room(self):
+        c = Cluster(extra={"capacity": ["--map-mb", "1", "--map-max-mb", "2"]}).start()
+        try:
+            gen = subprocess.run([os.path.join(BIN, "regio-gen"), "--learners", "100", "--seed", "5"],
+                                 capture_output=True, text=True, check=True)
+            region = os.path.join(c.dir, "region.json")
+            with open(region, "w") as f:
+                f.write(gen.stdout)
+            c.ctl("import", region)
+            base = capacity_seq(c)
+            r = subprocess.run([os.path.join(BIN, "regio-load"), "--instance", region, "--updates", "40000",
+                                "--run", "full", "--capacity", c.ep["capacity"]],
+                               capture_output=True, text=True, timeout=600)
+            stats = json.loads(r.stdout.strip().splitlines()[-1])
+            self.assertNotEqual(r.returncode, 0)
+            self.assertGreater(stats["failed"], 0, "the map filled up")
+            self.assertIn("storage full", r.stderr)
+            self.assertEqual(capacity_seq(c), base + stats["applied"], "refused updates wrote nothing")
+            with open(region) as f:
+                o = json.load(f)["offerings"][0]["id"]
+            v = "5000000000000000000"  # newer than anything regio-load sent
+            r = c.ctl("capacity", "set", o, "P1", "1,1,1,1,1,1,1,1,1,1", "--id", "after-full",
+                      "--version", v, check=False)
+            self.assertIn("storage_full", r.stderr)
+            # space comes back: the operator restarts with a larger cap; nothing was lost
+            c.stop("capacity")
+            c.flags["capacity"] = c.flags["capacity"] + ["--map-max-mb", "256"]
+            c.start("capacity")
+            self.assertEqual(capacity_seq(c), base + stats["applied"])
+            c.ctl("capacity", "set", o, "P1", "1,1,1,1,1,1,1,1,1,1", "--id", "after-full", "--version", v)
+            self.assertEqual(capacity_seq(c), base + stats["applied"] + 1)
+        finally:
+            c.close()

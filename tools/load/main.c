@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <zmq.h>
 
 #include "regio/error.h"
 #include "regio/ingest.h"
@@ -24,6 +25,7 @@
 typedef struct {
     const regio_rpp_t *r;
     const char *endpoint, *run;
+    void *zctx;            /* shared by all clients of this process */
     int id, clients, window, timeout_s;
     long updates;
     uint64_t base;
@@ -60,7 +62,7 @@ static void s_on_result(void *arg, const char *update_id, int status, uint64_t v
 static void *s_run(void *arg)
 {
     client_t *c = arg;
-    regio_ingest_opts_t o = {c->endpoint, c->window, 1000, 1000, s_on_result, c};
+    regio_ingest_opts_t o = {c->endpoint, c->window, 1000, 1000, s_on_result, c, c->zctx};
     regio_ingest_t *in = regio_ingest_new(&o);
     if (!in) {
         c->rc = -1;
@@ -153,8 +155,9 @@ int main(int argc, char **argv)
     unsigned char *open = calloc((size_t)s_keys(r), 1);
     client_t *cs = calloc((size_t)clients, sizeof *cs);
     pthread_t *th = calloc((size_t)clients, sizeof *th);
+    void *zctx = zmq_ctx_new();
     for (int k = 0; k < clients; k++) {
-        cs[k] = (client_t){r, ep ? ep : "tcp://127.0.0.1:7411", run, k, clients, window,
+        cs[k] = (client_t){r, ep ? ep : "tcp://127.0.0.1:7411", run, zctx, k, clients, window,
                            timeout_s, updates, base, open, malloc(sizeof(int64_t) * (size_t)updates),
                            0, {0}, 0};
         pthread_create(&th[k], NULL, s_run, &cs[k]);
@@ -190,6 +193,7 @@ int main(int argc, char **argv)
     free(open);
     free(cs);
     free(th);
+    zmq_ctx_term(zctx);
     regio_rpp_destroy(&r);
     return ok ? 0 : 1;
 }

@@ -40,6 +40,10 @@ enum { REGIO_BATCH_WROTE = 0, REGIO_BATCH_NOWRITE = 0x40000000 };
 /* slot: this request's scratch (slot_size bytes, zeroed before apply). */
 typedef int (*regio_batch_apply_cb)(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot);
 typedef void (*regio_batch_done_cb)(void *arg, regio_msg_t *req, void *slot, int rc);
+/* Called after every apply of a transaction succeeded, before the commit,
+ * for writes that belong once per transaction (e.g. a sequence counter).
+ * Returns 0 or an LMDB code (which aborts the transaction). */
+typedef int (*regio_batch_precommit_cb)(void *arg, MDB_txn *txn);
 /* Called at the start of every transaction attempt (a map-full retry
  * re-applies the batch), so a service can reset its pending counters. */
 typedef void (*regio_batch_begin_cb)(void *arg);
@@ -55,6 +59,7 @@ typedef struct {
     regio_batch_apply_cb apply;
     regio_batch_done_cb done;
     regio_batch_begin_cb begin; /* may be NULL */
+    regio_batch_precommit_cb precommit; /* may be NULL */
     regio_batch_flush_cb flush; /* may be NULL */
     void *arg;
 } regio_batch_opts_t;

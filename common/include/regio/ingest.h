@@ -38,6 +38,8 @@ typedef struct {
     int max_backoff_ms;         /* cap of the BUSY/NOT_READY backoff (default 2000) */
     regio_ingest_result_cb on_result; /* may be NULL */
     void *arg;
+    void *zctx;                 /* ZeroMQ context to share (borrowed; it must
+                                   outlive the client), or NULL for its own */
 } regio_ingest_opts_t;
 
 /* Counters, for programs that report progress. */
@@ -50,8 +52,9 @@ typedef struct {
     uint64_t busy;        /* BUSY / NOT_READY answers */
 } regio_ingest_stats_t;
 
-/* Create a client with its own ZeroMQ context. NULL on bad options or when
- * out of memory. */
+/* Create a client (with its own ZeroMQ context unless opts->zctx is given:
+ * many clients in one process should share one). NULL on bad options or
+ * when out of memory. */
 regio_ingest_t *regio_ingest_new(const regio_ingest_opts_t *opts);
 
 /* Close the socket and free; unfinished updates are dropped (call

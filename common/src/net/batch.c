@@ -42,7 +42,7 @@ static int s_apply_all(regio_batch_t *b, MDB_txn *txn)
         if (rc != REGIO_BATCH_WROTE && rc != REGIO_BATCH_NOWRITE)
             return rc;
     }
-    return 0;
+    return b->o.precommit ? b->o.precommit(b->o.arg, txn) : 0;
 }
 
 /* One transaction for the whole batch; on map full grow once and redo. */

@@ -2,6 +2,7 @@
 #include "regio/ingest.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,8 +29,12 @@ typedef struct {
 struct regio_ingest_s {
     regio_ingest_opts_t o;
     void *ctx, *sock;
+    int own_ctx;          /* the context is ours to terminate */
     entry_t *e;           /* window entries */
     size_t n_used;
+    int *free_list;       /* indexes of unused entries (a stack) */
+    int n_free;
+    int64_t next_due;     /* earliest due_ms of any entry: scan only then */
     int64_t *ids;         /* open addressing: env_id -> entry index (-1 empty) */
     uint64_t *keys;
     size_t n_slots;
@@ -97,6 +102,7 @@ regio_ingest_t *regio_ingest_new(const regio_ingest_opts_t *opts)
     if (!c)
         return NULL;
     c->o = *opts;
+    c->next_due = INT64_MAX;
     if (c->o.window <= 0)
         c->o.window = 1000;
     if (c->o.resend_ms <= 0)
@@ -106,11 +112,15 @@ regio_ingest_t *regio_ingest_new(const regio_ingest_opts_t *opts)
     for (c->n_slots = 16; c->n_slots < (size_t)c->o.window * 4; c->n_slots *= 2)
         ;
     c->e = calloc((size_t)c->o.window, sizeof *c->e);
+    c->free_list = malloc(sizeof *c->free_list * (size_t)c->o.window);
+    for (int i = 0; c->free_list && i < c->o.window; i++)
+        c->free_list[c->n_free++] = c->o.window - 1 - i;
     c->ids = malloc(c->n_slots * sizeof *c->ids);
     c->keys = malloc(c->n_slots * sizeof *c->keys);
-    c->ctx = zmq_ctx_new();
+    c->own_ctx = !c->o.zctx;
+    c->ctx = c->own_ctx ? zmq_ctx_new() : c->o.zctx;
     c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_DEALER) : NULL;
-    if (!c->e || !c->ids || !c->keys || !c->sock) {
+    if (!c->e || !c->free_list || !c->ids || !c->keys || !c->sock) {
         regio_ingest_destroy(&c);
         return NULL;
     }
@@ -133,13 +143,21 @@ void regio_ingest_destroy(regio_ingest_t **self)
     regio_ingest_t *c = *self;
     if (c->sock)
         zmq_close(c->sock);
-    if (c->ctx)
+    if (c->ctx && c->own_ctx)
         zmq_ctx_term(c->ctx);
     free(c->e);
+    free(c->free_list);
     free(c->ids);
     free(c->keys);
     free(c);
     *self = NULL;
+}
+
+static void s_due(regio_ingest_t *c, entry_t *e, int64_t at)
+{
+    e->due_ms = at;
+    if (at < c->next_due)
+        c->next_due = at;
 }
 
 static void s_send(regio_ingest_t *c, entry_t *e, int64_t now)
@@ -156,13 +174,13 @@ static void s_send(regio_ingest_t *c, entry_t *e, int64_t now)
     env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_UPDATE;
     env.capacity_update = &u;
     if (regio_msg_send(c->sock, NULL, 0, &env) < 0) {
-        e->due_ms = now + 10; /* high-water mark: try again shortly */
+        s_due(c, e, now + 10); /* high-water mark: try again shortly */
         return;
     }
     c->st.sent++;
     c->st.resent += e->sends > 0;
     e->sends++;
-    e->due_ms = now + c->o.resend_ms;
+    s_due(c, e, now + c->o.resend_ms);
 }
 
 static void s_final(regio_ingest_t *c, entry_t *e, int status, uint64_t version, const char *why)
@@ -178,6 +196,7 @@ static void s_final(regio_ingest_t *c, entry_t *e, int status, uint64_t version,
     s_map_del(c, e->env_id);
     e->used = 0;
     c->n_used--;
+    c->free_list[c->n_free++] = (int)(e - c->e);
 }
 
 static void s_on_reply(regio_ingest_t *c, const regio_envelope_t *r, int64_t now)
@@ -203,7 +222,7 @@ static void s_on_reply(regio_ingest_t *c, const regio_envelope_t *r, int64_t now
             e->backoff_ms = c->o.max_backoff_ms;
         int wait = (int)r->error->retry_after_ms > e->backoff_ms ? (int)r->error->retry_after_ms
                                                                   : e->backoff_ms;
-        e->due_ms = now + wait;
+        s_due(c, e, now + wait);
         return;
     }
     int rc = code == REGIO__ERROR_CODE__ERROR_STALE_VERSION ? REGIO_ESTALE
@@ -217,15 +236,18 @@ static void s_on_reply(regio_ingest_t *c, const regio_envelope_t *r, int64_t now
 static void s_pump(regio_ingest_t *c, int wait_ms)
 {
     int64_t now = s_now(), next = now + wait_ms;
-    for (int i = 0; i < c->o.window; i++) {
-        entry_t *e = &c->e[i];
-        if (!e->used)
-            continue;
-        if (e->due_ms <= now)
-            s_send(c, e, now);
-        if (e->due_ms < next)
-            next = e->due_ms;
+    if (c->next_due <= now) { /* something is due: (re)send it, find the next */
+        c->next_due = INT64_MAX;
+        for (int i = 0; i < c->o.window; i++) {
+            entry_t *e = &c->e[i];
+            if (e->used && e->due_ms <= now)
+                s_send(c, e, now);
+            if (e->used && e->due_ms < c->next_due)
+                c->next_due = e->due_ms;
+        }
     }
+    if (c->next_due < next)
+        next = c->next_due;
     zmq_pollitem_t it = {c->sock, 0, ZMQ_POLLIN, 0};
     long t = next > now ? (long)(next - now) : 0;
     if (zmq_poll(&it, 1, t) <= 0)
@@ -252,12 +274,7 @@ int regio_ingest_update(regio_ingest_t *c, const char *update_id, const char *of
             return REGIO_ETIMEOUT;
         s_pump(c, 50);
     }
-    entry_t *e = NULL;
-    for (int i = 0; i < c->o.window && !e; i++)
-        if (!c->e[i].used)
-            e = &c->e[i];
-    if (!e)
-        return REGIO_EINVALID; /* unreachable: n_used < window */
+    entry_t *e = &c->e[c->free_list[--c->n_free]];
     memset(e, 0, sizeof *e);
     strcpy(e->update_id, update_id);
     strcpy(e->offering, offering);

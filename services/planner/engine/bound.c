@@ -174,7 +174,8 @@ static void *s_work(void *arg)
 
 regio_bound_opts_t regio_bound_default_opts(void)
 {
-    return (regio_bound_opts_t){.seconds = 0, .iterations = 0, .lower = 0, .threads = 1};
+    return (regio_bound_opts_t){.seconds = 0, .iterations = 0, .lower = 0, .threads = 1,
+                                .prices = NULL};
 }
 
 static double s_clock(void)
@@ -266,6 +267,8 @@ static int s_loop(const regio_rpp_t *r, const regio_bound_opts_t *o, s_ctx_t *x,
         if (lag < *ub - 1e-9 * fabs(*ub)) {
             *ub = lag;
             stall = 0;
+            if (o->prices)
+                memcpy(o->prices, x->price, nseats * sizeof *o->prices);
         } else if (++stall >= 5) {
             theta /= 2;
             stall = 0;
@@ -286,13 +289,22 @@ int regio_bound_compute(const regio_rpp_t *r, const regio_bound_opts_t *o, doubl
     int rc = regio_cands_build(r, NULL, o->threads, &c);
     if (rc < 0)
         return rc;
+    rc = regio_bound_run(r, &c, o, ub);
+    regio_cands_free(&c);
+    return rc;
+}
+
+int regio_bound_run(const regio_rpp_t *r, const regio_cands_t *c, const regio_bound_opts_t *o,
+                    double *ub)
+{
+    int rc;
     size_t nseats = (size_t)r->n_offerings * r->n_periods * REGIO_RPP_SLOTS;
     int n = o->threads < 1 ? 1 : o->threads > S_MAX_T ? S_MAX_T : o->threads, max_needs = 1;
     for (int32_t l = 0; l < r->n_learners; l++)
         max_needs = r->learners[l].n_needs > max_needs ? r->learners[l].n_needs : max_needs;
     double *price = calloc(nseats + 1, sizeof *price);
     int32_t *use = calloc(nseats + 1, sizeof *use);
-    s_ctx_t x = {.r = r, .c = &c, .price = price, .P = r->n_periods};
+    s_ctx_t x = {.r = r, .c = c, .price = price, .P = r->n_periods};
     s_worker_t w[S_MAX_T];
     memset(w, 0, sizeof w);
     rc = price && use ? 0 : -ENOMEM;
@@ -313,6 +325,5 @@ int regio_bound_compute(const regio_rpp_t *r, const regio_bound_opts_t *o, doubl
     }
     free(price);
     free(use);
-    regio_cands_free(&c);
     return rc;
 }

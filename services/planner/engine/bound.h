@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "cand.h"
 #include "regio/rpp.h"
 
 typedef struct {
@@ -20,11 +21,18 @@ typedef struct {
     int iterations;   /* subgradient steps at most (<= 0: automatic) */
     double lower;     /* score of a known feasible plan (steers the step size; 0 if none) */
     int threads;      /* <= 0: 1 */
+    double *prices;   /* when not NULL: n_offerings * n_periods * 10 entries that get the
+                         seat prices of the best bound, [(o*P + p)*10 + t] */
 } regio_bound_opts_t;
 
 regio_bound_opts_t regio_bound_default_opts(void);
 
 /* Compute an upper bound on the optimum of r into *ub. Returns 0 or -ENOMEM. */
 int regio_bound_compute(const regio_rpp_t *r, const regio_bound_opts_t *o, double *ub);
+
+/* As regio_bound_compute, with r's candidates already built (cand.h; they
+ * must have been built without extra offerings). */
+int regio_bound_run(const regio_rpp_t *r, const regio_cands_t *c, const regio_bound_opts_t *o,
+                    double *ub);
 
 #endif

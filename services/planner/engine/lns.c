@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bound.h"
 #include "greedy.h"
 #include "rng.h"
 
@@ -199,6 +200,47 @@ static int s_op_area(s_lns_t *x)
     return x->nd;
 }
 
+/* Neighbourhood: a few learners close together, all their periods. */
+static int s_op_group(s_lns_t *x)
+{
+    int32_t l = s_seed_learner(x);
+    if (l < 0)
+        return 0;
+    int want = 2 + (int)regio_rng_below(&x->g, 6), got = 0;
+    int32_t at = x->zpos[l], L = x->pl->L;
+    for (int32_t k = 0; k < 4 * want && got < want && x->nd + x->pl->P <= S_MAX_D; k++) {
+        int32_t i = at + ((k & 1) ? (k + 1) / 2 : -(k / 2));
+        if (i < 0 || i >= L)
+            continue;
+        int added = 0;
+        for (int p = 0; p < x->pl->P; p++)
+            added += s_add(x, x->zorder[i], p);
+        got += added > 0;
+    }
+    return x->nd;
+}
+
+/* Repair a group: each learner (in random order) takes its exact best, twice. */
+static double s_repair_group(s_lns_t *x)
+{
+    int32_t who[S_MAX_D];
+    int n = 0;
+    for (int i = 0; i < x->nd; i++)
+        if (n == 0 || who[n - 1] != x->d[i].l)
+            who[n++] = x->d[i].l;
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)regio_rng_below(&x->g, (uint32_t)(i + 1));
+        int32_t t = who[i];
+        who[i] = who[j];
+        who[j] = t;
+    }
+    double d = 0;
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < n; i++)
+            d += regio_plan_learner_exact(x->pl, x->w, who[i]);
+    return d;
+}
+
 /* Neighbourhood: one learner's whole year plus the occupants of a wanted seat. */
 static int s_op_learner(s_lns_t *x)
 {
@@ -331,7 +373,7 @@ static void s_remember(s_lns_t *x)
 }
 
 /* The neighbourhoods: how to free picks and how to repair them. */
-typedef enum { S_RANDOM, S_RANDOM_AFTER_FIRST, S_REGRET, S_EXACT } s_repair_t;
+typedef enum { S_RANDOM, S_RANDOM_AFTER_FIRST, S_REGRET, S_EXACT, S_GROUP } s_repair_t;
 typedef struct {
     int (*destroy)(s_lns_t *x);
     s_repair_t repair;
@@ -341,9 +383,11 @@ static const s_op_t s_ops[] = {
     {s_op_eject, S_RANDOM_AFTER_FIRST}, {s_op_wish, S_RANDOM_AFTER_FIRST},
     {s_op_wish, S_REGRET},              {s_op_area, S_RANDOM},
     {s_op_area, S_REGRET},              {s_op_learner, S_EXACT},
+    {s_op_group, S_GROUP},
 };
 #define S_N_OPS (int)(sizeof s_ops / sizeof s_ops[0])
-static int s_weight[S_N_OPS] = {3, 3, 0, 2, 2, 1};
+static int s_weight[S_N_OPS] = {3, 3, 0, 2, 2, 1, 0};
+static double s_price_w[4] = {0, 0.5, 1, 1};
 static double s_dbg_gain[S_N_OPS];
 static int64_t s_dbg_try[S_N_OPS], s_dbg_win[S_N_OPS];
 
@@ -363,6 +407,8 @@ static int s_choose_op(s_lns_t *x)
 static void s_iterate(s_lns_t *x)
 {
     x->nd = 0;
+    if (x->pl->price)
+        x->pl->price_w = s_price_w[regio_rng_below(&x->g, 4)];
     int op = s_choose_op(x);
     if (s_ops[op].destroy(x) == 0)
         return;
@@ -373,6 +419,9 @@ static void s_iterate(s_lns_t *x)
         break;
     case S_REGRET:
         d += s_repair_regret(x);
+        break;
+    case S_GROUP:
+        d += s_repair_group(x);
         break;
     default:
         d += s_repair_random(x, s_ops[op].repair == S_RANDOM_AFTER_FIRST);
@@ -491,8 +540,10 @@ int regio_lns_improve(regio_session_t *s, uint64_t seed, const int32_t *focus, i
     if ((rc = s_worker_init(&x, s, &s->plan, &s->work, &sh, seed)) == 0) {
         x.focus = focus;
         x.n_focus = n_focus;
+        if (getenv("REGIO_PW"))
+            sscanf(getenv("REGIO_PW"), "%lf,%lf,%lf,%lf", &s_price_w[0], &s_price_w[1], &s_price_w[2], &s_price_w[3]);
         if (getenv("REGIO_MIX"))
-            sscanf(getenv("REGIO_MIX"), "%d,%d,%d,%d,%d,%d", &s_weight[0], &s_weight[1], &s_weight[2], &s_weight[3], &s_weight[4], &s_weight[5]);
+            sscanf(getenv("REGIO_MIX"), "%d,%d,%d,%d,%d,%d,%d", &s_weight[0], &s_weight[1], &s_weight[2], &s_weight[3], &s_weight[4], &s_weight[5], &s_weight[6]);
         double t0 = getenv("REGIO_T0") ? atof(getenv("REGIO_T0")) : 0;
         double t1 = getenv("REGIO_T1") ? atof(getenv("REGIO_T1")) : 1;
         double start = regio_session_clock(), span = s->deadline - start;
@@ -530,9 +581,34 @@ static double s_default_seconds(const regio_rpp_t *r, const regio_engine_opts_t 
     return t < 90 ? t : 90;
 }
 
+/* Seat prices from a short run of the Lagrangian bound, to guide choices;
+ * NULL when there is no time or memory for them. */
+static double *s_prices(regio_session_t *s, double lower, double seconds)
+{
+    const regio_rpp_t *r = s->r;
+    size_t n = (size_t)r->n_offerings * r->n_periods * REGIO_RPP_SLOTS;
+    double *prices = calloc(n + 1, sizeof *prices);
+    regio_bound_opts_t bo = regio_bound_default_opts();
+    double ub;
+    bo.seconds = seconds;
+    bo.lower = lower;
+    bo.prices = prices;
+    bo.threads = s->opts->threads;
+    if (s->opts->iterations > 0) { /* deterministic: a fixed number of steps */
+        bo.seconds = 1e9;
+        bo.iterations = 60;
+    }
+    if (!prices || regio_bound_compute(r, &bo, &ub) < 0) {
+        free(prices);
+        return NULL;
+    }
+    return prices;
+}
+
 int regio_lns_solve(const regio_rpp_t *r, const regio_engine_opts_t *opts, regio_rpp_sol_t *out)
 {
     regio_session_t s;
+    double *prices = NULL;
     int rc = regio_session_open(&s, r, opts, s_default_seconds(r, opts));
     if (rc < 0)
         return rc;
@@ -541,7 +617,28 @@ int regio_lns_solve(const regio_rpp_t *r, const regio_engine_opts_t *opts, regio
     else
         regio_greedy_fill(&s.plan, &s.work, NULL, 0, opts->seed);
     regio_plan_totals(&s.plan, NULL, &s.stats.first_score, NULL, NULL);
+    double frac = getenv("REGIO_PRICE_FRAC") ? atof(getenv("REGIO_PRICE_FRAC")) : 0;
+    if (!opts->base && frac > 0 &&
+        (prices = s_prices(&s, s.stats.first_score, frac * (s.deadline - regio_session_clock())))) {
+        regio_plan_t fresh;
+        if (regio_plan_init(&fresh, r, &s.cands) == 0) {
+            double a;
+            fresh.price = prices;
+            fresh.price_w = 1;
+            regio_greedy_fill(&fresh, &s.work, NULL, 0, opts->seed);
+            regio_plan_totals(&fresh, NULL, &a, NULL, NULL);
+            if (getenv("REGIO_LNS_STATS"))
+                fprintf(stderr, "greedy %.1f priced greedy %.1f\n", s.stats.first_score, a);
+            if (a > s.stats.first_score) {
+                regio_plan_copy(&s.plan, &fresh);
+                s.stats.first_score = a;
+            }
+            regio_plan_free(&fresh);
+        }
+        s.plan.price = prices;
+    }
     rc = regio_lns_improve(&s, opts->seed, s.focus, s.n_focus);
+    free(prices);
     if (rc < 0) {
         regio_session_close(&s);
         return rc;

@@ -225,6 +225,7 @@ typedef struct {
     double travel;   /* their travel */
     int rep, pref;   /* their repeats and preferred placements */
     int changes;     /* their changes against the base plan */
+    double price;    /* minus their price terms (0 without prices) */
     int32_t partner[REGIO_RPP_MAX_PERIODS]; /* partner per other period, -1 none */
 } s_others_t;
 
@@ -238,6 +239,7 @@ static void s_others(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, in
     memset(w->credit, 0, (size_t)L->n_needs * sizeof *w->credit);
     x->travel = 0;
     x->pref = x->changes = 0;
+    x->price = 0;
     for (int q = 0; q < pl->P; q++) {
         x->partner[q] = -1;
         if (q != p && pl->base)
@@ -250,6 +252,7 @@ static void s_others(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, in
         x->travel += cd->trip * weeks * regio_slots_days(pk[q].slots);
         x->pref += (cd->flags & REGIO_CAND_PREFERRED) != 0;
         x->partner[q] = cd->partner;
+        x->price -= regio_plan_price(pl, l, q, pk[q]);
     }
     x->cov = s_cov(L, w->credit);
     x->rep = s_repeats(pl, l, pk);
@@ -341,7 +344,7 @@ static double s_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, in
     const regio_pick_t none = {.cand = REGIO_PICK_NONE, .slots = 0};
     regio_worth_t v0 = s_finish(pl, l, x.cov, x.travel, x.rep, x.pref,
                                 x.changes + regio_pick_changed(b, none));
-    double best = v0.obj, sec = -1e300;
+    double best = v0.obj + x.price, sec = -1e300;
     *out = none;
     int64_t n = pl->c->start[l + 1] - pl->c->start[l];
     int32_t weeks = pl->r->periods[p].weeks, add = weeks * L->dagdelen;
@@ -368,12 +371,14 @@ static double s_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, in
             pl, l, cov, x.travel + cd->trip * weeks * days, s_rep_with(pl, l, p, &x, k, cd),
             x.pref + ((cd->flags & REGIO_CAND_PREFERRED) != 0),
             x.changes + (pl->base && b.cand != REGIO_PICK_FREE && !keep));
-        if (v.obj > best + S_EPS || (j < 0 && v.obj >= best - S_EPS)) {
+        regio_pick_t pk = {.cand = k, .slots = mask};
+        double val = v.obj - regio_plan_price(pl, l, p, pk) + x.price;
+        if (val > best + S_EPS || (j < 0 && val >= best - S_EPS)) {
             sec = best;
-            best = v.obj;
-            *out = (regio_pick_t){.cand = k, .slots = mask};
-        } else if (v.obj > sec) {
-            sec = v.obj;
+            best = val;
+            *out = pk;
+        } else if (val > sec) {
+            sec = val;
         }
     }
     if (out->cand >= 0 && out->cand == cur.cand &&
@@ -410,7 +415,7 @@ double regio_plan_learner_greedy(regio_plan_t *pl, regio_plan_work_t *w, int32_t
                 (pl->frozen && pl->frozen[(int64_t)l * pl->P + p]))
                 continue;
             regio_pick_t pk;
-            double g = regio_plan_best(pl, w, l, p, &pk, NULL) - pl->worth[l].obj;
+            double g = regio_plan_best(pl, w, l, p, &pk, NULL) - regio_plan_priced(pl, l);
             regio_pick_t cur = pl->pick[(int64_t)l * pl->P + p];
             if (g > gain && (pk.cand != cur.cand || pk.slots != cur.slots)) {
                 gain = g;
@@ -423,6 +428,26 @@ double regio_plan_learner_greedy(regio_plan_t *pl, regio_plan_work_t *w, int32_t
         total += regio_plan_set(pl, w, l, bp, bpk);
     }
     return total;
+}
+
+double regio_plan_price(const regio_plan_t *pl, int32_t l, int p, regio_pick_t pk)
+{
+    if (!pl->price || pk.cand < 0 || pl->price_w == 0)
+        return 0;
+    const double *pr =
+        pl->price + ((int64_t)s_cand(pl, l, pk.cand)->offering * pl->P + p) * REGIO_RPP_SLOTS;
+    double v = 0;
+    for (uint32_t m = pk.slots; m; m &= m - 1)
+        v += pr[__builtin_ctz(m)];
+    return pl->price_w * v;
+}
+
+double regio_plan_priced(const regio_plan_t *pl, int32_t l)
+{
+    double v = pl->worth[l].obj;
+    for (int p = 0; pl->price && p < pl->P; p++)
+        v -= regio_plan_price(pl, l, p, pl->pick[(int64_t)l * pl->P + p]);
+    return v;
 }
 
 void regio_plan_totals(const regio_plan_t *pl, double *obj, double *score, int64_t *cov,

@@ -54,6 +54,9 @@ typedef struct {
     double margin;             /* cost of one changed pick */
     uint8_t *frozen;           /* L*P: 1 = this pick never changes (pinned periods) */
     double *bonus;             /* per school: objective per covered dagdeel */
+    /* a guide for choices only (never part of the objective) */
+    const double *price;       /* O*P*10 seat prices (e.g. Lagrange multipliers), or NULL */
+    double price_w;            /* how much of the price a pick pays when choosing */
 } regio_plan_t;
 
 /* Scratch space for one thread's evaluations. */
@@ -93,7 +96,8 @@ double regio_plan_set(regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p, 
  * placements that fit the seats left (the seats of l's current pick at p
  * count as free): fewest days, then the slots with most seats left (or the
  * base plan's slots when they still fit). *out gets it (cand NONE when no
- * placement is best); returns l's objective with it. *second (may be NULL)
+ * placement is best); returns l's objective with it (less the price terms
+ * of its picks when prices guide: see regio_plan_priced). *second (may be NULL)
  * gets the objective of the best pick at another offering (or of no
  * placement), for regret. Can't fail. */
 double regio_plan_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
@@ -115,6 +119,14 @@ double regio_plan_learner_greedy(regio_plan_t *pl, regio_plan_work_t *w, int32_t
  * the objective (>= 0), or -ENOMEM... never: without memory it does
  * nothing and returns 0. */
 double regio_plan_learner_exact(regio_plan_t *pl, regio_plan_work_t *w, int32_t l);
+
+/* Price term of pick pk at (l, p): price_w times the prices of its seats
+ * (0 without prices). */
+double regio_plan_price(const regio_plan_t *pl, int32_t l, int p, regio_pick_t pk);
+
+/* l's objective minus the price terms of its current picks: what choices
+ * compare against while prices guide them. */
+double regio_plan_priced(const regio_plan_t *pl, int32_t l);
 
 /* Sum of worths over all learners, and placements; any out pointer may be NULL. */
 void regio_plan_totals(const regio_plan_t *pl, double *obj, double *score, int64_t *cov,

@@ -27,6 +27,7 @@ static int32_t s_options(const regio_plan_t *pl, regio_plan_work_t *w, const reg
         double fixed = ((cd->flags & REGIO_CAND_PREFERRED) ? r->w.preference : 0) -
                        r->w.km * cd->trip * weeks * regio_slots_days(cur.slots) -
                        pl->margin * regio_pick_changed(b, cur);
+        fixed -= regio_plan_price(pl, e->l, p, cur);
         opt[0] = (regio_exact_opt_t){.fixed = fixed, .k = cur.cand, .slots = cur.slots};
         opt[0].ub = regio_exact_alone(e, p, cur.cand, fixed, w->credit);
         return 1;
@@ -46,7 +47,8 @@ static int32_t s_options(const regio_plan_t *pl, regio_plan_work_t *w, const reg
             mask = cur.slots;
         double fixed = ((cd->flags & REGIO_CAND_PREFERRED) ? r->w.preference : 0) -
                        r->w.km * cd->trip * weeks * days -
-                       pl->margin * (b.cand != REGIO_PICK_FREE && !keep);
+                       pl->margin * (b.cand != REGIO_PICK_FREE && !keep) -
+                       regio_plan_price(pl, e->l, p, (regio_pick_t){.cand = k, .slots = mask});
         double ub = regio_exact_alone(e, p, k, fixed, w->credit);
         if (ub > vnone)
             opt[n++] = (regio_exact_opt_t){.ub = ub, .fixed = fixed, .k = k, .slots = mask};
@@ -86,7 +88,7 @@ double regio_plan_learner_exact(regio_plan_t *pl, regio_plan_work_t *w, int32_t 
     }
     int choice[REGIO_RPP_MAX_PERIODS];
     double open, best = regio_exact_solve(&e, w->credit, choice, &open);
-    if (e.np == 0 || best <= pl->worth[l].obj + 1e-7)
+    if (e.np == 0 || best <= regio_plan_priced(pl, l) + 1e-7)
         return 0;
     double gain = 0;
     for (int d = 0; d < e.np; d++) {
