@@ -40,13 +40,15 @@ typedef struct {
     uint32_t seats[REGIO_RPP_SLOTS];
 } row_t;
 
-typedef struct {
+typedef struct slot_s {
     Regio__ErrorCode code; /* 0 = accepted */
     char reason[200];
     char ref[REGIO_ID_MAX + 1];
     int duplicate;         /* re-ack of an applied update_id */
     uint64_t seq;          /* change seq (or the original one for a duplicate) */
     uint64_t version;      /* stored version after this update */
+    struct slot_s *items;  /* CapacityUpdates: one result per update, owned */
+    size_t n_items;
 } slot_t;
 
 const regio_config_entry_t *regio_capacity_config_table(regio_capacity_config_t *c)
@@ -217,6 +219,36 @@ static int s_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityExcepti
     return s_remember(c, txn, x->update_id, s);
 }
 
+#define UPDATES_MAX 1024
+
+/* Each update of a CapacityUpdates message on its own, with its own result. */
+static int s_updates(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdates *m, slot_t *s)
+{
+    if (m->n_updates == 0 || m->n_updates > UPDATES_MAX)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, NULL,
+                        "a CapacityUpdates message carries 1..%d updates, got %zu", UPDATES_MAX,
+                        m->n_updates);
+    if (!(s->items = calloc(m->n_updates, sizeof *s->items)))
+        return -ENOMEM;
+    s->n_items = m->n_updates;
+    int wrote = 0;
+    for (size_t i = 0; i < m->n_updates; i++) {
+        int rc = s_update(c, txn, m->updates[i], &s->items[i]);
+        if (rc != REGIO_BATCH_WROTE && rc != REGIO_BATCH_NOWRITE)
+            return rc;
+        wrote |= rc == REGIO_BATCH_WROTE;
+    }
+    return wrote ? REGIO_BATCH_WROTE : REGIO_BATCH_NOWRITE;
+}
+
+static void s_release(void *arg, void *slot)
+{
+    slot_t *s = slot;
+    free(s->items);
+    s->items = NULL;
+    s->n_items = 0;
+}
+
 static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
 {
     regio_capacity_t *c = arg;
@@ -226,6 +258,7 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
         return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "not a regio envelope");
     switch (e->body_case) {
     case REGIO__ENVELOPE__BODY_CAPACITY_UPDATE: return s_update(c, txn, e->capacity_update, s);
+    case REGIO__ENVELOPE__BODY_CAPACITY_UPDATES: return s_updates(c, txn, e->capacity_updates, s);
     case REGIO__ENVELOPE__BODY_CAPACITY_EXCEPTION:
         return s_exception(c, txn, e->capacity_exception, s);
     case REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT_REQUEST:
@@ -302,13 +335,13 @@ static void s_reply_snapshot(regio_capacity_t *c, regio_msg_t *req)
     regio_store_free_all((void **)snap.exceptions, snap.n_exceptions);
 }
 
-static void s_publish_change(regio_capacity_t *c, const regio_envelope_t *req, uint64_t seq)
+static void s_publish_change(regio_capacity_t *c, const Regio__CapacityUpdate *u,
+                             const Regio__CapacityException *x, uint64_t seq)
 {
     Regio__CapacityChange ch = REGIO__CAPACITY_CHANGE__INIT;
     Regio__Availability a = REGIO__AVAILABILITY__INIT;
     ch.seq = seq;
-    if (req->body_case == REGIO__ENVELOPE__BODY_CAPACITY_UPDATE) {
-        const Regio__CapacityUpdate *u = req->capacity_update;
+    if (u) {
         a.offering = u->offering;
         a.period = u->period;
         a.n_seats = u->n_seats;
@@ -318,13 +351,15 @@ static void s_publish_change(regio_capacity_t *c, const regio_envelope_t *req, u
         ch.availability = &a;
     } else {
         ch.what_case = REGIO__CAPACITY_CHANGE__WHAT_EXCEPTION;
-        ch.exception = req->capacity_exception;
+        ch.exception = (Regio__CapacityException *)x;
     }
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_CHANGE;
     env.capacity_change = &ch;
     regio_node_publish(&c->node, &env);
 }
+
+static void s_done_updates(regio_capacity_t *c, regio_msg_t *req, slot_t *s);
 
 static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
 {
@@ -350,6 +385,10 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
         regio_node_reply_status(&c->node, req);
         return;
     }
+    if (bc == REGIO__ENVELOPE__BODY_CAPACITY_UPDATES) {
+        s_done_updates(c, req, s);
+        return;
+    }
     Regio__CapacityAck ack = REGIO__CAPACITY_ACK__INIT;
     ack.update_id = bc == REGIO__ENVELOPE__BODY_CAPACITY_UPDATE
                         ? req->env->capacity_update->update_id
@@ -366,7 +405,57 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
         return;
     }
     c->applied++;
-    s_publish_change(c, req->env, s->seq);
+    s_publish_change(c, bc == REGIO__ENVELOPE__BODY_CAPACITY_UPDATE ? req->env->capacity_update : NULL,
+                     req->env->capacity_exception, s->seq);
+}
+
+/* One result per update of a CapacityUpdates message; publish the applied. */
+static void s_done_updates(regio_capacity_t *c, regio_msg_t *req, slot_t *s)
+{
+    Regio__CapacityUpdates *m = req->env->capacity_updates;
+    Regio__CapacityResult *rs = calloc(s->n_items, sizeof *rs);
+    Regio__CapacityResult **rp = calloc(s->n_items, sizeof *rp);
+    Regio__Error *es = calloc(s->n_items, sizeof *es);
+    if (!rs || !rp || !es) {
+        regio_node_reply_error(&c->node, req, REGIO__ERROR_CODE__ERROR_INTERNAL, NULL,
+                               "out of memory building the reply (the updates were applied)");
+        goto out;
+    }
+    for (size_t i = 0; i < s->n_items; i++) {
+        slot_t *it = &s->items[i];
+        regio__capacity_result__init(&rs[i]);
+        rs[i].update_id = m->updates[i]->update_id;
+        rs[i].seq = it->seq;
+        rs[i].version = it->version;
+        rs[i].status = it->duplicate ? REGIO__ACK_STATUS__ACK_DUPLICATE : REGIO__ACK_STATUS__ACK_APPLIED;
+        rp[i] = &rs[i];
+        if (it->code) {
+            regio__error__init(&es[i]);
+            es[i].code = it->code;
+            es[i].reason = it->reason;
+            es[i].ref = it->ref;
+            es[i].retry_after_ms = it->code == REGIO__ERROR_CODE__ERROR_NOT_READY ? 50 : 0;
+            rs[i].error = &es[i];
+            c->stale += it->code == REGIO__ERROR_CODE__ERROR_STALE_VERSION;
+            c->node.rejected++;
+        } else if (it->duplicate) {
+            c->duplicates++;
+        } else {
+            c->applied++;
+            s_publish_change(c, m->updates[i], NULL, it->seq);
+        }
+    }
+    Regio__CapacityResults res = REGIO__CAPACITY_RESULTS__INIT;
+    res.results = rp;
+    res.n_results = s->n_items;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_RESULTS;
+    env.capacity_results = &res;
+    regio_msg_reply(c->node.router, req, &env);
+out:
+    free(rs);
+    free(rp);
+    free(es);
 }
 
 static void s_begin(void *arg)
@@ -499,7 +588,7 @@ int regio_capacity_new(regio_service_t *svc, const regio_capacity_config_t *cfg,
         .batch = {.max = (size_t)cfg->batch_max, .window_us = cfg->batch_window_us,
                   .queue_max = (size_t)cfg->queue_max, .slot_size = sizeof(slot_t),
                   .apply = s_apply, .done = s_done, .begin = s_begin, .precommit = s_precommit,
-                  .flush = s_flush, .arg = c},
+                  .release = s_release, .flush = s_flush, .arg = c},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
     };
     regio_follow_opts_t fo = {"registry", cfg->registry_pub, cfg->registry_router,

@@ -1,13 +1,14 @@
 /* regio-load - company systems under load: many availability updates, acked.
  *
- *   regio-load --instance REGION.json --updates N [--clients K] [--window W]
+ *   regio-load --instance REGION.json --updates N [--clients K] [--window W] [--batch B]
  *              [--capacity EP] [--run ID] [--expect OUT.json] [--timeout-s T]
  *
  * Update i goes to key i % keys (keys = the instance's offerings x periods)
  * with version base + i and seats derived from i; key k belongs to client
  * k % K, and a client keeps at most one update per key in flight, as a
  * company system would, so versions of a key arrive in order even across
- * resends. Prints throughput and ack latency; --expect writes the state the
+ * resends. Updates travel B to a message (CapacityUpdates; 1 = one
+ * CapacityUpdate per message). Prints throughput and ack latency; --expect writes the state the
  * capacity service must end up with. Exit 0 when every update was applied
  * (now or, after a lost ack, before), 1 otherwise.
  */
@@ -26,7 +27,7 @@ typedef struct {
     const regio_rpp_t *r;
     const char *endpoint, *run;
     void *zctx;            /* shared by all clients of this process */
-    int id, clients, window, timeout_s;
+    int id, clients, window, batch, timeout_s;
     long updates;
     uint64_t base;
     unsigned char *open;   /* per key: an update in flight */
@@ -62,7 +63,9 @@ static void s_on_result(void *arg, const char *update_id, int status, uint64_t v
 static void *s_run(void *arg)
 {
     client_t *c = arg;
-    regio_ingest_opts_t o = {c->endpoint, c->window, 1000, 1000, s_on_result, c, c->zctx};
+    regio_ingest_opts_t o = {.endpoint = c->endpoint, .window = c->window, .resend_ms = 1000,
+                             .max_backoff_ms = 1000, .batch = c->batch, .on_result = s_on_result,
+                             .arg = c, .zctx = c->zctx};
     regio_ingest_t *in = regio_ingest_new(&o);
     if (!in) {
         c->rc = -1;
@@ -123,13 +126,14 @@ int main(int argc, char **argv)
 {
     const char *inst = NULL, *ep = getenv("REGIO_CAPACITY"), *run = "load", *expect = NULL;
     long updates = 100000;
-    int clients = 1, window = 1000, timeout_s = 300;
+    int clients = 1, window = 1000, batch = 64, timeout_s = 300;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--instance")) inst = argv[i + 1];
         else if (!strcmp(argv[i], "--capacity")) ep = argv[i + 1];
         else if (!strcmp(argv[i], "--updates")) updates = atol(argv[i + 1]);
         else if (!strcmp(argv[i], "--clients")) clients = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--window")) window = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--batch")) batch = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--run")) run = argv[i + 1];
         else if (!strcmp(argv[i], "--expect")) expect = argv[i + 1];
         else if (!strcmp(argv[i], "--timeout-s")) timeout_s = atoi(argv[i + 1]);
@@ -138,9 +142,10 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (!inst || updates < 1 || clients < 1 || clients > 1024 || window < 1) {
+    if (!inst || updates < 1 || clients < 1 || clients > 1024 || window < 1 || batch < 1 ||
+        batch > 1024) {
         fprintf(stderr, "usage: regio-load --instance REGION.json --updates N [--clients K] "
-                        "[--window W] [--capacity EP] [--run ID] [--expect OUT.json]\n");
+                        "[--window W] [--batch B] [--capacity EP] [--run ID] [--expect OUT.json]\n");
         return 2;
     }
     char err[256];
@@ -157,7 +162,7 @@ int main(int argc, char **argv)
     pthread_t *th = calloc((size_t)clients, sizeof *th);
     void *zctx = zmq_ctx_new();
     for (int k = 0; k < clients; k++) {
-        cs[k] = (client_t){r, ep ? ep : "tcp://127.0.0.1:7411", run, zctx, k, clients, window,
+        cs[k] = (client_t){r, ep ? ep : "tcp://127.0.0.1:7411", run, zctx, k, clients, window, batch,
                            timeout_s, updates, base, open, malloc(sizeof(int64_t) * (size_t)updates),
                            0, {0}, 0};
         pthread_create(&th[k], NULL, s_run, &cs[k]);

@@ -44,6 +44,10 @@ typedef void (*regio_batch_done_cb)(void *arg, regio_msg_t *req, void *slot, int
  * for writes that belong once per transaction (e.g. a sequence counter).
  * Returns 0 or an LMDB code (which aborts the transaction). */
 typedef int (*regio_batch_precommit_cb)(void *arg, MDB_txn *txn);
+/* Frees what apply allocated in a slot, and leaves it so that a second call
+ * is harmless (NULL the pointers). Called before a slot is re-used and after
+ * done. May be NULL when apply allocates nothing. */
+typedef void (*regio_batch_release_cb)(void *arg, void *slot);
 /* Called at the start of every transaction attempt (a map-full retry
  * re-applies the batch), so a service can reset its pending counters. */
 typedef void (*regio_batch_begin_cb)(void *arg);
@@ -60,6 +64,7 @@ typedef struct {
     regio_batch_done_cb done;
     regio_batch_begin_cb begin; /* may be NULL */
     regio_batch_precommit_cb precommit; /* may be NULL */
+    regio_batch_release_cb release; /* may be NULL */
     regio_batch_flush_cb flush; /* may be NULL */
     void *arg;
 } regio_batch_opts_t;

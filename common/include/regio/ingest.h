@@ -1,7 +1,8 @@
 /* ingest - the client library company systems use to publish availability.
  *
- * Sends CapacityUpdate messages to the capacity service over a DEALER,
- * keeps up to `window` of them in flight, and tracks each one until the
+ * Sends availability updates to the capacity service over a DEALER, packed
+ * `batch` to a CapacityUpdates message (one CapacityUpdate when batch is 1),
+ * keeps up to `window` updates in flight, and tracks each one until the
  * service has answered it for good:
  *   - an ack (applied, or duplicate: the service had applied that update_id
  *     before) is final;
@@ -13,6 +14,8 @@
  *     is sent;
  *   - any other error (unknown offering, stale version, ...) is final and
  *     reported through the result callback.
+ * Updates wait in a ready queue until a message is full, the window is
+ * full, or regio_ingest_flush is called: call flush after a burst.
  * Single-threaded and blocking: calls poll the socket themselves. Not
  * thread-safe; use one client per thread.
  */
@@ -36,6 +39,7 @@ typedef struct {
     int window;                 /* most updates in flight (default 1000) */
     int resend_ms;              /* resend when unanswered this long (default 2000) */
     int max_backoff_ms;         /* cap of the BUSY/NOT_READY backoff (default 2000) */
+    int batch;                  /* updates per message, 1..1024 (default 64) */
     regio_ingest_result_cb on_result; /* may be NULL */
     void *arg;
     void *zctx;                 /* ZeroMQ context to share (borrowed; it must
@@ -61,10 +65,10 @@ regio_ingest_t *regio_ingest_new(const regio_ingest_opts_t *opts);
  * regio_ingest_flush first). Accepts NULL and sets *self to NULL. */
 void regio_ingest_destroy(regio_ingest_t **self);
 
-/* Queue one update (all arguments are copied) and send it as soon as the
- * window allows; blocks while the window is full, answering replies
- * meanwhile. seats has 10 entries. Returns 0, REGIO_EINVALID (an id too
- * long), REGIO_ETIMEOUT (window never freed within timeout_ms), -ENOMEM. */
+/* Queue one update (all arguments are copied); it is sent when a message
+ * fills up (or at the next flush); blocks while the window is full,
+ * answering replies meanwhile. seats has 10 entries. Returns 0, REGIO_EINVALID (an id too
+ * long, or an update with this id still open), REGIO_ETIMEOUT (window never freed within timeout_ms), -ENOMEM. */
 int regio_ingest_update(regio_ingest_t *c, const char *update_id, const char *offering,
                         const char *period, const uint32_t seats[10], uint64_t version,
                         int timeout_ms);

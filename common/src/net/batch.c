@@ -37,6 +37,8 @@ static int s_apply_all(regio_batch_t *b, MDB_txn *txn)
     if (b->o.begin)
         b->o.begin(b->o.arg);
     for (size_t i = 0; i < b->n; i++) {
+        if (b->o.release)
+            b->o.release(b->o.arg, s_slot(b, i)); /* a map-full retry re-applies */
         memset(s_slot(b, i), 0, b->o.slot_size);
         int rc = b->o.apply(b->o.arg, txn, &b->reqs[i], s_slot(b, i));
         if (rc != REGIO_BATCH_WROTE && rc != REGIO_BATCH_NOWRITE)
@@ -86,6 +88,8 @@ static void s_flush(regio_batch_t *b)
         b->failed += b->n;
     for (size_t i = 0; i < b->n; i++) {
         b->o.done(b->o.arg, &b->reqs[i], s_slot(b, i), rc);
+        if (b->o.release)
+            b->o.release(b->o.arg, s_slot(b, i));
         regio_msg_clear(&b->reqs[i]);
     }
     b->n = 0;

@@ -18,8 +18,8 @@ typedef struct {
     char period[REGIO_ID_MAX + 1];
     uint32_t seats[10];
     uint64_t version;
-    uint64_t env_id;      /* stable across resends: a late reply still counts */
-    int64_t due_ms;       /* next (re)send */
+    uint64_t last_env;    /* envelope of the last send (whole-message errors) */
+    int64_t due_ms;       /* next resend, or INT64_MAX while waiting to be sent */
     int64_t first_us;     /* first send, for latency */
     int sends;            /* times sent */
     int backoff_ms;
@@ -34,9 +34,10 @@ struct regio_ingest_s {
     size_t n_used;
     int *free_list;       /* indexes of unused entries (a stack) */
     int n_free;
-    int64_t next_due;     /* earliest due_ms of any entry: scan only then */
-    int64_t *ids;         /* open addressing: env_id -> entry index (-1 empty) */
-    uint64_t *keys;
+    int *ready;           /* entries waiting for their first send (FIFO) */
+    int n_ready;
+    int64_t next_due;     /* earliest resend of any entry: scan only then */
+    int64_t *slot_idx;    /* open addressing: update_id -> entry index (-1 empty) */
     size_t n_slots;
     regio_ingest_stats_t st;
 };
@@ -55,42 +56,44 @@ static int64_t s_now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static size_t s_hash(const regio_ingest_t *c, uint64_t id)
+static size_t s_hash(const regio_ingest_t *c, const char *id)
 {
-    return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 20) & (c->n_slots - 1);
+    uint64_t h = 1469598103934665603ull;
+    for (; *id; id++)
+        h = (h ^ (unsigned char)*id) * 1099511628211ull;
+    return (size_t)h & (c->n_slots - 1);
 }
 
-static void s_map_put(regio_ingest_t *c, uint64_t id, int64_t idx)
+static void s_map_put(regio_ingest_t *c, int64_t idx)
 {
-    size_t h = s_hash(c, id);
-    while (c->ids[h] >= 0 && c->keys[h] != id)
+    size_t h = s_hash(c, c->e[idx].update_id);
+    while (c->slot_idx[h] >= 0)
         h = (h + 1) & (c->n_slots - 1);
-    c->keys[h] = id;
-    c->ids[h] = idx;
+    c->slot_idx[h] = idx;
 }
 
-static int64_t s_map_get(const regio_ingest_t *c, uint64_t id)
+/* Entry of an open update with this id, or -1. */
+static int64_t s_map_get(const regio_ingest_t *c, const char *id)
 {
-    for (size_t h = s_hash(c, id); c->ids[h] >= 0; h = (h + 1) & (c->n_slots - 1))
-        if (c->keys[h] == id)
-            return c->ids[h];
+    for (size_t h = s_hash(c, id); c->slot_idx[h] >= 0; h = (h + 1) & (c->n_slots - 1))
+        if (strcmp(c->e[c->slot_idx[h]].update_id, id) == 0)
+            return c->slot_idx[h];
     return -1;
 }
 
-/* Remove id, re-inserting the rest of its cluster (linear probing). */
-static void s_map_del(regio_ingest_t *c, uint64_t id)
+/* Remove entry idx, re-inserting the rest of its cluster (linear probing). */
+static void s_map_del(regio_ingest_t *c, int64_t idx)
 {
-    size_t h = s_hash(c, id);
-    while (c->ids[h] >= 0 && c->keys[h] != id)
+    size_t h = s_hash(c, c->e[idx].update_id);
+    while (c->slot_idx[h] >= 0 && c->slot_idx[h] != idx)
         h = (h + 1) & (c->n_slots - 1);
-    if (c->ids[h] < 0)
+    if (c->slot_idx[h] < 0)
         return;
-    c->ids[h] = -1;
-    for (h = (h + 1) & (c->n_slots - 1); c->ids[h] >= 0; h = (h + 1) & (c->n_slots - 1)) {
-        int64_t idx = c->ids[h];
-        uint64_t k = c->keys[h];
-        c->ids[h] = -1;
-        s_map_put(c, k, idx);
+    c->slot_idx[h] = -1;
+    for (h = (h + 1) & (c->n_slots - 1); c->slot_idx[h] >= 0; h = (h + 1) & (c->n_slots - 1)) {
+        int64_t moved = c->slot_idx[h];
+        c->slot_idx[h] = -1;
+        s_map_put(c, moved);
     }
 }
 
@@ -109,22 +112,26 @@ regio_ingest_t *regio_ingest_new(const regio_ingest_opts_t *opts)
         c->o.resend_ms = 2000;
     if (c->o.max_backoff_ms <= 0)
         c->o.max_backoff_ms = 2000;
+    if (c->o.batch <= 0)
+        c->o.batch = 64;
+    if (c->o.batch > 1024)
+        c->o.batch = 1024;
     for (c->n_slots = 16; c->n_slots < (size_t)c->o.window * 4; c->n_slots *= 2)
         ;
     c->e = calloc((size_t)c->o.window, sizeof *c->e);
     c->free_list = malloc(sizeof *c->free_list * (size_t)c->o.window);
-    for (int i = 0; c->free_list && i < c->o.window; i++)
-        c->free_list[c->n_free++] = c->o.window - 1 - i;
-    c->ids = malloc(c->n_slots * sizeof *c->ids);
-    c->keys = malloc(c->n_slots * sizeof *c->keys);
+    c->ready = malloc(sizeof *c->ready * (size_t)c->o.window);
+    c->slot_idx = malloc(c->n_slots * sizeof *c->slot_idx);
     c->own_ctx = !c->o.zctx;
     c->ctx = c->own_ctx ? zmq_ctx_new() : c->o.zctx;
     c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_DEALER) : NULL;
-    if (!c->e || !c->free_list || !c->ids || !c->keys || !c->sock) {
+    if (!c->e || !c->free_list || !c->ready || !c->slot_idx || !c->sock) {
         regio_ingest_destroy(&c);
         return NULL;
     }
-    memset(c->ids, 0xff, c->n_slots * sizeof *c->ids);
+    for (int i = 0; i < c->o.window; i++)
+        c->free_list[c->n_free++] = c->o.window - 1 - i;
+    memset(c->slot_idx, 0xff, c->n_slots * sizeof *c->slot_idx);
     int zero = 0, hwm = c->o.window * 4;
     zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(c->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
@@ -147,8 +154,8 @@ void regio_ingest_destroy(regio_ingest_t **self)
         zmq_ctx_term(c->ctx);
     free(c->e);
     free(c->free_list);
-    free(c->ids);
-    free(c->keys);
+    free(c->ready);
+    free(c->slot_idx);
     free(c);
     *self = NULL;
 }
@@ -160,31 +167,64 @@ static void s_due(regio_ingest_t *c, entry_t *e, int64_t at)
         c->next_due = at;
 }
 
-static void s_send(regio_ingest_t *c, entry_t *e, int64_t now)
+/* Send entries idx[0..n-1] as one message. */
+static void s_send(regio_ingest_t *c, const int *idx, int n, int64_t now)
 {
-    Regio__CapacityUpdate u = REGIO__CAPACITY_UPDATE__INIT;
-    u.update_id = e->update_id;
-    u.offering = e->offering;
-    u.period = e->period;
-    u.seats = e->seats;
-    u.n_seats = 10;
-    u.version = e->version;
-    regio_envelope_t env = REGIO__ENVELOPE__INIT;
-    env.id = e->env_id;
-    env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_UPDATE;
-    env.capacity_update = &u;
-    if (regio_msg_send(c->sock, NULL, 0, &env) < 0) {
-        s_due(c, e, now + 10); /* high-water mark: try again shortly */
-        return;
+    Regio__CapacityUpdate u[1024], *up[1024];
+    for (int i = 0; i < n; i++) {
+        entry_t *e = &c->e[idx[i]];
+        regio__capacity_update__init(&u[i]);
+        u[i].update_id = e->update_id;
+        u[i].offering = e->offering;
+        u[i].period = e->period;
+        u[i].seats = e->seats;
+        u[i].n_seats = 10;
+        u[i].version = e->version;
+        up[i] = &u[i];
     }
-    c->st.sent++;
-    c->st.resent += e->sends > 0;
-    e->sends++;
-    s_due(c, e, now + c->o.resend_ms);
+    Regio__CapacityUpdates many = REGIO__CAPACITY_UPDATES__INIT;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    if (c->o.batch == 1) {
+        env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_UPDATE;
+        env.capacity_update = &u[0];
+    } else {
+        many.updates = up;
+        many.n_updates = (size_t)n;
+        env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_UPDATES;
+        env.capacity_updates = &many;
+    }
+    int rc = regio_msg_send(c->sock, NULL, 0, &env);
+    for (int i = 0; i < n; i++) {
+        entry_t *e = &c->e[idx[i]];
+        if (rc < 0) {
+            s_due(c, e, now + 10); /* high-water mark: try again shortly */
+            continue;
+        }
+        c->st.sent++;
+        c->st.resent += e->sends > 0;
+        e->sends++;
+        e->last_env = env.id;
+        s_due(c, e, now + c->o.resend_ms);
+    }
 }
 
-static void s_final(regio_ingest_t *c, entry_t *e, int status, uint64_t version, const char *why)
+/* Send the ready queue in messages of up to batch updates; a partial last
+ * message only when all = 1. */
+static void s_send_ready(regio_ingest_t *c, int all, int64_t now)
 {
+    int done = 0;
+    while (c->n_ready - done >= c->o.batch || (all && c->n_ready > done)) {
+        int n = c->n_ready - done < c->o.batch ? c->n_ready - done : c->o.batch;
+        s_send(c, c->ready + done, n, now);
+        done += n;
+    }
+    memmove(c->ready, c->ready + done, sizeof *c->ready * (size_t)(c->n_ready - done));
+    c->n_ready -= done;
+}
+
+static void s_final(regio_ingest_t *c, int64_t idx, int status, uint64_t version, const char *why)
+{
+    entry_t *e = &c->e[idx];
     if (status == 0)
         c->st.applied++;
     else if (status == 1)
@@ -193,58 +233,96 @@ static void s_final(regio_ingest_t *c, entry_t *e, int status, uint64_t version,
         c->st.failed++;
     if (c->o.on_result)
         c->o.on_result(c->o.arg, e->update_id, status, version, s_now_us() - e->first_us, why);
-    s_map_del(c, e->env_id);
+    s_map_del(c, idx);
     e->used = 0;
     c->n_used--;
-    c->free_list[c->n_free++] = (int)(e - c->e);
+    c->free_list[c->n_free++] = (int)idx;
 }
 
-static void s_on_reply(regio_ingest_t *c, const regio_envelope_t *r, int64_t now)
+static int s_error_rc(Regio__ErrorCode code)
 {
-    int64_t idx = s_map_get(c, r->correlation_id);
-    if (idx < 0)
-        return; /* an answer to an update already final */
+    return code == REGIO__ERROR_CODE__ERROR_STALE_VERSION  ? REGIO_ESTALE
+           : code == REGIO__ERROR_CODE__ERROR_UNKNOWN_ID   ? REGIO_ENOTFOUND
+           : code == REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE ? REGIO_ERANGE
+           : code == REGIO__ERROR_CODE__ERROR_STORAGE_FULL ? REGIO_EFULL
+                                                           : REGIO_EPEER;
+}
+
+/* An error for one update: retry BUSY/NOT_READY later, else final. */
+static void s_on_error(regio_ingest_t *c, int64_t idx, const Regio__Error *err, int64_t now)
+{
     entry_t *e = &c->e[idx];
-    if (r->body_case == REGIO__ENVELOPE__BODY_CAPACITY_ACK) {
-        int dup = r->capacity_ack->status == REGIO__ACK_STATUS__ACK_DUPLICATE;
-        s_final(c, e, dup, r->capacity_ack->version, "");
-        return;
-    }
-    if (r->body_case != REGIO__ENVELOPE__BODY_ERROR) {
-        s_final(c, e, REGIO_EPARSE, 0, "unexpected reply");
-        return;
-    }
-    Regio__ErrorCode code = r->error->code;
-    if (code == REGIO__ERROR_CODE__ERROR_BUSY || code == REGIO__ERROR_CODE__ERROR_NOT_READY) {
+    if (err->code == REGIO__ERROR_CODE__ERROR_BUSY || err->code == REGIO__ERROR_CODE__ERROR_NOT_READY) {
         c->st.busy++;
         e->backoff_ms = e->backoff_ms ? e->backoff_ms * 2 : 10;
         if (e->backoff_ms > c->o.max_backoff_ms)
             e->backoff_ms = c->o.max_backoff_ms;
-        int wait = (int)r->error->retry_after_ms > e->backoff_ms ? (int)r->error->retry_after_ms
-                                                                  : e->backoff_ms;
+        int wait = (int)err->retry_after_ms > e->backoff_ms ? (int)err->retry_after_ms : e->backoff_ms;
         s_due(c, e, now + wait);
         return;
     }
-    int rc = code == REGIO__ERROR_CODE__ERROR_STALE_VERSION ? REGIO_ESTALE
-             : code == REGIO__ERROR_CODE__ERROR_UNKNOWN_ID  ? REGIO_ENOTFOUND
-             : code == REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE ? REGIO_ERANGE
-                                                             : REGIO_EPEER;
-    s_final(c, e, rc, 0, r->error->reason);
+    s_final(c, idx, s_error_rc(err->code), 0, err->reason);
+}
+
+static void s_on_result(regio_ingest_t *c, const char *id, const Regio__Error *err, int dup,
+                        uint64_t version, int64_t now)
+{
+    int64_t idx = s_map_get(c, id);
+    if (idx < 0)
+        return; /* an answer to an update already final */
+    if (err)
+        s_on_error(c, idx, err, now);
+    else
+        s_final(c, idx, dup, version, "");
+}
+
+static void s_on_reply(regio_ingest_t *c, const regio_envelope_t *r, int64_t now)
+{
+    switch (r->body_case) {
+    case REGIO__ENVELOPE__BODY_CAPACITY_ACK:
+        s_on_result(c, r->capacity_ack->update_id, NULL,
+                    r->capacity_ack->status == REGIO__ACK_STATUS__ACK_DUPLICATE,
+                    r->capacity_ack->version, now);
+        return;
+    case REGIO__ENVELOPE__BODY_CAPACITY_RESULTS:
+        for (size_t i = 0; i < r->capacity_results->n_results; i++) {
+            const Regio__CapacityResult *x = r->capacity_results->results[i];
+            s_on_result(c, x->update_id, x->error,
+                        x->status == REGIO__ACK_STATUS__ACK_DUPLICATE, x->version, now);
+        }
+        return;
+    case REGIO__ENVELOPE__BODY_ERROR: /* the whole message: every update in it */
+        for (int i = 0; i < c->o.window; i++)
+            if (c->e[i].used && c->e[i].last_env == r->correlation_id)
+                s_on_error(c, i, r->error, now);
+        return;
+    default:
+        return;
+    }
 }
 
 /* Send what is due, then wait up to wait_ms for replies and handle them. */
-static void s_pump(regio_ingest_t *c, int wait_ms)
+static void s_pump(regio_ingest_t *c, int wait_ms, int send_all)
 {
     int64_t now = s_now(), next = now + wait_ms;
-    if (c->next_due <= now) { /* something is due: (re)send it, find the next */
+    s_send_ready(c, send_all, now);
+    if (c->next_due <= now) { /* resends are due: collect them, find the next */
         c->next_due = INT64_MAX;
+        int due[1024], n = 0;
         for (int i = 0; i < c->o.window; i++) {
             entry_t *e = &c->e[i];
-            if (e->used && e->due_ms <= now)
-                s_send(c, e, now);
-            if (e->used && e->due_ms < c->next_due)
+            if (e->used && e->due_ms <= now) {
+                due[n++] = i;
+                if (n == c->o.batch || n == 1024) {
+                    s_send(c, due, n, now);
+                    n = 0;
+                }
+            } else if (e->used && e->due_ms < c->next_due) {
                 c->next_due = e->due_ms;
+            }
         }
+        if (n)
+            s_send(c, due, n, now);
     }
     if (c->next_due < next)
         next = c->next_due;
@@ -266,28 +344,30 @@ int regio_ingest_update(regio_ingest_t *c, const char *update_id, const char *of
                         int timeout_ms)
 {
     if (strlen(update_id) > REGIO_ID_MAX || strlen(offering) > REGIO_ID_MAX ||
-        strlen(period) > REGIO_ID_MAX)
+        strlen(period) > REGIO_ID_MAX || s_map_get(c, update_id) >= 0)
         return REGIO_EINVALID;
     int64_t deadline = s_now() + timeout_ms;
     while (c->n_used == (size_t)c->o.window) {
         if (s_now() >= deadline)
             return REGIO_ETIMEOUT;
-        s_pump(c, 50);
+        s_pump(c, 50, 1);
     }
-    entry_t *e = &c->e[c->free_list[--c->n_free]];
+    int idx = c->free_list[--c->n_free];
+    entry_t *e = &c->e[idx];
     memset(e, 0, sizeof *e);
     strcpy(e->update_id, update_id);
     strcpy(e->offering, offering);
     strcpy(e->period, period);
     memcpy(e->seats, seats, sizeof e->seats);
     e->version = version;
-    e->env_id = regio_msg_next_id();
     e->first_us = s_now_us();
+    e->due_ms = INT64_MAX;
     e->used = 1;
     c->n_used++;
-    s_map_put(c, e->env_id, e - c->e);
-    s_send(c, e, s_now());
-    s_pump(c, 0); /* take in replies that are already there */
+    s_map_put(c, idx);
+    c->ready[c->n_ready++] = idx;
+    if (c->n_ready >= c->o.batch)
+        s_pump(c, 0, 0); /* a full message: send it, take in replies already there */
     return 0;
 }
 
@@ -298,7 +378,7 @@ int regio_ingest_flush(regio_ingest_t *c, int timeout_ms)
         int64_t left = deadline - s_now();
         if (left <= 0)
             return REGIO_ETIMEOUT;
-        s_pump(c, left < 100 ? (int)left : 100);
+        s_pump(c, left < 100 ? (int)left : 100, 1);
     }
     return 0;
 }
