@@ -92,9 +92,21 @@ class Crash(unittest.TestCase):
             after = seen[-1]
         self.assertEqual(seen, list(range(1, total + 1)), "every notification once, in order")
 
-
-if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    def test_notifier_down_while_planning_gets_every_change_from_the_outbox(self):
+        self.c.kill("notifier")
+        self.c.ctl("plan", "--full")
+        _, sol, _, _ = self.c.export()
+        self.c.start("notifier")
+        n = len(sol["placements"])
+        r = self.c.ctl("subscribe", "all", "--from", "0", "--json", "--timeout-ms", "10000",
+                       "--count", str(3 * n), check=False)
+        created = {}
+        for line in r.stdout.splitlines():
+            x = json.loads(line)
+            if x["topic"].startswith("learner/"):
+                created[(x["learner"], x["period"])] = (x["offering"], sorted(x["slots"]))
+        want = {(p["learner"], p["period"]): (p["offering"], sorted(p["slots"])) for p in sol["placements"]}
+        self.assertEqual(created, want)
 
 
 class MapFull(unittest.TestCase):
@@ -128,3 +140,7 @@ class MapFull(unittest.TestCase):
             self.assertEqual(capacity_seq(c), base + stats["applied"] + 5000)
         finally:
             c.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

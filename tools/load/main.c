@@ -156,7 +156,7 @@ int main(int argc, char **argv)
     }
     struct timespec t0, t1;
     clock_gettime(CLOCK_REALTIME, &t0);
-    uint64_t base = (uint64_t)t0.tv_sec * 1000000000ull;
+    uint64_t base = (uint64_t)t0.tv_sec * 1000000000ull + (uint64_t)t0.tv_nsec; /* later runs: newer */
     unsigned char *open = calloc((size_t)s_keys(r), 1);
     client_t *cs = calloc((size_t)clients, sizeof *cs);
     pthread_t *th = calloc((size_t)clients, sizeof *th);
