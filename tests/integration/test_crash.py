@@ -8,7 +8,7 @@ import signal
 import subprocess
 import unittest
 
-from cluster import BIN, Cluster, wait_for
+from cluster import BIN, TINY, Cluster, wait_for
 
 
 def capacity_seq(c):
@@ -138,6 +138,61 @@ class MapFull(unittest.TestCase):
                                capture_output=True, text=True, timeout=600)
             self.assertEqual(r.returncode, 0, r.stderr[-1000:])
             self.assertEqual(capacity_seq(c), base + stats["applied"] + 5000)
+        finally:
+            c.close()
+
+
+
+class Overload(unittest.TestCase):
+    def test_full_queue_answers_busy_and_the_client_backs_off_until_all_are_applied(self):
+        # a tiny queue and one update per transaction: a burst must overflow it
+        c = Cluster(extra={"capacity": ["--queue-max", "16", "--batch-max", "1"]}).start()
+        try:
+            gen = subprocess.run([os.path.join(BIN, "regio-gen"), "--learners", "200", "--seed", "9"],
+                                 capture_output=True, text=True, check=True)
+            region = os.path.join(c.dir, "region.json")
+            with open(region, "w") as f:
+                f.write(gen.stdout)
+            c.ctl("import", region)
+            base = capacity_seq(c)
+            r = subprocess.run([os.path.join(BIN, "regio-load"), "--instance", region, "--updates", "4000",
+                                "--clients", "8", "--batch", "1", "--run", "burst",
+                                "--capacity", c.ep["capacity"]], capture_output=True, text=True, timeout=600)
+            self.assertEqual(r.returncode, 0, r.stderr[-1000:])
+            stats = json.loads(r.stdout.strip().splitlines()[-1])
+            self.assertGreater(stats["busy"], 0, "the service said BUSY instead of queueing without bound")
+            self.assertEqual(stats["applied"] + stats["duplicates"], 4000)
+            self.assertEqual(capacity_seq(c), base + 4000)
+            status = c.ctl("status").stdout
+            self.assertRegex(status, r"capacity .* busy=[1-9]")
+        finally:
+            c.close()
+
+
+class Retention(unittest.TestCase):
+    def test_trimmed_history_answers_snapshot_needed_and_recent_history_replays(self):
+        c = Cluster(extra={"notifier": ["--retain-max", "50"]}).start()
+        try:
+            c.ctl("import", TINY)
+            # enough placement changes to pass the cap: plan, then replan after withdrawals
+            c.ctl("plan", "--full")
+            for o in ("o1", "o2", "o3"):
+                c.ctl("withdraw", o)
+            c.ctl("plan")
+            total = int(re.search(r"^notifier\s+up\s+seq=(\d+)", c.ctl("status").stdout, re.M).group(1))
+            self.assertGreater(total, 0)
+            c.stop("notifier")
+            c.flags["notifier"] = c.flags["notifier"][:-2] + ["--retain-max", "2"]
+            c.start("notifier")
+            gone = wait_for(lambda: c.ctl("subscribe", "all", "--from", "0", "--count", "1",
+                                          "--timeout-ms", "500", check=False).returncode == 3,
+                            timeout=30, what="the log to be trimmed")
+            self.assertTrue(gone)
+            r = c.ctl("subscribe", "all", "--from", "0", "--count", "1", "--timeout-ms", "500", check=False)
+            self.assertIn("snapshot", (r.stderr + r.stdout).lower())
+            r = c.ctl("subscribe", "all", "--from", str(total - 2), "--count", "2", "--json",
+                      "--timeout-ms", "3000")
+            self.assertEqual([json.loads(x)["seq"] for x in r.stdout.splitlines()], [total - 1, total])
         finally:
             c.close()
 
