@@ -31,8 +31,10 @@ const char *regio_strerror(int code)
     const char *own = s_own(code);
     if (own)
         return own;
-    if (code <= MDB_KEYEXIST && code >= MDB_LAST_ERRCODE)
+    if (code >= MDB_KEYEXIST && code <= MDB_LAST_ERRCODE)
         return mdb_strerror(code);
+    if (code <= -40000 && code >= -49999)
+        return "unknown error"; /* regio's own range, but no such code */
     if (code < 0 && -code < ZMQ_HAUSNUMERO + 1000)
         return zmq_strerror(-code); /* errno values and ZeroMQ's own */
     return "unknown error";

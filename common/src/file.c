@@ -12,6 +12,9 @@
 int regio_file_read(const char *path, char **buf, size_t *len)
 {
     int rc = 0;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return -EISDIR;
     FILE *f = fopen(path, "rb");
     if (!f)
         return -errno;
@@ -90,6 +93,19 @@ fail_write: {
 }
 }
 
+/* mkdir that accepts an existing directory, but not an existing file. */
+static int s_mkdir(const char *path)
+{
+    struct stat st;
+    if (mkdir(path, 0750) == 0)
+        return 0;
+    if (errno != EEXIST)
+        return -errno;
+    if (stat(path, &st) < 0)
+        return -errno;
+    return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
 int regio_file_mkdirs(const char *path)
 {
     char buf[4096];
@@ -101,11 +117,10 @@ int regio_file_mkdirs(const char *path)
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir(buf, 0750) < 0 && errno != EEXIST)
-            return -errno;
+        int rc = s_mkdir(buf);
+        if (rc < 0)
+            return rc;
         *p = '/';
     }
-    if (mkdir(buf, 0750) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
+    return s_mkdir(buf);
 }

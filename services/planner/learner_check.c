@@ -80,8 +80,8 @@ static int s_needs(const Regio__Learner *l, char *err, size_t n)
     return 0;
 }
 
-int regio_learner_check(const regio_world_t *w, int known, const Regio__Learner *l, char *err,
-                        size_t n)
+static int s_check_fields(const regio_world_t *w, int known, const Regio__Learner *l, char *err,
+                   size_t n)
 {
     int rc;
     if ((rc = regio_validate_id(l->id, "learner", err, n)) < 0 ||
@@ -106,4 +106,16 @@ int regio_learner_check(const regio_world_t *w, int known, const Regio__Learner 
     if ((rc = s_ids(l->preferred_partners, l->n_preferred_partners, 64, "preferred partner", err, n)) < 0)
         return rc;
     return s_ids(l->history, l->n_history, 256, "history partner", err, n);
+}
+
+int regio_learner_check(const regio_world_t *w, int known, const Regio__Learner *l, char *err,
+                        size_t n)
+{
+    int rc = s_check_fields(w, known, l, err, n);
+    if (rc < 0 && strncmp(err, "learner ", 8) != 0) { /* name the learner in every message */
+        char field[256];
+        snprintf(field, sizeof field, "%s", err);
+        snprintf(err, n, "learner %.64s: %s", l->id ? l->id : "", field);
+    }
+    return rc;
 }

@@ -5,7 +5,7 @@
  *   - negative errno values (-ENOMEM, -EINVAL, ...), from the OS and ZeroMQ
  *     (ZeroMQ reports errno values, plus its own above ZMQ_HAUSNUMERO);
  *   - LMDB's codes (MDB_KEYEXIST .. MDB_LAST_ERRCODE, about -30799..-30780);
- *   - regio's own codes below, from -40000 down.
+ *   - regio's own codes below, in -40001..-49999 (the whole range is theirs).
  * regio_strerror() explains any of them.
  */
 #ifndef REGIO_ERROR_H

@@ -40,8 +40,9 @@ int regio_zwatch_start(regio_zwatch_t *w, uv_loop_t *loop, void *sock, regio_zwa
  * or when the callback stopped reading before EAGAIN. Can't fail. */
 void regio_zwatch_kick(regio_zwatch_t *w);
 
-/* Stop and close the handles; close_cb (may be NULL) runs when done. The
- * ZeroMQ socket itself stays open: it is the caller's to close. */
+/* Stop and close the handles; close_cb (may be NULL) runs when done (at
+ * once when w was never started: w must then be zeroed). The ZeroMQ socket
+ * itself stays open: it is the caller's to close. */
 void regio_zwatch_close(regio_zwatch_t *w, regio_zwatch_close_cb close_cb);
 
 #endif

@@ -133,6 +133,10 @@ static void s_on_window(uv_timer_t *t);
  * everything is read, the socket stays quiet while batches remain. */
 static void s_schedule(regio_batch_t *b)
 {
+    if (b->waiting && b->count >= b->o.max) { /* filled before the window ended */
+        uv_timer_stop(&b->timer);
+        b->waiting = 0;
+    }
     if (b->count == 0 || b->waiting || b->closing)
         return;
     if (b->count < b->o.max && b->o.window_us > 0) {

@@ -156,7 +156,7 @@ void regio_config_dump(const regio_config_entry_t *t, FILE *f)
         switch (t->type) {
         case REGIO_CONFIG_STR: fprintf(f, "%s %s\n", t->name, (const char *)t->ptr); break;
         case REGIO_CONFIG_INT: fprintf(f, "%s %ld\n", t->name, *(long *)t->ptr); break;
-        case REGIO_CONFIG_DOUBLE: fprintf(f, "%s %g\n", t->name, *(double *)t->ptr); break;
+        case REGIO_CONFIG_DOUBLE: fprintf(f, "%s %.17g\n", t->name, *(double *)t->ptr); break;
         case REGIO_CONFIG_BOOL: fprintf(f, "%s %s\n", t->name, *(int *)t->ptr ? "yes" : "no"); break;
         }
     }

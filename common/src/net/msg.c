@@ -14,10 +14,12 @@ static uint64_t s_next_id;
 
 uint64_t regio_msg_next_id(void)
 {
-    if (s_next_id == 0) {
+    if (__atomic_load_n(&s_next_id, __ATOMIC_RELAXED) == 0) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        s_next_id = ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000) << 16;
+        uint64_t start = ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000) << 16;
+        uint64_t zero = 0; /* the first caller seeds; racing ones keep its seed */
+        __atomic_compare_exchange_n(&s_next_id, &zero, start, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
     }
     return __atomic_add_fetch(&s_next_id, 1, __ATOMIC_RELAXED);
 }

@@ -77,8 +77,14 @@ static void s_on_closed(uv_handle_t *h)
 
 void regio_zwatch_close(regio_zwatch_t *w, regio_zwatch_close_cb close_cb)
 {
-    if (w->closing || w->open_handles != 2)
+    if (w->closing)
         return;
+    if (w->open_handles == 0) { /* never started: nothing to close */
+        w->closing = 1;
+        if (close_cb)
+            close_cb(w);
+        return;
+    }
     w->closing = 1;
     w->close_cb = close_cb;
     uv_close((uv_handle_t *)&w->poll, s_on_closed);
