@@ -37,6 +37,7 @@ typedef struct {
     int full, rc;
     double millis;
     char reason[160];          /* default reason of this round's changes */
+    uint64_t upstream[2];      /* registry and capacity seq of the instance */
     regio_strtab_t *changed;   /* offerings whose capacity changed */
     waiter_t waiters[WAITERS_MAX];
     int n_waiters;
@@ -56,6 +57,7 @@ struct regio_planner_s {
     uv_timer_t replan;
     int replan_armed, closing;
     Regio__PlanSummary last;   /* summary of the last committed round */
+    uint64_t plan_upstream[2]; /* registry and capacity seq the plan was built on */
     uint64_t rounds, learner_puts;
 };
 
@@ -201,7 +203,7 @@ static const char *s_reason_of(const Regio__PlacementChange *old, void *arg)
 
 /* Replace the stored plan with np and append the changes, in one txn. */
 static int s_persist(regio_planner_t *p, const regio_plan_state_t *np, const regio_plan_state_diff_t *d,
-                     uint64_t version)
+                     uint64_t version, const uint64_t upstream[2])
 {
     for (int attempt = 0; attempt < 2; attempt++) {
         MDB_txn *txn;
@@ -221,6 +223,10 @@ static int s_persist(regio_planner_t *p, const regio_plan_state_t *np, const reg
             rc = regio_outbox_append(p->outbox, txn, d->v, d->n);
         if (rc == 0)
             rc = regio_store_put_u64(txn, p->meta, "plan_version", version);
+        if (rc == 0)
+            rc = regio_store_put_u64(txn, p->meta, "plan_registry_seq", upstream[0]);
+        if (rc == 0)
+            rc = regio_store_put_u64(txn, p->meta, "plan_capacity_seq", upstream[1]);
         rc = rc == 0 ? mdb_txn_commit(txn) : (mdb_txn_abort(txn), rc);
         regio_outbox_commit(p->outbox, rc == 0);
         if (rc == 0)
@@ -270,11 +276,13 @@ static void s_after(uv_work_t *w, int status)
         uint64_t version = p->plan.version + 1;
         if ((rc = regio_plan_state_from_sol(&np, j->r, &j->out)) == 0 &&
             (rc = regio_plan_state_diff(&p->plan, &np, version, s_reason_of, j, &d)) == 0 &&
-            (rc = s_persist(p, &np, &d, version)) == 0) {
+            (rc = s_persist(p, &np, &d, version, j->upstream)) == 0) {
             regio_plan_state_free(&p->plan);
             p->plan = np;
             p->plan.version = version;
             p->node.seq = version;
+            p->plan_upstream[0] = j->upstream[0];
+            p->plan_upstream[1] = j->upstream[1];
             p->rounds++;
             s_summarise(p, j, d.n, version);
             REGIO_INFO("msg=\"plan committed\" version=%llu score=%.1f coverage=%.4f placed=%u/%u "
@@ -314,6 +322,8 @@ static void s_start_round(regio_planner_t *p)
         s_job_free(j);
         return;
     }
+    j->upstream[0] = regio_follow_seq(p->registry);
+    j->upstream[1] = regio_follow_seq(p->capacity);
     regio_rpp_weights_t ww = {p->cfg.w_coverage, p->cfg.w_km, p->cfg.w_repeat, p->cfg.w_preference};
     int skipped = 0, rc = regio_world_build(&p->world, &ww, &j->r, &skipped);
     if (rc == 0 && !j->full)
@@ -396,7 +406,8 @@ static void s_on_registry_snapshot(void *arg, const regio_envelope_t *e)
     regio_planner_t *p = arg;
     if (regio_world_registry_snapshot(&p->world, e) < 0)
         REGIO_ERROR("msg=\"registry mirror out of memory\"");
-    s_upstream_changed(p, NULL, "replanned after registry resync");
+    if (e->registry_snapshot->seq != p->plan_upstream[0]) /* moved since the plan */
+        s_upstream_changed(p, NULL, "replanned after registry changes");
 }
 
 static void s_on_registry_change(void *arg, const regio_envelope_t *e)
@@ -414,7 +425,8 @@ static void s_on_capacity_snapshot(void *arg, const regio_envelope_t *e)
     regio_planner_t *p = arg;
     if (regio_world_capacity_snapshot(&p->world, e) < 0)
         REGIO_ERROR("msg=\"capacity mirror out of memory\"");
-    s_upstream_changed(p, NULL, "replanned after capacity resync");
+    if (e->capacity_snapshot->seq != p->plan_upstream[1]) /* moved since the plan */
+        s_upstream_changed(p, NULL, "replanned after capacity changes");
 }
 
 static void s_on_capacity_change(void *arg, const regio_envelope_t *e)
@@ -609,6 +621,10 @@ static int s_load(regio_planner_t *p, MDB_txn *txn)
     regio_store_free_all(v, n);
     if (rc == 0)
         rc = regio_store_get_u64(txn, p->meta, "plan_version", &p->plan.version);
+    if (rc == 0)
+        rc = regio_store_get_u64(txn, p->meta, "plan_registry_seq", &p->plan_upstream[0]);
+    if (rc == 0)
+        rc = regio_store_get_u64(txn, p->meta, "plan_capacity_seq", &p->plan_upstream[1]);
     p->node.seq = p->plan.version;
     return rc;
 }
