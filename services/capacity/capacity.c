@@ -520,29 +520,11 @@ static void s_on_prune(uv_timer_t *t)
 static void s_fill_status(void *arg, Regio__Status *st)
 {
     regio_capacity_t *c = arg;
-    static Regio__Status__CountersEntry ce[16], *cp[16];
-    static Regio__Status__UpstreamSeqEntry ue, *up[1];
-    size_t n = st->n_counters;
-    for (size_t i = 0; i < n && i < REGIO_NODE_COUNTERS; i++) {
-        ce[i] = *st->counters[i];
-        cp[i] = &ce[i];
-    }
-    const char *names[] = {"applied", "duplicates", "stale", "pruned"};
-    uint64_t vals[] = {c->applied, c->duplicates, c->stale, c->pruned};
-    for (int i = 0; i < 4; i++) {
-        regio__status__counters_entry__init(&ce[n + i]);
-        ce[n + i].key = (char *)names[i];
-        ce[n + i].value = vals[i];
-        cp[n + i] = &ce[n + i];
-    }
-    st->counters = cp;
-    st->n_counters = n + 4;
-    regio__status__upstream_seq_entry__init(&ue);
-    ue.key = "registry";
-    ue.value = regio_follow_seq(c->registry);
-    up[0] = &ue;
-    st->upstream_seq = up;
-    st->n_upstream_seq = 1;
+    regio_node_status_add(&c->node, st, "applied", c->applied);
+    regio_node_status_add(&c->node, st, "duplicates", c->duplicates);
+    regio_node_status_add(&c->node, st, "stale", c->stale);
+    regio_node_status_add(&c->node, st, "pruned", c->pruned);
+    regio_node_status_upstream(&c->node, st, "registry", regio_follow_seq(c->registry));
 }
 
 static int s_open_tables(void *arg, MDB_txn *txn)

@@ -400,22 +400,10 @@ static void s_on_trim(uv_timer_t *t)
 static void s_fill_status(void *arg, Regio__Status *st)
 {
     regio_notifier_t *n = arg;
-    static Regio__Status__CountersEntry ce[16], *cp[16];
-    size_t k = st->n_counters;
-    for (size_t i = 0; i < k && i < REGIO_NODE_COUNTERS; i++) {
-        ce[i] = *st->counters[i];
-        cp[i] = &ce[i];
-    }
-    const char *names[] = {"published", "replayed", "trimmed", "source_seq"};
-    uint64_t vals[] = {n->published, n->replayed, n->trimmed, n->source_seq};
-    for (int i = 0; i < 4; i++) {
-        regio__status__counters_entry__init(&ce[k + i]);
-        ce[k + i].key = (char *)names[i];
-        ce[k + i].value = vals[i];
-        cp[k + i] = &ce[k + i];
-    }
-    st->counters = cp;
-    st->n_counters = k + 4;
+    regio_node_status_add(&n->node, st, "published", n->published);
+    regio_node_status_add(&n->node, st, "replayed", n->replayed);
+    regio_node_status_add(&n->node, st, "trimmed", n->trimmed);
+    regio_node_status_add(&n->node, st, "source_seq", n->source_seq);
 }
 
 static int s_open_tables(void *arg, MDB_txn *txn)

@@ -575,35 +575,13 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
 static void s_fill_status(void *arg, Regio__Status *st)
 {
     regio_planner_t *p = arg;
-    static Regio__Status__CountersEntry ce[16], *cp[16];
-    static Regio__Status__UpstreamSeqEntry ue[2], *up[2];
-    size_t k = st->n_counters;
-    for (size_t i = 0; i < k && i < REGIO_NODE_COUNTERS; i++) {
-        ce[i] = *st->counters[i];
-        cp[i] = &ce[i];
-    }
-    const char *names[] = {"rounds", "learners", "placements", "outbox_pending", "planning"};
-    uint64_t vals[] = {p->rounds, (uint64_t)regio_strtab_count(p->world.learner_ids),
-                       p->last.placements, p->outbox ? regio_outbox_pending(p->outbox) : 0,
-                       p->job != NULL};
-    for (int i = 0; i < 5; i++) {
-        regio__status__counters_entry__init(&ce[k + i]);
-        ce[k + i].key = (char *)names[i];
-        ce[k + i].value = vals[i];
-        cp[k + i] = &ce[k + i];
-    }
-    st->counters = cp;
-    st->n_counters = k + 5;
-    const char *un[] = {"registry", "capacity"};
-    regio_follow_t *uf[] = {p->registry, p->capacity};
-    for (int i = 0; i < 2; i++) {
-        regio__status__upstream_seq_entry__init(&ue[i]);
-        ue[i].key = (char *)un[i];
-        ue[i].value = uf[i] ? regio_follow_seq(uf[i]) : 0;
-        up[i] = &ue[i];
-    }
-    st->upstream_seq = up;
-    st->n_upstream_seq = 2;
+    regio_node_status_add(&p->node, st, "rounds", p->rounds);
+    regio_node_status_add(&p->node, st, "learners", (uint64_t)regio_strtab_count(p->world.learner_ids));
+    regio_node_status_add(&p->node, st, "placements", p->last.placements);
+    regio_node_status_add(&p->node, st, "outbox_pending", p->outbox ? regio_outbox_pending(p->outbox) : 0);
+    regio_node_status_add(&p->node, st, "planning", p->job != NULL);
+    regio_node_status_upstream(&p->node, st, "registry", p->registry ? regio_follow_seq(p->registry) : 0);
+    regio_node_status_upstream(&p->node, st, "capacity", p->capacity ? regio_follow_seq(p->capacity) : 0);
 }
 
 /* Load learners and the committed plan into memory. */

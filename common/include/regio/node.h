@@ -21,9 +21,9 @@
  * this in flight (the ingest client keeps at most a few thousand). */
 #define REGIO_NODE_ROUTER_HWM 200000
 
-/* Counters every node reports first in its Status: commits, requests,
- * failed, rejected, busy, queued. Services append their own after them. */
-#define REGIO_NODE_COUNTERS 6
+/* Status entries a node can carry: its own six counters (commits, requests,
+ * failed, rejected, busy, queued) first, then the service's. */
+#define REGIO_NODE_STATUS_MAX 24
 
 typedef struct {
     const char *name;       /* service name = PUB topic of its changes */
@@ -36,7 +36,8 @@ typedef struct {
     regio_batch_opts_t batch; /* apply/done/... with arg = the service */
     /* Open tables and load state inside the first write txn: 0 or LMDB code. */
     int (*open_tables)(void *arg, MDB_txn *txn);
-    /* Add service-specific fields to a Status (may be NULL). */
+    /* Add service-specific counters and upstream seqs to a Status with
+     * regio_node_status_add / regio_node_status_upstream (may be NULL). */
     void (*fill_status)(void *arg, Regio__Status *st);
 } regio_node_opts_t;
 
@@ -50,6 +51,9 @@ typedef struct {
     uint64_t seq;            /* last committed change seq (service updates it) */
     uint64_t rejected;       /* requests answered with an error */
     int closing, heartbeat_open;
+    Regio__Status__CountersEntry ce[REGIO_NODE_STATUS_MAX]; /* a Status being built */
+    Regio__Status__CountersEntry *cp[REGIO_NODE_STATUS_MAX];
+    Regio__Status__UpstreamSeqEntry ue[4], *up[4];
 } regio_node_t;
 
 /* Open store, sockets and batching. Returns 0 or a negative code with one
@@ -63,6 +67,14 @@ void regio_node_publish(regio_node_t *n, regio_envelope_t *env);
 
 /* Publish env under another topic. */
 void regio_node_publish_topic(regio_node_t *n, const char *topic, regio_envelope_t *env);
+
+/* Append a counter to the Status being built (inside fill_status). Extra
+ * ones beyond REGIO_NODE_STATUS_MAX are dropped. key is borrowed. */
+void regio_node_status_add(regio_node_t *n, Regio__Status *st, const char *key, uint64_t value);
+
+/* Append the seq of a followed service to the Status being built. */
+void regio_node_status_upstream(regio_node_t *n, Regio__Status *st, const char *key,
+                                uint64_t seq);
 
 /* Reply to a StatusRequest with the node's counters. */
 void regio_node_reply_status(regio_node_t *n, regio_msg_t *req);

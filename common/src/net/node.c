@@ -9,30 +9,50 @@
 #include "regio/error.h"
 #include "regio/log.h"
 
-static void s_fill_status(regio_node_t *n, Regio__Status *st, Regio__Status__CountersEntry *ce,
-                          Regio__Status__CountersEntry **cp)
+void regio_node_status_add(regio_node_t *n, Regio__Status *st, const char *key, uint64_t value)
 {
-    uint64_t v[REGIO_NODE_COUNTERS] = {0, 0, 0, n->rejected, 0, 0};
+    size_t i = st->n_counters;
+    if (i >= REGIO_NODE_STATUS_MAX)
+        return;
+    regio__status__counters_entry__init(&n->ce[i]);
+    n->ce[i].key = (char *)key;
+    n->ce[i].value = value;
+    n->cp[i] = &n->ce[i];
+    st->counters = n->cp;
+    st->n_counters = i + 1;
+}
+
+void regio_node_status_upstream(regio_node_t *n, Regio__Status *st, const char *key, uint64_t seq)
+{
+    size_t i = st->n_upstream_seq;
+    if (i >= 4)
+        return;
+    regio__status__upstream_seq_entry__init(&n->ue[i]);
+    n->ue[i].key = (char *)key;
+    n->ue[i].value = seq;
+    n->up[i] = &n->ue[i];
+    st->upstream_seq = n->up;
+    st->n_upstream_seq = i + 1;
+}
+
+static void s_fill_status(regio_node_t *n, Regio__Status *st)
+{
+    uint64_t commits = 0, requests = 0, failed = 0, busy = 0;
     size_t queued = 0;
     if (n->batch) {
-        regio_batch_counters(n->batch, &v[0], &v[1], &v[2]);
-        regio_batch_load(n->batch, &v[4], &queued);
-        v[5] = queued;
-    }
-    static const char *const names[] = {"commits", "requests", "failed", "rejected", "busy",
-                                        "queued"};
-    for (int i = 0; i < REGIO_NODE_COUNTERS; i++) {
-        regio__status__counters_entry__init(&ce[i]);
-        ce[i].key = (char *)names[i];
-        ce[i].value = v[i];
-        cp[i] = &ce[i];
+        regio_batch_counters(n->batch, &commits, &requests, &failed);
+        regio_batch_load(n->batch, &busy, &queued);
     }
     st->service = (char *)n->o.name;
     st->seq = n->seq;
     st->uptime_ms = regio_service_uptime_ms(n->svc);
-    st->counters = cp;
-    st->n_counters = REGIO_NODE_COUNTERS;
     st->db_path = (char *)n->o.db;
+    regio_node_status_add(n, st, "commits", commits);
+    regio_node_status_add(n, st, "requests", requests);
+    regio_node_status_add(n, st, "failed", failed);
+    regio_node_status_add(n, st, "rejected", n->rejected);
+    regio_node_status_add(n, st, "busy", busy);
+    regio_node_status_add(n, st, "queued", queued);
     if (n->o.fill_status)
         n->o.fill_status(n->o.batch.arg, st);
 }
@@ -40,8 +60,7 @@ static void s_fill_status(regio_node_t *n, Regio__Status *st, Regio__Status__Cou
 void regio_node_reply_status(regio_node_t *n, regio_msg_t *req)
 {
     Regio__Status st = REGIO__STATUS__INIT;
-    Regio__Status__CountersEntry ce[REGIO_NODE_COUNTERS], *cp[REGIO_NODE_COUNTERS];
-    s_fill_status(n, &st, ce, cp);
+    s_fill_status(n, &st);
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_STATUS;
     env.status = &st;
@@ -71,8 +90,7 @@ static void s_on_heartbeat(uv_timer_t *t)
 {
     regio_node_t *n = t->data;
     Regio__Status st = REGIO__STATUS__INIT;
-    Regio__Status__CountersEntry ce[REGIO_NODE_COUNTERS], *cp[REGIO_NODE_COUNTERS];
-    s_fill_status(n, &st, ce, cp);
+    s_fill_status(n, &st);
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_STATUS;
     env.status = &st;
