@@ -55,19 +55,13 @@ const regio_config_entry_t *regio_capacity_config_table(regio_capacity_config_t 
 {
     static regio_config_entry_t t[15];
     regio_config_entry_t v[] = {
-        {"router", REGIO_CONFIG_STR, c->router, "tcp://127.0.0.1:7411", 0, -1, "request endpoint to bind"},
-        {"pub", REGIO_CONFIG_STR, c->pub, "tcp://127.0.0.1:7412", 0, -1, "change feed endpoint to bind"},
+        REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7411", "tcp://127.0.0.1:7412", "var/capacity", "256", "16384"),
         {"registry-router", REGIO_CONFIG_STR, c->registry_router, "tcp://127.0.0.1:7401", 0, -1, "registry requests"},
         {"registry-pub", REGIO_CONFIG_STR, c->registry_pub, "tcp://127.0.0.1:7402", 0, -1, "registry change feed"},
-        {"db", REGIO_CONFIG_STR, c->db, "var/capacity", 0, -1, "LMDB directory"},
-        {"map-mb", REGIO_CONFIG_INT, &c->map_mb, "256", 1, 1 << 20, "initial LMDB map size (MiB)"},
-        {"map-max-mb", REGIO_CONFIG_INT, &c->map_max_mb, "16384", 1, 1 << 24, "LMDB map growth cap (MiB)"},
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "4096", 1, 1 << 20, "updates per transaction"},
         {"queue-max", REGIO_CONFIG_INT, &c->queue_max, "65536", 1, 1 << 24, "updates held in memory; past it senders get BUSY with a retry hint"},
         {"batch-window-us", REGIO_CONFIG_INT, &c->batch_window_us, "0", 0, 1000000, "wait this long for more updates before committing"},
         {"dedup-hours", REGIO_CONFIG_INT, &c->dedup_hours, "72", 1, 24 * 365, "how long update ids are remembered for retries"},
-        {"log-level", REGIO_CONFIG_STR, c->log_level, "info", 0, -1, "debug, info, warn or error"},
-        {"dump-config", REGIO_CONFIG_BOOL, &c->dump_config, "no", 0, -1, "print the effective settings and exit"},
         {0},
     };
     memcpy(t, v, sizeof v);

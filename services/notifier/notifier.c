@@ -43,18 +43,12 @@ const regio_config_entry_t *regio_notifier_config_table(regio_notifier_config_t 
 {
     static regio_config_entry_t t[13];
     regio_config_entry_t v[] = {
-        {"router", REGIO_CONFIG_STR, c->router, "tcp://127.0.0.1:7431", 0, -1, "request endpoint to bind"},
-        {"pub", REGIO_CONFIG_STR, c->pub, "tcp://127.0.0.1:7432", 0, -1, "notification endpoint to bind"},
-        {"db", REGIO_CONFIG_STR, c->db, "var/notifier", 0, -1, "LMDB directory"},
-        {"map-mb", REGIO_CONFIG_INT, &c->map_mb, "256", 1, 1 << 20, "initial LMDB map size (MiB)"},
-        {"map-max-mb", REGIO_CONFIG_INT, &c->map_max_mb, "16384", 1, 1 << 24, "LMDB map growth cap (MiB)"},
+        REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7431", "tcp://127.0.0.1:7432", "var/notifier", "256", "16384"),
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "256", 1, 65536, "requests per transaction"},
         {"pub-hwm", REGIO_CONFIG_INT, &c->pub_hwm, "10000", 1, 10000000, "queued notifications per subscriber; past it the subscriber must replay"},
         {"replay-max", REGIO_CONFIG_INT, &c->replay_max, "10000", 1, 10000000, "most notifications per replay request"},
         {"retain-hours", REGIO_CONFIG_INT, &c->retain_hours, "0", 0, 24 * 3650, "trim log entries older than this (0 = keep)"},
         {"retain-max", REGIO_CONFIG_INT, &c->retain_max, "0", 0, 1L << 40, "keep at most this many log entries (0 = no cap)"},
-        {"log-level", REGIO_CONFIG_STR, c->log_level, "info", 0, -1, "debug, info, warn or error"},
-        {"dump-config", REGIO_CONFIG_BOOL, &c->dump_config, "no", 0, -1, "print the effective settings and exit"},
         {0},
     };
     memcpy(t, v, sizeof v);

@@ -71,16 +71,12 @@ const regio_config_entry_t *regio_planner_config_table(regio_planner_config_t *c
 {
     static regio_config_entry_t t[26];
     regio_config_entry_t v[] = {
-        {"router", REGIO_CONFIG_STR, c->router, "tcp://127.0.0.1:7421", 0, -1, "request endpoint to bind"},
-        {"pub", REGIO_CONFIG_STR, c->pub, "tcp://127.0.0.1:7422", 0, -1, "plan summary feed to bind"},
+        REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7421", "tcp://127.0.0.1:7422", "var/planner", "256", "16384"),
         {"registry-router", REGIO_CONFIG_STR, c->registry_router, "tcp://127.0.0.1:7401", 0, -1, "registry requests"},
         {"registry-pub", REGIO_CONFIG_STR, c->registry_pub, "tcp://127.0.0.1:7402", 0, -1, "registry change feed"},
         {"capacity-router", REGIO_CONFIG_STR, c->capacity_router, "tcp://127.0.0.1:7411", 0, -1, "capacity requests"},
         {"capacity-pub", REGIO_CONFIG_STR, c->capacity_pub, "tcp://127.0.0.1:7412", 0, -1, "capacity change feed"},
         {"notifier-router", REGIO_CONFIG_STR, c->notifier_router, "tcp://127.0.0.1:7431", 0, -1, "notifier requests"},
-        {"db", REGIO_CONFIG_STR, c->db, "var/planner", 0, -1, "LMDB directory"},
-        {"map-mb", REGIO_CONFIG_INT, &c->map_mb, "256", 1, 1 << 20, "initial LMDB map size (MiB)"},
-        {"map-max-mb", REGIO_CONFIG_INT, &c->map_max_mb, "16384", 1, 1 << 24, "LMDB map growth cap (MiB)"},
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "1024", 1, 65536, "requests per transaction"},
         {"engine", REGIO_CONFIG_STR, c->engine, "", 0, -1, "planning engine (empty = default)"},
         {"seconds", REGIO_CONFIG_DOUBLE, &c->seconds, "0", 0, -1, "planning time budget (0 = engine default)"},
@@ -92,8 +88,6 @@ const regio_config_entry_t *regio_planner_config_table(regio_planner_config_t *c
         {"w-km", REGIO_CONFIG_DOUBLE, &c->w_km, "0.5", 0, -1, "score weight per km travelled"},
         {"w-repeat", REGIO_CONFIG_DOUBLE, &c->w_repeat, "500", 0, -1, "score penalty per repeated partner"},
         {"w-preference", REGIO_CONFIG_DOUBLE, &c->w_preference, "200", 0, -1, "score bonus per preferred partner"},
-        {"log-level", REGIO_CONFIG_STR, c->log_level, "info", 0, -1, "debug, info, warn or error"},
-        {"dump-config", REGIO_CONFIG_BOOL, &c->dump_config, "no", 0, -1, "print the effective settings and exit"},
         {0},
     };
     memcpy(t, v, sizeof v);

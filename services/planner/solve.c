@@ -53,8 +53,9 @@ static const regio_config_entry_t *s_table(s_cfg_t *c)
         {"engine", REGIO_CONFIG_STR, c->engine, "lns", 0, -1, "engine: lns or greedy"},
         {"change", REGIO_CONFIG_STR, c->change, "", 0, -1, "rpp-1-change to apply (with --base)"},
         {"base", REGIO_CONFIG_STR, c->base, "", 0, -1, "previous solution to repair"},
-        {"margin", REGIO_CONFIG_DOUBLE, &c->margin, "1000", 0, -1,
-         "replanning: move an unforced placement only for at least this gain"},
+        {"margin", REGIO_CONFIG_DOUBLE, &c->margin, "5000", 0, -1,
+         "replanning: move an unforced placement only for at least this gain "
+         "(5000: about one placement's worth of coverage)"},
         {"explain", REGIO_CONFIG_STR, c->explain, "", 0, -1, "write why needs stay unmet (JSON)"},
         {"fair", REGIO_CONFIG_BOOL, &c->fair, "0", 0, -1,
          "raise the lowest school share, giving up at most 1% of the score"},

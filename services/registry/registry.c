@@ -37,14 +37,8 @@ const regio_config_entry_t *regio_registry_config_table(regio_registry_config_t 
 {
     static regio_config_entry_t t[9];
     regio_config_entry_t v[] = {
-        {"router", REGIO_CONFIG_STR, c->router, "tcp://127.0.0.1:7401", 0, -1, "request endpoint to bind"},
-        {"pub", REGIO_CONFIG_STR, c->pub, "tcp://127.0.0.1:7402", 0, -1, "change feed endpoint to bind"},
-        {"db", REGIO_CONFIG_STR, c->db, "var/registry", 0, -1, "LMDB directory"},
-        {"map-mb", REGIO_CONFIG_INT, &c->map_mb, "64", 1, 1 << 20, "initial LMDB map size (MiB)"},
-        {"map-max-mb", REGIO_CONFIG_INT, &c->map_max_mb, "4096", 1, 1 << 24, "LMDB map growth cap (MiB)"},
+        REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7401", "tcp://127.0.0.1:7402", "var/registry", "64", "4096"),
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "512", 1, 65536, "requests per transaction"},
-        {"log-level", REGIO_CONFIG_STR, c->log_level, "info", 0, -1, "debug, info, warn or error"},
-        {"dump-config", REGIO_CONFIG_BOOL, &c->dump_config, "no", 0, -1, "print the effective settings and exit"},
         {0},
     };
     memcpy(t, v, sizeof v);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "regio/batch.h"
+#include "regio/config.h"
 #include "regio/msg.h"
 #include "regio/service.h"
 #include "regio/store.h"
@@ -24,6 +25,20 @@
 /* Status entries a node can carry: its own six counters (commits, requests,
  * failed, rejected, busy, queued) first, then the service's. */
 #define REGIO_NODE_STATUS_MAX 24
+
+/* Settings every node has, as config-table entries (see config.h). c is the
+ * service's config struct, which must have fields router, pub, db, map_mb,
+ * map_max_mb, log_level and dump_config; the arguments are defaults. */
+#define REGIO_NODE_CONFIG_ENTRIES(c, router_def, pub_def, db_def, map_def, map_max_def)            \
+    {"router", REGIO_CONFIG_STR, (c)->router, router_def, 0, -1, "request endpoint to bind"},      \
+    {"pub", REGIO_CONFIG_STR, (c)->pub, pub_def, 0, -1, "change feed endpoint to bind"},           \
+    {"db", REGIO_CONFIG_STR, (c)->db, db_def, 0, -1, "LMDB directory"},                            \
+    {"map-mb", REGIO_CONFIG_INT, &(c)->map_mb, map_def, 1, 1 << 20, "initial LMDB map size (MiB)"}, \
+    {"map-max-mb", REGIO_CONFIG_INT, &(c)->map_max_mb, map_max_def, 1, 1 << 24,                   \
+     "LMDB map growth cap (MiB)"},                                                                 \
+    {"log-level", REGIO_CONFIG_STR, (c)->log_level, "info", 0, -1, "debug, info, warn or error"},  \
+    {"dump-config", REGIO_CONFIG_BOOL, &(c)->dump_config, "no", 0, -1,                             \
+     "print the effective settings and exit"}
 
 typedef struct {
     const char *name;       /* service name = PUB topic of its changes */
