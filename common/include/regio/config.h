@@ -35,8 +35,8 @@ typedef struct {
 int regio_config_parse(const regio_config_entry_t *table, int argc, char **argv, FILE *out,
                        char *err, size_t errlen);
 
-/* Write "name value" for every entry: a valid config file of the effective
- * settings. Can't fail. */
+/* Write "name value" for every entry except "dump-config" (an action): a
+ * valid config file of the effective settings. Can't fail. */
 void regio_config_dump(const regio_config_entry_t *table, FILE *f);
 
 /* Write usage lines for every entry. Can't fail. */

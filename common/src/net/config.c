@@ -153,6 +153,8 @@ int regio_config_parse(const regio_config_entry_t *t, int argc, char **argv, FIL
 void regio_config_dump(const regio_config_entry_t *t, FILE *f)
 {
     for (; t->name; t++) {
+        if (strcmp(t->name, "dump-config") == 0)
+            continue; /* an action, not a setting: a dump must run when fed back */
         switch (t->type) {
         case REGIO_CONFIG_STR: fprintf(f, "%s %s\n", t->name, (const char *)t->ptr); break;
         case REGIO_CONFIG_INT: fprintf(f, "%s %ld\n", t->name, *(long *)t->ptr); break;
