@@ -2,6 +2,7 @@
 #include "solve.h"
 
 #include <errno.h>
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,9 +54,9 @@ static const regio_config_entry_t *s_table(s_cfg_t *c)
         {"engine", REGIO_CONFIG_STR, c->engine, "lns", 0, -1, "engine: lns or greedy"},
         {"change", REGIO_CONFIG_STR, c->change, "", 0, -1, "rpp-1-change to apply (with --base)"},
         {"base", REGIO_CONFIG_STR, c->base, "", 0, -1, "previous solution to repair"},
-        {"margin", REGIO_CONFIG_DOUBLE, &c->margin, "5000", 0, -1,
+        {"margin", REGIO_CONFIG_DOUBLE, &c->margin, "10000", 0, -1,
          "replanning: move an unforced placement only for at least this gain "
-         "(5000: about one placement's worth of coverage)"},
+         "(10000: about one placement's worth of coverage)"},
         {"explain", REGIO_CONFIG_STR, c->explain, "", 0, -1, "write why needs stay unmet (JSON)"},
         {"fair", REGIO_CONFIG_BOOL, &c->fair, "0", 0, -1,
          "raise the lowest school share, giving up at most 1% of the score"},
@@ -83,7 +84,10 @@ static double s_now(void)
 
 static int s_input_error(const char *what, int rc, const char *err)
 {
-    fprintf(stderr, "regio-planner: %s: %s\n", what, err && *err ? err : regio_strerror(rc));
+    if (err && *err && strstr(err, what)) /* the reader named the file already */
+        fprintf(stderr, "regio-planner: %s\n", err);
+    else
+        fprintf(stderr, "regio-planner: %s: %s\n", what, err && *err ? err : regio_strerror(rc));
     return S_EXIT_INPUT;
 }
 
@@ -245,7 +249,9 @@ static void s_summary(const s_run_t *x, int32_t unmet, const double *bound, doub
                x->st.fair_min_after);
     if (*x->cfg.explain)
         printf("unmet_needs: %d\n", (int)unmet);
-    if (bound) {
+    if (bound && *bound >= DBL_MAX) {
+        printf("bound: none\ngap: none\nbound_seconds: %.2f\n", bound_s); /* no round in time */
+    } else if (bound) {
         double gap = *bound > 0 ? (*bound - p->score) / *bound : 0;
         printf("bound: %.3f\ngap: %.4f%%\nbound_seconds: %.2f\n", *bound, 100 * gap, bound_s);
     }

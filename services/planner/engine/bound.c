@@ -2,7 +2,6 @@
 #include "bound.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
@@ -14,7 +13,8 @@
 #include "exact.h"
 #include "slots.h"
 
-#define S_NODES 20000  /* search nodes per learner before settling for a bound */
+#define S_NODES 20000  /* default search nodes per learner before settling for a bound */
+#define S_EARLY 500    /* ... in the first rounds, while the prices are far off */
 #define S_MAX_T 8      /* threads */
 
 /* What the subgradient loop shares with the learner workers. */
@@ -23,6 +23,11 @@ typedef struct {
     const regio_cands_t *c;
     const double *price;  /* (o*P + p)*10 + t */
     int P;
+    const uint16_t *capmask; /* (o*P + p): slots with seats at all */
+    uint8_t *priced;      /* (o*P + p): some seat has a price > 0 */
+    int64_t nodes;        /* search nodes per learner, this round */
+    int64_t full;         /* ... once the prices have settled */
+    double deadline;      /* clock value at which a round gives up */
 } s_ctx_t;
 
 /* A worker's share: learners [l0, l1), their value and seat use. */
@@ -32,10 +37,18 @@ typedef struct {
     double value;
     int32_t *use;         /* (o*P + p)*10 + t, this worker's learners only */
     int exact;            /* 0 once some learner hit the node limit */
+    int late;             /* 1 when the round ran out of time (its value is void) */
     regio_exact_opt_t *opt; /* scratch: options of all periods */
     int64_t *credit;      /* per need */
     int cap_opt;
 } s_worker_t;
+
+static double s_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 /* Cheapest k slots of usable mask u with per-slot prices pr and a cost per
  * travel day; *mask gets them. Returns the cost, or DBL_MAX. */
@@ -94,13 +107,16 @@ static int32_t s_options(s_worker_t *w, const regio_exact_t *e, int p, regio_exa
     opt[n++] = (regio_exact_opt_t){.ub = 0, .fixed = 0, .k = REGIO_EXACT_NONE};
     for (int64_t k = 0; k < nc; k++) {
         const regio_cand_t *cd = &x->c->v[x->c->start[e->l] + k];
-        const double *pr = x->price + ((int64_t)cd->offering * x->P + p) * REGIO_RPP_SLOTS;
-        uint32_t u = 0;
-        for (int t = 0; t < REGIO_RPP_SLOTS; t++)
-            if ((L->free[p] >> t & 1u) && regio_rpp_cap(r, cd->offering, p, t) > 0)
-                u |= 1u << t;
+        int64_t op = (int64_t)cd->offering * x->P + p;
+        uint32_t u = L->free[p] & x->capmask[op];
         uint16_t mask = 0;
-        double cost = s_slots(u, L->dagdelen, pr, r->w.km * cd->trip * weeks, &mask);
+        double day = r->w.km * cd->trip * weeks, cost;
+        if (x->priced[op]) {
+            cost = s_slots(u, L->dagdelen, x->price + op * REGIO_RPP_SLOTS, day, &mask);
+        } else { /* no prices here: only the days count */
+            int days = regio_slots_min(u, L->dagdelen, &mask);
+            cost = days < 0 ? DBL_MAX : day * days;
+        }
         if (cost == DBL_MAX)
             continue;
         double fixed = ((cd->flags & REGIO_CAND_PREFERRED) ? r->w.preference : 0) - cost;
@@ -111,8 +127,7 @@ static int32_t s_options(s_worker_t *w, const regio_exact_t *e, int p, regio_exa
     }
     if (n == 1)
         return 0;
-    regio_exact_sort(opt, n);
-    return n;
+    return regio_exact_sort(e, opt, n);
 }
 
 /* Learner l's best value under the prices (or an upper bound on it when the
@@ -130,7 +145,7 @@ static int s_learner(s_worker_t *w, int32_t l)
         if (!(w->opt = malloc((size_t)w->cap_opt * sizeof *w->opt)))
             return -ENOMEM;
     }
-    regio_exact_t e = {.r = r, .c = x->c, .l = l, .wcov = r->w.coverage, .node_limit = S_NODES};
+    regio_exact_t e = {.r = r, .c = x->c, .l = l, .wcov = r->w.coverage, .node_limit = x->nodes};
     memset(w->credit, 0, (size_t)r->learners[l].n_needs * sizeof *w->credit);
     for (int p = 0, used = 0; p < x->P; p++) {
         int32_t n = s_options(w, &e, p, w->opt + used);
@@ -164,25 +179,24 @@ static void *s_work(void *arg)
     s_worker_t *w = arg;
     w->value = 0;
     w->exact = 1;
-    for (int32_t l = w->l0; l < w->l1; l++)
+    w->late = 0;
+    for (int32_t l = w->l0; l < w->l1; l++) {
+        if (((l - w->l0) & 255) == 255 && s_clock() > w->x->deadline) {
+            w->late = 1;
+            break;
+        }
         if (s_learner(w, l) < 0) {
             w->value = NAN;
             break;
         }
+    }
     return NULL;
 }
 
 regio_bound_opts_t regio_bound_default_opts(void)
 {
     return (regio_bound_opts_t){.seconds = 0, .iterations = 0, .lower = 0, .threads = 1,
-                                .prices = NULL};
-}
-
-static double s_clock(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+                                .prices = NULL, .nodes = 0};
 }
 
 /* Solve every learner under the current prices; returns the Lagrangian
@@ -203,7 +217,7 @@ static double s_round(s_worker_t *w, int n, int32_t *use, size_t nseats)
     for (int i = 0; i < n; i++) {
         if (started[i])
             pthread_join(tid[i], NULL);
-        v += w[i].value;
+        v += w[i].late ? INFINITY : w[i].value;
         for (size_t s = 0; s < nseats; s++)
             use[s] += w[i].use[s];
     }
@@ -239,6 +253,18 @@ static int s_step(const regio_rpp_t *r, double *price, const int32_t *use, doubl
     return 1;
 }
 
+/* Which (offering, period) blocks have a price > 0 now. */
+static void s_mark_priced(const regio_rpp_t *r, s_ctx_t *x)
+{
+    int64_t n = (int64_t)r->n_offerings * r->n_periods;
+    for (int64_t op = 0; op < n; op++) {
+        uint8_t any = 0;
+        for (int t = 0; t < REGIO_RPP_SLOTS; t++)
+            any |= x->price[op * REGIO_RPP_SLOTS + t] > 0;
+        x->priced[op] = any;
+    }
+}
+
 static double s_seat_term(const regio_rpp_t *r, const double *price)
 {
     double v = 0;
@@ -257,12 +283,17 @@ static int s_loop(const regio_rpp_t *r, const regio_bound_opts_t *o, s_ctx_t *x,
     size_t nseats = (size_t)r->n_offerings * r->n_periods * REGIO_RPP_SLOTS;
     double t0 = s_clock(), theta = 1.0;
     double secs = o->seconds > 0 ? o->seconds : 5.0 + 0.0006 * r->n_learners;
+    x->deadline = t0 + secs;
     int iters = o->iterations > 0 ? o->iterations : 300, stall = 0;
     *ub = DBL_MAX;
     for (int it = 0; it < iters; it++) {
+        /* while the prices still move a lot, cheap rounds steer them as well */
+        x->nodes = theta > 0.3 && it < iters / 2 && x->full > S_EARLY ? S_EARLY : x->full;
         double lag = s_round(w, n, use, nseats);
         if (isnan(lag))
             return -ENOMEM;
+        if (isinf(lag)) /* out of time mid-round */
+            break;
         lag += s_seat_term(r, x->price);
         if (lag < *ub - 1e-9 * fabs(*ub)) {
             *ub = lag;
@@ -273,12 +304,11 @@ static int s_loop(const regio_rpp_t *r, const regio_bound_opts_t *o, s_ctx_t *x,
             theta /= 2;
             stall = 0;
         }
-        if (getenv("REGIO_BOUND_TRACE"))
-            fprintf(stderr, "it %d lag %.1f ub %.1f theta %g exact %d\n", it, lag, *ub, theta, w[0].exact);
         double target = o->lower > 0 ? o->lower : 0.9 * lag;
         if (theta < 1e-4 || (*ub - target) <= 1e-6 * fabs(*ub) ||
             !s_step(r, (double *)x->price, use, lag, target, theta) || s_clock() - t0 > secs)
             break;
+        s_mark_priced(r, x);
     }
     return 0;
 }
@@ -304,10 +334,19 @@ int regio_bound_run(const regio_rpp_t *r, const regio_cands_t *c, const regio_bo
         max_needs = r->learners[l].n_needs > max_needs ? r->learners[l].n_needs : max_needs;
     double *price = calloc(nseats + 1, sizeof *price);
     int32_t *use = calloc(nseats + 1, sizeof *use);
-    s_ctx_t x = {.r = r, .c = c, .price = price, .P = r->n_periods};
+    size_t nop = (size_t)r->n_offerings * r->n_periods + 1;
+    uint16_t *capmask = calloc(nop, sizeof *capmask);
+    uint8_t *priced = calloc(nop, 1);
+    s_ctx_t x = {.r = r, .c = c, .price = price, .P = r->n_periods, .capmask = capmask,
+                 .priced = priced, .full = o->nodes > 0 ? o->nodes : S_NODES};
+    for (int32_t off = 0; capmask && off < r->n_offerings; off++)
+        for (int p = 0; p < r->n_periods; p++)
+            for (int t = 0; t < REGIO_RPP_SLOTS; t++)
+                if (regio_rpp_cap(r, off, p, t) > 0)
+                    capmask[(size_t)off * r->n_periods + p] |= (uint16_t)(1u << t);
     s_worker_t w[S_MAX_T];
     memset(w, 0, sizeof w);
-    rc = price && use ? 0 : -ENOMEM;
+    rc = price && use && capmask && priced ? 0 : -ENOMEM;
     for (int i = 0; i < n && rc == 0; i++) {
         w[i] = (s_worker_t){.x = &x, .l0 = (int32_t)((int64_t)r->n_learners * i / n),
                             .l1 = (int32_t)((int64_t)r->n_learners * (i + 1) / n)};
@@ -325,5 +364,7 @@ int regio_bound_run(const regio_rpp_t *r, const regio_cands_t *c, const regio_bo
     }
     free(price);
     free(use);
+    free(capmask);
+    free(priced);
     return rc;
 }

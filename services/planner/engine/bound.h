@@ -6,7 +6,9 @@
  * so its periods are searched jointly, with pruning). The sum of those
  * optima plus the prices of all seats bounds every feasible plan from above,
  * for any prices; subgradient steps lower it. The best value seen is
- * returned, so the bound is valid whenever the search stops.
+ * returned, so the bound is valid whenever the search stops. When a
+ * learner's search hits its node limit, the best bound of what it left
+ * open counts instead of its optimum (still valid, a little weaker).
  */
 #ifndef REGIO_BOUND_H
 #define REGIO_BOUND_H
@@ -21,6 +23,8 @@ typedef struct {
     int iterations;   /* subgradient steps at most (<= 0: automatic) */
     double lower;     /* score of a known feasible plan (steers the step size; 0 if none) */
     int threads;      /* <= 0: 1 */
+    int64_t nodes;    /* search nodes per learner and round (<= 0: 20,000); fewer are
+                         faster but give a weaker bound */
     double *prices;   /* when not NULL: n_offerings * n_periods * 10 entries that get the
                          seat prices of the best bound, [(o*P + p)*10 + t] */
 } regio_bound_opts_t;

@@ -2,6 +2,7 @@
 #include "cand.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ typedef struct {
     const regio_rpp_t *r;
     const s_index_t *ix;
     const uint16_t *capmask;  /* n_offerings*P: slots with seats > 0 */
+    const uint8_t *only;      /* learners to search for (others get their extras), or NULL */
+    int64_t max;              /* candidates kept per learner (0: all) */
     const int64_t *xstart;    /* extra offerings by learner, or NULL */
     const int32_t *xoff;
     int32_t l0, l1;           /* learners [l0, l1) */
@@ -106,6 +109,9 @@ static int s_consider(s_job_t *j, int32_t l, int32_t o, int forced)
 {
     const regio_rpp_t *r = j->r;
     const regio_rpp_learner_t *L = &r->learners[l];
+    /* a great circle is never shorter than its north-south part: a cheap no */
+    if (!forced && fabs(r->offerings[o].lat - L->lat) * (6371.0 * M_PI / 180.0) > L->max_km + 1e-3)
+        return 0;
     if (!forced && !s_has_room(r, j->capmask, l, o))
         return 0;
     regio_cand_t cd = {.offering = o, .partner = r->offerings[o].partner};
@@ -124,6 +130,54 @@ static int s_consider(s_job_t *j, int32_t l, int32_t o, int forced)
     return s_vec_push(&j->out, &cd);
 }
 
+typedef struct {
+    double key;
+    regio_cand_t cd;
+} s_ranked_t;
+
+static int s_cmp_ranked(const void *a, const void *b)
+{
+    double x = ((const s_ranked_t *)a)->key, y = ((const s_ranked_t *)b)->key;
+    return (x < y) - (x > y);
+}
+
+/* Keep learner l's j->max most promising candidates (and every
+ * extra one): what one placement there could be worth on its own, at most. */
+static void s_keep_best(s_job_t *j, int32_t l, int64_t first)
+{
+    const regio_rpp_t *r = j->r;
+    const regio_rpp_learner_t *L = &r->learners[l];
+    int64_t n = j->out.n - first, kept = 0;
+    int weeks = 0;
+    for (int p = 0; p < r->n_periods; p++)
+        weeks = (L->planned >> p & 1u) && r->periods[p].weeks > weeks ? r->periods[p].weeks : weeks;
+    int64_t add = (int64_t)weeks * L->dagdelen;
+    s_ranked_t *v = malloc((size_t)n * sizeof *v);
+    if (!v)
+        return; /* keep them all */
+    for (int64_t k = 0; k < n; k++) {
+        const regio_cand_t *cd = &j->out.v[first + k];
+        double cov = 0;
+        for (uint64_t m = cd->needs; m; m &= m - 1) {
+            int64_t a = L->needs[__builtin_ctzll(m)].amount;
+            cov += (double)(a < add ? a : add);
+        }
+        int forced = j->xoff && s_listed(j->xoff + j->xstart[l],
+                                         (int)(j->xstart[l + 1] - j->xstart[l]), cd->offering);
+        v[k].cd = *cd;
+        v[k].key = forced ? 1e300
+                          : r->w.coverage * cov - r->w.km * cd->trip * weeks * ((L->dagdelen + 1) / 2) +
+                                ((cd->flags & REGIO_CAND_PREFERRED) ? r->w.preference : 0) -
+                                ((cd->flags & REGIO_CAND_HISTORY) ? r->w.repeat : 0);
+    }
+    qsort(v, (size_t)n, sizeof *v, s_cmp_ranked);
+    for (int64_t k = 0; k < n; k++)
+        if (k < j->max || v[k].key >= 1e300)
+            j->out.v[first + kept++] = v[k].cd;
+    j->out.n = first + kept;
+    free(v);
+}
+
 /* Offerings worth a look for learner l: those listing a goal l needs (found
  * through that goal's grid), those of preferred partners and the extra
  * ones; each once (stamp[o] == l once seen). */
@@ -140,7 +194,8 @@ static int s_learner(s_job_t *j, int32_t l, int32_t **near, int32_t *capnear, in
                 stamp[j->xoff[k]] = l;
                 rc = s_consider(j, l, j->xoff[k], 1);
             }
-    for (int i = 0; i < L->n_needs && L->planned && rc == 0; i++) {
+    int search = L->planned && (!j->only || j->only[l]);
+    for (int i = 0; i < L->n_needs && search && rc == 0; i++) {
         int32_t g = L->needs[i].goal, n = 0;
         if (L->needs[i].amount <= 0 || g >= ix->n_goals || !ix->grid[g])
             continue;
@@ -155,7 +210,7 @@ static int s_learner(s_job_t *j, int32_t l, int32_t **near, int32_t *capnear, in
             }
         }
     }
-    for (int i = 0; i < L->n_preferred && L->planned && rc == 0; i++) {
+    for (int i = 0; i < L->n_preferred && search && rc == 0; i++) {
         int32_t q = L->preferred[i];
         for (int64_t k = ix->partner_start[q]; k < ix->partner_start[q + 1] && rc == 0; k++)
             if (stamp[ix->partner_off[k]] != l) {
@@ -165,8 +220,11 @@ static int s_learner(s_job_t *j, int32_t l, int32_t **near, int32_t *capnear, in
     }
     if (rc < 0)
         return rc;
+    if (j->max > 0 && j->out.n - first > j->max)
+        s_keep_best(j, l, first);
     j->count[l] = j->out.n - first;
-    qsort(j->out.v + first, (size_t)j->count[l], sizeof *j->out.v, s_cmp_cand);
+    if (j->count[l] > 1)
+        qsort(j->out.v + first, (size_t)j->count[l], sizeof *j->out.v, s_cmp_cand);
     if (L->n_needs > 64)
         j->wide[l] = 1;
     return 0;
@@ -353,8 +411,9 @@ static int s_merge(regio_cands_t *c, s_job_t *jobs, int n, const int64_t *count)
     return 0;
 }
 
-static int s_build(const regio_rpp_t *r, const regio_rpp_sol_t *extra, int threads,
-                   regio_cands_t *c, const uint16_t *capmask, const s_index_t *ix)
+static int s_build(const regio_rpp_t *r, const regio_rpp_sol_t *extra, const uint8_t *only,
+                   int64_t max, int threads, regio_cands_t *c, const uint16_t *capmask,
+                   const s_index_t *ix)
 {
     int64_t *xstart = NULL, *count = NULL;
     int32_t *xoff = NULL;
@@ -369,7 +428,7 @@ static int s_build(const regio_rpp_t *r, const regio_rpp_sol_t *extra, int threa
     pthread_t tid[8];
     int started[8] = {0};
     for (int i = 0; i < n; i++)
-        jobs[i] = (s_job_t){.r = r, .ix = ix, .capmask = capmask, .xstart = xstart,
+        jobs[i] = (s_job_t){.r = r, .ix = ix, .capmask = capmask, .only = only, .max = max, .xstart = xstart,
                             .xoff = xoff, .count = count, .wide = c->wide,
                             .l0 = (int32_t)((int64_t)r->n_learners * i / n),
                             .l1 = (int32_t)((int64_t)r->n_learners * (i + 1) / n)};
@@ -399,6 +458,12 @@ done:
 int regio_cands_build(const regio_rpp_t *r, const regio_rpp_sol_t *extra, int threads,
                       regio_cands_t *c)
 {
+    return regio_cands_build_some(r, extra, NULL, 0, threads, c);
+}
+
+int regio_cands_build_some(const regio_rpp_t *r, const regio_rpp_sol_t *extra,
+                           const uint8_t *only, int64_t max, int threads, regio_cands_t *c)
+{
     memset(c, 0, sizeof *c);
     c->n_learners = r->n_learners;
     c->n_offerings = r->n_offerings;
@@ -409,7 +474,7 @@ int regio_cands_build(const regio_rpp_t *r, const regio_rpp_sol_t *extra, int th
     c->wide = calloc((size_t)r->n_learners + 1, 1);
     if (rc == 0 && (!capmask || !c->start || !c->wide))
         rc = -ENOMEM;
-    if (rc == 0 && (rc = s_build(r, extra, threads, c, capmask, &ix)) == 0)
+    if (rc == 0 && (rc = s_build(r, extra, only, max, threads, c, capmask, &ix)) == 0)
         rc = s_inverse(c);
     s_index_free(&ix);
     free(capmask);

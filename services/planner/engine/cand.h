@@ -7,6 +7,11 @@
  * placement, so leaving them out loses nothing. Candidates are found through
  * a spatial grid, never by an all-pairs loop.
  *
+ * A learner in a dense area can reach hundreds of such offerings; engines
+ * keep only the REGIO_CANDS_MAX most promising (what one placement could be
+ * worth on its own), which bounds memory and time per learner. The bound
+ * and the exact model keep them all.
+ *
  * Per candidate the hot loops get everything they need without touching the
  * instance: one day's round trip, the learner's needs it covers as a bit
  * mask, its partner and whether that partner is preferred or in the history.
@@ -18,6 +23,7 @@
 
 #include "regio/rpp.h"
 
+#define REGIO_CANDS_MAX 256     /* what engines keep per learner: the most promising */
 #define REGIO_CAND_PREFERRED 1u /* partner is in the learner's preferred_partners */
 #define REGIO_CAND_HISTORY 2u   /* partner is in the learner's history */
 
@@ -40,12 +46,20 @@ typedef struct {
     int32_t *inv;         /* per offering: learners that have it as a candidate, ascending */
 } regio_cands_t;
 
-/* Build the candidates of every learner of r. extra (may be NULL) is a plan
+/* Build all candidates of every learner of r. extra (may be NULL) is a plan
  * whose offerings become candidates of their learners when eligible, even if
  * they add nothing. threads (<= 0: 1) share the work. Returns 0 or -ENOMEM;
  * on error *c is left empty. */
 int regio_cands_build(const regio_rpp_t *r, const regio_rpp_sol_t *extra, int threads,
                       regio_cands_t *c);
+
+/* As regio_cands_build, but only learners with only[l] != 0 get their
+ * candidates searched; the others get just their extra offerings (so a
+ * replan can leave them where they are without finding all they could
+ * reach). only NULL means everyone. max > 0 keeps at most that many per
+ * learner (the most promising; extra ones are always kept). */
+int regio_cands_build_some(const regio_rpp_t *r, const regio_rpp_sol_t *extra,
+                           const uint8_t *only, int64_t max, int threads, regio_cands_t *c);
 
 /* Free everything in c (the struct itself is the caller's); safe on a zeroed c. */
 void regio_cands_free(regio_cands_t *c);

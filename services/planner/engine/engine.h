@@ -4,7 +4,17 @@
  * interface only, so an engine can be swapped (or a new one added to the
  * table in engine.c) without touching service code. An engine is a pure
  * function of (instance, options): it keeps no state between calls, never
- * prints, and is deterministic for a fixed seed when opts.iterations > 0.
+ * prints, and is deterministic for a fixed seed when opts.iterations > 0
+ * (for any thread count).
+ *
+ * Engines: "lns" (the default; lns.h) and "greedy" (construction only).
+ *
+ * Replanning (opts.base): base placements in pinned periods never change;
+ * every other base placement that still fits is kept; learners who lost one
+ * are replanned, and other placements move only when that gains at least
+ * opts.move_margin. Only learners who lost a placement and those placed where
+ * they could go are searched at all, so a small change in a large region
+ * costs little; others keep their base placements as they are.
  */
 #ifndef REGIO_ENGINE_H
 #define REGIO_ENGINE_H
@@ -25,7 +35,7 @@ typedef struct {
     double setup_s;        /* seconds to find candidates and build the plan */
     double solve_s;        /* seconds in all */
     int64_t iterations;    /* search iterations done */
-    int64_t candidates;    /* (learner, offering) pairs considered */
+    int64_t candidates;    /* (learner, offering) pairs the search may use */
     double first_score;    /* score of the constructed plan, before improving */
     double score;          /* score of the returned plan */
     int32_t base_kept;     /* replanning: base placements kept as they were */
@@ -33,10 +43,13 @@ typedef struct {
     int32_t changed;       /* replanning: (learner, period) keys that differ from base */
     double fair_min_before;/* --fair: lowest school share before and after */
     double fair_min_after;
+    double fair_score_before; /* --fair: score before the fairness phase */
 } regio_engine_stats_t;
 
 typedef struct {
-    double seconds;          /* time budget; <= 0 means the engine's default */
+    double seconds;          /* time budget from the call; <= 0: the engine's default,
+                                counted after the set-up (lns: 0.3 s + 0.4 ms per
+                                learner, at most 90 s; a replan: 10 ms) */
     int64_t iterations;      /* > 0: stop after this many iterations instead
                                 (same seed + iterations = same plan) */
     uint64_t seed;           /* random seed */
@@ -44,7 +57,8 @@ typedef struct {
     const regio_rpp_sol_t *base; /* previous plan to repair, or NULL */
     uint32_t pinned;         /* bit p: placements of base in period p stay */
     double move_margin;      /* a feasible base placement moves only when the
-                                score gains at least this much */
+                                score gains at least this much (regio-planner's
+                                default: 10000, about one placement's coverage) */
     int fair;                /* raise the lowest school share (<= 1% score) */
     regio_engine_progress_cb progress; /* may be NULL */
     void *progress_arg;
@@ -62,7 +76,7 @@ typedef struct {
     int (*solve)(const regio_rpp_t *r, const regio_engine_opts_t *opts, regio_rpp_sol_t *out);
 } regio_engine_t;
 
-/* Default options (engine default time, seed 1, 1 thread, margin 0). */
+/* Default options (engine default time, seed 1, 1 thread, no base, margin 0). */
 regio_engine_opts_t regio_engine_default_opts(void);
 
 /* Find an engine by name; NULL when there is none. name NULL = the default. */

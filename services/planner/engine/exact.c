@@ -37,10 +37,18 @@ int64_t regio_exact_credit(const regio_exact_t *e, int32_t k, int64_t add, int s
 double regio_exact_alone(const regio_exact_t *e, int p, int32_t k, double fixed, int64_t *credit)
 {
     const regio_rpp_t *r = e->r;
+    const regio_rpp_learner_t *L = &r->learners[e->l];
     const regio_cand_t *cd = &e->c->v[e->c->start[e->l] + k];
-    int64_t add = (int64_t)r->periods[p].weeks * r->learners[e->l].dagdelen;
-    int64_t cov = regio_exact_credit(e, k, add, 1, credit);
-    regio_exact_credit(e, k, add, -1, credit);
+    int64_t add = (int64_t)r->periods[p].weeks * L->dagdelen, cov = 0;
+    if (!e->c->wide[e->l]) {
+        for (uint64_t m = cd->needs; m; m &= m - 1) {
+            int64_t a = L->needs[__builtin_ctzll(m)].amount;
+            cov += a < add ? a : add;
+        }
+    } else {
+        cov = regio_exact_credit(e, k, add, 1, credit);
+        regio_exact_credit(e, k, add, -1, credit);
+    }
     return e->wcov * (double)cov + fixed - ((cd->flags & REGIO_CAND_HISTORY) ? r->w.repeat : 0);
 }
 
@@ -50,15 +58,54 @@ static int s_cmp(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-void regio_exact_sort(regio_exact_opt_t *opt, int32_t n)
+int32_t regio_exact_sort(const regio_exact_t *e, regio_exact_opt_t *opt, int32_t n)
 {
+    enum { S_SLOTS = 256, S_KEEP = 8 };
     qsort(opt, (size_t)n, sizeof *opt, s_cmp);
+    int keep = __builtin_popcount(e->r->learners[e->l].planned);
+    if (e->c->wide[e->l] || keep > S_KEEP)
+        return n;
+    /* Options that cover the same needs differ only in their fixed part and
+     * partner. The other periods hold at most keep-1 partners, so the best
+     * options of `keep` distinct partners per kind always include one as
+     * good as any other of that kind; the rest can go. */
+    uint64_t key[S_SLOTS];
+    int32_t partner[S_SLOTS][S_KEEP];
+    uint8_t cnt[S_SLOTS], used[S_SLOTS] = {0};
+    int32_t m = 0, kinds = 0;
+    for (int32_t i = 0; i < n; i++) {
+        const regio_cand_t *cd = opt[i].k < 0 ? NULL : &e->c->v[e->c->start[e->l] + opt[i].k];
+        if (!cd || kinds >= S_SLOTS / 2) {
+            opt[m++] = opt[i];
+            continue;
+        }
+        uint32_t h = (uint32_t)((cd->needs * 0x9e3779b97f4a7c15ull) >> 56);
+        while (used[h] && key[h] != cd->needs)
+            h = (h + 1) & (S_SLOTS - 1);
+        if (!used[h]) {
+            used[h] = 1;
+            key[h] = cd->needs;
+            cnt[h] = 0;
+            kinds++;
+        }
+        int seen = 0;
+        for (int j = 0; j < cnt[h] && !seen; j++)
+            seen = partner[h][j] == cd->partner;
+        if (seen || cnt[h] >= keep)
+            continue;
+        partner[h][cnt[h]++] = cd->partner;
+        opt[m++] = opt[i];
+    }
+    return m;
 }
 
 typedef struct {
     const regio_exact_t *e;
     int64_t *credit;
     double rest[REGIO_RPP_MAX_PERIODS + 1]; /* best ub summed from depth on */
+    double rest_fixed[REGIO_RPP_MAX_PERIODS + 1]; /* best positive fixed part from depth on */
+    int64_t need;                           /* the learner's need in all */
+    int64_t cov;                            /* covered on the current path */
     int pick[REGIO_RPP_MAX_PERIODS];
     int *best_pick;
     double best, open;
@@ -78,6 +125,44 @@ static int s_repeat(const s_dfs_t *s, int depth, const regio_cand_t *cd)
     return 0;
 }
 
+/* Upper bound on what periods depth.. can still add: never more coverage
+ * than the need left, and no period more than its best option adds to the
+ * credit of the current path (coverage is capped, so an option adds less,
+ * never more, on top of more credit). */
+static double s_rest(const s_dfs_t *s, int depth)
+{
+    const regio_exact_t *e = s->e;
+    double by_cov = e->wcov * (double)(s->need - s->cov) + s->rest_fixed[depth];
+    double b = by_cov < s->rest[depth] ? by_cov : s->rest[depth];
+    if (e->c->wide[e->l] || depth >= e->np)
+        return b;
+    const regio_rpp_learner_t *L = &e->r->learners[e->l];
+    double sum = 0;
+    for (int d = depth; d < e->np && sum < b; d++) {
+        int64_t add = (int64_t)e->r->periods[e->per[d]].weeks * L->dagdelen;
+        double best = -1e300;
+        for (int32_t i = 0; i < e->nopt[d]; i++) {
+            const regio_exact_opt_t *o = &e->opt[d][i];
+            if (o->ub <= best)
+                break; /* sorted by ub, and the value below never exceeds ub */
+            double v = o->fixed;
+            if (o->k >= 0) {
+                const regio_cand_t *cd = &e->c->v[e->c->start[e->l] + o->k];
+                int64_t c = 0;
+                for (uint64_t m = cd->needs; m; m &= m - 1) {
+                    int j = __builtin_ctzll(m);
+                    int64_t left = L->needs[j].amount - s->credit[j];
+                    c += left <= 0 ? 0 : left < add ? left : add;
+                }
+                v += e->wcov * (double)c - ((cd->flags & REGIO_CAND_HISTORY) ? e->r->w.repeat : 0);
+            }
+            best = v > best ? v : best;
+        }
+        sum += best;
+    }
+    return sum < b ? sum : b;
+}
+
 static void s_dfs(s_dfs_t *s, int depth, double cur)
 {
     const regio_exact_t *e = s->e;
@@ -89,15 +174,17 @@ static void s_dfs(s_dfs_t *s, int depth, double cur)
         return;
     }
     if (++s->nodes > e->node_limit) {
-        if (cur + s->rest[depth] > s->open)
-            s->open = cur + s->rest[depth];
+        double b = s_rest(s, depth);
+        if (cur + b > s->open)
+            s->open = cur + b;
         return;
     }
     const regio_rpp_t *r = e->r;
     int64_t add = (int64_t)r->periods[e->per[depth]].weeks * r->learners[e->l].dagdelen;
+    double rest = s_rest(s, depth); /* depends on the path only, not on the option */
     for (int32_t i = 0; i < e->nopt[depth]; i++) {
         const regio_exact_opt_t *o = &e->opt[depth][i];
-        if (cur + o->ub + s->rest[depth + 1] <= s->best)
+        if (cur + o->ub + s->rest[depth + 1] <= s->best || cur + rest <= s->best)
             break;
         s->pick[depth] = i;
         if (o->k < 0) {
@@ -107,7 +194,9 @@ static void s_dfs(s_dfs_t *s, int depth, double cur)
         const regio_cand_t *cd = &e->c->v[e->c->start[e->l] + o->k];
         int64_t dc = regio_exact_credit(e, o->k, add, 1, s->credit);
         double v = e->wcov * (double)dc + o->fixed - r->w.repeat * s_repeat(s, depth, cd);
+        s->cov += dc;
         s_dfs(s, depth + 1, cur + v);
+        s->cov -= dc;
         regio_exact_credit(e, o->k, add, -1, s->credit);
     }
 }
@@ -117,9 +206,17 @@ double regio_exact_solve(const regio_exact_t *e, int64_t *credit, int *choice, d
     s_dfs_t s = {.e = e, .credit = credit, .best_pick = choice, .best = -DBL_MAX,
                  .open = -DBL_MAX};
     memset(credit, 0, (size_t)e->r->learners[e->l].n_needs * sizeof *credit);
-    s.rest[e->np] = 0;
-    for (int d = e->np - 1; d >= 0; d--)
+    s.rest[e->np] = s.rest_fixed[e->np] = 0;
+    for (int d = e->np - 1; d >= 0; d--) {
+        double f = 0;
+        for (int32_t i = 0; i < e->nopt[d]; i++)
+            f = e->opt[d][i].fixed > f ? e->opt[d][i].fixed : f;
         s.rest[d] = s.rest[d + 1] + (e->nopt[d] ? e->opt[d][0].ub : 0);
+        s.rest_fixed[d] = s.rest_fixed[d + 1] + f;
+    }
+    const regio_rpp_learner_t *L = &e->r->learners[e->l];
+    for (int i = 0; i < L->n_needs; i++)
+        s.need += L->needs[i].amount > 0 ? L->needs[i].amount : 0;
     for (int d = 0; d < e->np; d++)
         choice[d] = 0;
     s_dfs(&s, 0, 0);

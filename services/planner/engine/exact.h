@@ -44,8 +44,9 @@ typedef struct {
  * is scratch of n_needs entries (left zeroed). */
 double regio_exact_alone(const regio_exact_t *e, int p, int32_t k, double fixed, int64_t *credit);
 
-/* Sort one period's options (call after filling them). */
-void regio_exact_sort(regio_exact_opt_t *opt, int32_t n);
+/* Sort one period's options of e's learner (best ub first) and drop those
+ * that can never beat the kept ones; returns how many remain. */
+int32_t regio_exact_sort(const regio_exact_t *e, regio_exact_opt_t *opt, int32_t n);
 
 /* Search. choice[d] gets the option index chosen at depth d. Returns the
  * best value found; *open gets the bound of subtrees cut off by the node

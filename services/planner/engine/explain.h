@@ -6,7 +6,9 @@
  * the learner is too young for all that remain; they have no seats on the
  * learner's free slots; all eligible seats on the learner's free slots are
  * taken (with how many other learners hold them); or the learner's periods
- * went to other goals (every planned period already has a placement).
+ * went to other goals (every planned period already has a placement); or,
+ * last, seats remain but taking one would not raise the score (travel,
+ * a repeated partner).
  */
 #ifndef REGIO_EXPLAIN_H
 #define REGIO_EXPLAIN_H
@@ -25,6 +27,7 @@ typedef enum {
     REGIO_EXPLAIN_SEATS_TAKEN,          /* all such seats are taken by other learners */
     REGIO_EXPLAIN_PERIODS_USED,         /* every free period holds a placement for other goals */
     REGIO_EXPLAIN_NOT_PLANNED,          /* the learner has no period to plan */
+    REGIO_EXPLAIN_NOT_CHOSEN,           /* seats remain, but the plan found them not worth it */
     REGIO_EXPLAIN_COUNT
 } regio_explain_reason_t;
 
@@ -35,6 +38,8 @@ typedef struct {
     regio_explain_reason_t reason;
     int32_t competing;   /* SEATS_TAKEN: other learners placed on those seats */
     int32_t offerings;   /* offerings that passed the earlier tests */
+    double km;           /* TOO_FAR: distance to the nearest that accepts the qualification */
+    int age;             /* TOO_YOUNG: the lowest min_age among those */
 } regio_explain_t;
 
 /* The reason's text, e.g. "none within max_km". */

@@ -1,14 +1,16 @@
-/* lns - the default engine: greedy construction, then large-neighbourhood
- * search.
+/* lns - the default engine: construction, then large-neighbourhood search.
  *
- * Each iteration frees a small set of related picks (the occupants of a
- * seat a learner with unmet needs wants; learners close together; one
- * learner's whole year) and repairs them with best insertions, in random or
- * regret order. The result is kept when the objective did not drop, else the
- * old picks come back exactly. Every evaluation is incremental (plan.h).
- * With two or more threads, each thread searches its own copy with its own
- * seed and the copies meet at fixed iteration counts, the best one winning,
- * so a run with --iterations is deterministic for any thread count.
+ * Construction: a greedy plan (greedy.h), then, while 30% of the budget
+ * lasts, seat prices from the Lagrangian bound (bound.h) and a second greedy
+ * plan that pays those prices when choosing; the better plan starts the
+ * search. The search (lns_worker.h) anneals: early on it accepts some worse
+ * moves, later almost none, and it always returns the best plan it saw.
+ * Every evaluation is incremental (plan.h).
+ *
+ * With two or more threads each thread searches its own copy of the plan
+ * with its own seed; after every epoch (0.2 s, or 20,000 iterations per
+ * thread) all copies become the best one (ties to the lowest thread), so a
+ * run with --iterations is deterministic for any thread count.
  */
 #ifndef REGIO_LNS_H
 #define REGIO_LNS_H
@@ -23,5 +25,10 @@ int regio_lns_solve(const regio_rpp_t *r, const regio_engine_opts_t *opts, regio
  * thread and the given seed; focus (may be NULL) are learners to start
  * neighbourhoods from more often. Returns 0 or -ENOMEM. */
 int regio_lns_improve(regio_session_t *s, uint64_t seed, const int32_t *focus, int32_t n_focus);
+
+/* As regio_lns_improve, covering only the part fa..fb (0..1) of the cooling
+ * schedule (later parts are cooler: fewer worse moves accepted). */
+int regio_lns_search(regio_session_t *s, uint64_t seed, const int32_t *focus, int32_t n_focus,
+                     double fa, double fb);
 
 #endif

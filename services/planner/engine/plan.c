@@ -37,7 +37,10 @@ int regio_plan_init(regio_plan_t *pl, const regio_rpp_t *r, const regio_cands_t 
     pl->avail = calloc(op ? op : 1, sizeof *pl->avail);
     pl->capmask = calloc(op ? op : 1, sizeof *pl->capmask);
     pl->worth = calloc(pl->L ? (size_t)pl->L : 1, sizeof *pl->worth);
-    if (!pl->pick || !pl->seats || !pl->avail || !pl->capmask || !pl->worth) {
+    pl->occ_start = calloc(op + 1, sizeof *pl->occ_start);
+    pl->occ_n = calloc(op ? op : 1, sizeof *pl->occ_n);
+    if (!pl->pick || !pl->seats || !pl->avail || !pl->capmask || !pl->worth || !pl->occ_start ||
+        !pl->occ_n) {
         regio_plan_free(pl);
         return -ENOMEM;
     }
@@ -53,6 +56,16 @@ int regio_plan_init(regio_plan_t *pl, const regio_rpp_t *r, const regio_cands_t 
                     pl->capmask[(size_t)o * pl->P + p] |= (uint16_t)(1u << t);
             }
     memcpy(pl->avail, pl->capmask, op * sizeof *pl->avail);
+    for (size_t i = 0; i < op; i++) { /* an occupant holds at least one seat */
+        int64_t seats = 0;
+        for (int t = 0; t < REGIO_RPP_SLOTS; t++)
+            seats += pl->seats[i * REGIO_RPP_SLOTS + t];
+        pl->occ_start[i + 1] = pl->occ_start[i] + seats;
+    }
+    if (!(pl->occ = malloc((size_t)(pl->occ_start[op] ? pl->occ_start[op] : 1) * sizeof *pl->occ))) {
+        regio_plan_free(pl);
+        return -ENOMEM;
+    }
     return 0;
 }
 
@@ -63,6 +76,9 @@ void regio_plan_free(regio_plan_t *pl)
     free(pl->avail);
     free(pl->capmask);
     free(pl->worth);
+    free(pl->occ_start);
+    free(pl->occ);
+    free(pl->occ_n);
     free(pl->base);
     free(pl->frozen);
     free(pl->bonus);
@@ -76,6 +92,8 @@ void regio_plan_copy(regio_plan_t *dst, const regio_plan_t *src)
     memcpy(dst->seats, src->seats, op * REGIO_RPP_SLOTS * sizeof *dst->seats);
     memcpy(dst->avail, src->avail, op * sizeof *dst->avail);
     memcpy(dst->worth, src->worth, (size_t)src->L * sizeof *dst->worth);
+    memcpy(dst->occ_n, src->occ_n, op * sizeof *dst->occ_n);
+    memcpy(dst->occ, src->occ, (size_t)src->occ_start[op] * sizeof *dst->occ);
 }
 
 int regio_plan_work_init(regio_plan_work_t *w, const regio_plan_t *pl)
@@ -190,12 +208,22 @@ int regio_plan_fits(const regio_plan_t *pl, int32_t l, int p, regio_pick_t pk)
            __builtin_popcount(pk.slots) == L->dagdelen;
 }
 
-/* Take (sign -1) or give back (sign +1) the seats of pick pk at (l, p). */
+/* Take (sign -1) or give back (sign +1) the seats of pick pk at (l, p),
+ * and enter or leave the list of occupants. */
 static void s_seats(regio_plan_t *pl, int32_t l, int p, regio_pick_t pk, int sign)
 {
     if (pk.cand < 0)
         return;
     int64_t op = (int64_t)s_cand(pl, l, pk.cand)->offering * pl->P + p;
+    int32_t *occ = pl->occ + pl->occ_start[op];
+    if (sign < 0) {
+        occ[pl->occ_n[op]++] = l;
+    } else {
+        int32_t i = 0;
+        while (occ[i] != l)
+            i++;
+        occ[i] = occ[--pl->occ_n[op]];
+    }
     int32_t *s = pl->seats + op * REGIO_RPP_SLOTS;
     for (uint32_t m = pk.slots; m; m &= m - 1) {
         int t = __builtin_ctz(m);
@@ -448,6 +476,32 @@ double regio_plan_priced(const regio_plan_t *pl, int32_t l)
     for (int p = 0; pl->price && p < pl->P; p++)
         v -= regio_plan_price(pl, l, p, pl->pick[(int64_t)l * pl->P + p]);
     return v;
+}
+
+void regio_plan_refresh(regio_plan_t *pl, regio_plan_work_t *w)
+{
+    for (int32_t l = 0; l < pl->L; l++)
+        pl->worth[l] = regio_plan_worth(pl, w, l, pl->pick + (int64_t)l * pl->P);
+}
+
+void regio_plan_sync(regio_plan_t *pl, regio_plan_work_t *w)
+{
+    for (int64_t op = 0; op < (int64_t)pl->O * pl->P; op++) {
+        pl->avail[op] = 0;
+        pl->occ_n[op] = 0;
+        for (int t = 0; t < REGIO_RPP_SLOTS; t++)
+            if (pl->seats[op * REGIO_RPP_SLOTS + t] > 0)
+                pl->avail[op] |= (uint16_t)(1u << t);
+    }
+    for (int32_t l = 0; l < pl->L; l++)
+        for (int p = 0; p < pl->P; p++) {
+            int32_t o = regio_plan_offering(pl, l, p);
+            if (o >= 0) {
+                int64_t op = (int64_t)o * pl->P + p;
+                pl->occ[pl->occ_start[op] + pl->occ_n[op]++] = l;
+            }
+        }
+    regio_plan_refresh(pl, w);
 }
 
 void regio_plan_totals(const regio_plan_t *pl, double *obj, double *score, int64_t *cov,

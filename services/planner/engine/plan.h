@@ -49,6 +49,9 @@ typedef struct {
     uint16_t *avail;           /* O*P: bit t set while seats are left at t */
     uint16_t *capmask;         /* O*P: bit t set when the offering has seats at t at all */
     regio_worth_t *worth;      /* per learner, kept current by regio_plan_set */
+    int64_t *occ_start;        /* O*P+1 offsets into occ: room for every seat of (o, p) */
+    int32_t *occ;              /* learners placed at each (o, p), unordered */
+    int32_t *occ_n;            /* O*P: how many */
     /* extras of the objective; NULL / 0 when unused */
     regio_pick_t *base;        /* L*P picks of a base plan; differing costs margin */
     double margin;             /* cost of one changed pick */
@@ -128,12 +131,29 @@ double regio_plan_price(const regio_plan_t *pl, int32_t l, int p, regio_pick_t p
  * compare against while prices guide them. */
 double regio_plan_priced(const regio_plan_t *pl, int32_t l);
 
+/* Recompute every learner's worth (after the extras changed). */
+void regio_plan_refresh(regio_plan_t *pl, regio_plan_work_t *w);
+
+/* After picks and seats were written directly (not by regio_plan_set):
+ * recompute what follows from them: avail, the occupants, the worths. */
+void regio_plan_sync(regio_plan_t *pl, regio_plan_work_t *w);
+
 /* Sum of worths over all learners, and placements; any out pointer may be NULL. */
 void regio_plan_totals(const regio_plan_t *pl, double *obj, double *score, int64_t *cov,
                        int32_t *placements);
 
 /* Append pl's placements to sol (sorted by learner, period). Returns 0 or -ENOMEM. */
 int regio_plan_to_sol(const regio_plan_t *pl, regio_rpp_sol_t *sol);
+
+/* Learners placed at offering o in period p (*n of them; order arbitrary);
+ * valid until the plan changes. */
+static inline const int32_t *regio_plan_occupants(const regio_plan_t *pl, int32_t o, int p,
+                                                  int32_t *n)
+{
+    int64_t op = (int64_t)o * pl->P + p;
+    *n = pl->occ_n[op];
+    return pl->occ + pl->occ_start[op];
+}
 
 /* Offering of (l, p), or -1 without a placement. */
 static inline int32_t regio_plan_offering(const regio_plan_t *pl, int32_t l, int p)

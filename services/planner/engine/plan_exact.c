@@ -53,8 +53,7 @@ static int32_t s_options(const regio_plan_t *pl, regio_plan_work_t *w, const reg
         if (ub > vnone)
             opt[n++] = (regio_exact_opt_t){.ub = ub, .fixed = fixed, .k = k, .slots = mask};
     }
-    regio_exact_sort(opt, n);
-    return n;
+    return regio_exact_sort(e, opt, n);
 }
 
 static int s_room(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l)

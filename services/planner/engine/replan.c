@@ -9,56 +9,72 @@
 
 #include "regio/error.h"
 
-static int s_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+/* What deciding which base placements stay works on. */
+typedef struct {
+    const regio_rpp_t *r;
+    const regio_cands_t *c;  /* when not NULL: eligible = among the candidates */
+    const regio_rpp_sol_t *base;
+    uint32_t pinned;
+    int32_t *seats;  /* seats left, [(o*P + p)*10 + t]; may go below 0 while deciding */
+    uint8_t *keep;   /* per base placement */
+    char *err;
+    size_t errlen;
+} s_decide_t;
+
+static int s_fail(const s_decide_t *d, int rc, const char *fmt, ...)
 {
-    if (err && errlen) {
+    if (d->err && d->errlen) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
+        vsnprintf(d->err, d->errlen, fmt, ap);
         va_end(ap);
     }
     return rc;
 }
 
-static int32_t *s_seats_of(regio_plan_t *pl, int32_t o, int p)
+static int32_t *s_seats_of(const s_decide_t *d, int32_t o, int p)
 {
-    return pl->seats + ((int64_t)o * pl->P + p) * REGIO_RPP_SLOTS;
+    return d->seats + ((int64_t)o * d->r->n_periods + p) * REGIO_RPP_SLOTS;
 }
 
-/* Candidate index of base placement v if it fits the learner on its own
- * (eligible, planned, free slots, right count), else -1. */
-static int32_t s_fits_alone(const regio_plan_t *pl, const regio_rpp_placement_t *v)
+/* Whether base placement v fits its learner on its own (eligible, planned,
+ * free slots, right count). */
+static int s_fits_alone(const s_decide_t *d, const regio_rpp_placement_t *v)
 {
-    const regio_rpp_learner_t *L = &pl->r->learners[v->learner];
-    int32_t k = regio_cands_find(pl->c, v->learner, v->offering);
-    if (k < 0 || !(L->planned >> v->period & 1u) || (v->slots & ~(uint32_t)L->free[v->period]) ||
+    const regio_rpp_learner_t *L = &d->r->learners[v->learner];
+    if (!(L->planned >> v->period & 1u) || (v->slots & ~(uint32_t)L->free[v->period]) ||
         __builtin_popcount(v->slots) != L->dagdelen)
-        return -1;
-    return k;
+        return 0;
+    return d->c ? regio_cands_find(d->c, v->learner, v->offering) >= 0
+                : regio_rpp_eligible(d->r, v->learner, v->offering);
 }
 
-static int s_check(const regio_plan_t *pl, const regio_rpp_sol_t *base, char *err, size_t errlen)
+/* Every id in range and at most one placement per (learner, period). */
+static int s_check(const s_decide_t *d)
 {
-    const regio_rpp_t *r = pl->r;
-    for (int32_t i = 0; i < base->n; i++) {
-        const regio_rpp_placement_t *v = &base->v[i];
+    const regio_rpp_t *r = d->r;
+    uint32_t *seen = calloc((size_t)r->n_learners + 1, sizeof *seen);
+    int rc = seen ? 0 : -ENOMEM;
+    for (int32_t i = 0; i < d->base->n && rc == 0; i++) {
+        const regio_rpp_placement_t *v = &d->base->v[i];
         if (v->learner < 0 || v->learner >= r->n_learners || v->offering < 0 ||
             v->offering >= r->n_offerings || v->period < 0 || v->period >= r->n_periods)
-            return s_fail(err, errlen, REGIO_EINVALID, "base placement %d: unknown learner, "
-                          "period or offering", (int)i);
-        regio_pick_t *b = &pl->base[(int64_t)v->learner * pl->P + v->period];
-        if (b->cand != REGIO_PICK_NONE)
-            return s_fail(err, errlen, REGIO_EINVALID, "base: learner %s has two placements "
-                          "in period %s", r->learners[v->learner].id, r->periods[v->period].id);
-        b->cand = REGIO_PICK_FREE; /* marks "seen" until decided */
+            rc = s_fail(d, REGIO_EINVALID, "base placement %d: unknown learner, period or "
+                        "offering", (int)i);
+        else if (seen[v->learner] >> v->period & 1u)
+            rc = s_fail(d, REGIO_EINVALID, "base: learner %s has two placements in period %s",
+                        r->learners[v->learner].id, r->periods[v->period].id);
+        else
+            seen[v->learner] |= 1u << v->period;
     }
-    return 0;
+    free(seen);
+    return rc;
 }
 
 /* Number of v's slots whose seats are over-used (seats < 0). */
-static int s_over(regio_plan_t *pl, const regio_rpp_placement_t *v)
+static int s_over(const s_decide_t *d, const regio_rpp_placement_t *v)
 {
-    int32_t *s = s_seats_of(pl, v->offering, v->period);
+    int32_t *s = s_seats_of(d, v->offering, v->period);
     int n = 0;
     for (uint32_t m = v->slots; m; m &= m - 1)
         n += s[__builtin_ctz(m)] < 0;
@@ -78,100 +94,130 @@ static int s_cmp_evict(const void *a, const void *b)
     return (x->i > y->i) - (x->i < y->i);
 }
 
-/* Drop the fewest unpinned placements that make the seats fit; keep[i] = 0
- * for each dropped one. Returns 0, REGIO_EINVALID (pinned ones alone do not
- * fit) or -ENOMEM. */
-static int s_evict(regio_plan_t *pl, const regio_rpp_sol_t *base, uint32_t pinned, uint8_t *keep,
-                   char *err, size_t errlen)
+/* Take the seats of every placement that fits on its own. */
+static int s_take(s_decide_t *d)
 {
-    s_evict_t *ev = malloc((size_t)(base->n ? base->n : 1) * sizeof *ev);
-    int32_t n = 0;
-    if (!ev)
-        return -ENOMEM;
-    for (int32_t i = 0; i < base->n; i++)
-        if (keep[i] && !(pinned >> base->v[i].period & 1u) && s_over(pl, &base->v[i]))
-            ev[n++] = (s_evict_t){.i = i, .over = s_over(pl, &base->v[i])};
-    qsort(ev, (size_t)n, sizeof *ev, s_cmp_evict);
-    for (int32_t j = 0; j < n; j++) {
-        const regio_rpp_placement_t *v = &base->v[ev[j].i];
-        if (!s_over(pl, v))
+    for (int32_t i = 0; i < d->base->n; i++) {
+        const regio_rpp_placement_t *v = &d->base->v[i];
+        d->keep[i] = (uint8_t)s_fits_alone(d, v);
+        if (!d->keep[i] && (d->pinned >> v->period & 1u))
+            return s_fail(d, REGIO_EINVALID, "base: pinned placement of learner %s in period "
+                          "%s is not feasible", d->r->learners[v->learner].id,
+                          d->r->periods[v->period].id);
+        if (!d->keep[i])
             continue;
-        keep[ev[j].i] = 0;
-        int32_t *s = s_seats_of(pl, v->offering, v->period);
-        for (uint32_t m = v->slots; m; m &= m - 1)
-            s[__builtin_ctz(m)]++;
-    }
-    free(ev);
-    for (int32_t i = 0; i < base->n; i++)
-        if (keep[i] && s_over(pl, &base->v[i]))
-            return s_fail(err, errlen, REGIO_EINVALID, "base: pinned placements of period %s "
-                          "exceed the seats", pl->r->periods[base->v[i].period].id);
-    return 0;
-}
-
-/* Take the seats of every placement that fits on its own; keep[i] says which. */
-static int s_take(regio_plan_t *pl, const regio_rpp_sol_t *base, uint32_t pinned, uint8_t *keep,
-                  int32_t *cand, char *err, size_t errlen)
-{
-    for (int32_t i = 0; i < base->n; i++) {
-        const regio_rpp_placement_t *v = &base->v[i];
-        cand[i] = s_fits_alone(pl, v);
-        keep[i] = cand[i] >= 0;
-        if (!keep[i] && (pinned >> v->period & 1u))
-            return s_fail(err, errlen, REGIO_EINVALID, "base: pinned placement of learner %s "
-                          "in period %s is not feasible", pl->r->learners[v->learner].id,
-                          pl->r->periods[v->period].id);
-        if (!keep[i])
-            continue;
-        int32_t *s = s_seats_of(pl, v->offering, v->period);
+        int32_t *s = s_seats_of(d, v->offering, v->period);
         for (uint32_t m = v->slots; m; m &= m - 1)
             s[__builtin_ctz(m)]--;
     }
     return 0;
 }
 
-/* Record the outcome: kept picks in the plan and the base, forced ones free. */
-static int s_commit(regio_plan_t *pl, regio_plan_work_t *w, const regio_rpp_sol_t *base,
-                    const uint8_t *keep, const int32_t *cand, int32_t **focus, int32_t *n_focus,
-                    regio_engine_stats_t *st)
+/* Drop the fewest unpinned placements that make the seats fit (those
+ * holding most over-used seats first). */
+static int s_evict(s_decide_t *d)
 {
-    uint8_t *hit = calloc((size_t)pl->L + 1, 1);
+    const regio_rpp_sol_t *base = d->base;
+    s_evict_t *ev = malloc((size_t)(base->n ? base->n : 1) * sizeof *ev);
+    int32_t n = 0;
+    if (!ev)
+        return -ENOMEM;
+    for (int32_t i = 0; i < base->n; i++)
+        if (d->keep[i] && !(d->pinned >> base->v[i].period & 1u) && s_over(d, &base->v[i]))
+            ev[n++] = (s_evict_t){.i = i, .over = s_over(d, &base->v[i])};
+    qsort(ev, (size_t)n, sizeof *ev, s_cmp_evict);
+    for (int32_t j = 0; j < n; j++) {
+        const regio_rpp_placement_t *v = &base->v[ev[j].i];
+        if (!s_over(d, v))
+            continue;
+        d->keep[ev[j].i] = 0;
+        int32_t *s = s_seats_of(d, v->offering, v->period);
+        for (uint32_t m = v->slots; m; m &= m - 1)
+            s[__builtin_ctz(m)]++;
+    }
+    free(ev);
+    for (int32_t i = 0; i < base->n; i++)
+        if (d->keep[i] && s_over(d, &base->v[i]))
+            return s_fail(d, REGIO_EINVALID, "base: pinned placements of period %s exceed the "
+                          "seats", d->r->periods[base->v[i].period].id);
+    return 0;
+}
+
+static int s_decide(s_decide_t *d)
+{
+    int rc = s_check(d);
+    if (rc == 0)
+        rc = s_take(d);
+    if (rc == 0)
+        rc = s_evict(d);
+    return rc;
+}
+
+/* Learners with a dropped placement, ascending, into a new array. */
+static int s_dropped(const s_decide_t *d, int32_t **out, int32_t *n)
+{
+    uint8_t *hit = calloc((size_t)d->r->n_learners + 1, 1);
+    *n = 0;
+    *out = NULL;
     if (!hit)
         return -ENOMEM;
-    for (int32_t i = 0; i < base->n; i++) {
-        const regio_rpp_placement_t *v = &base->v[i];
+    for (int32_t i = 0; i < d->base->n; i++)
+        if (!d->keep[i])
+            hit[d->base->v[i].learner] = 1;
+    for (int32_t l = 0; l < d->r->n_learners; l++)
+        *n += hit[l];
+    if ((*out = malloc((size_t)(*n ? *n : 1) * sizeof **out)))
+        for (int32_t l = 0, k = 0; l < d->r->n_learners; l++)
+            if (hit[l])
+                (*out)[k++] = l;
+    free(hit);
+    return *out ? 0 : -ENOMEM;
+}
+
+int regio_replan_forced(const regio_rpp_t *r, const regio_rpp_sol_t *base, uint32_t pinned,
+                        regio_rpp_sol_t *dropped, char *err, size_t errlen)
+{
+    size_t ns = (size_t)r->n_offerings * r->n_periods * REGIO_RPP_SLOTS;
+    s_decide_t d = {.r = r, .base = base, .pinned = pinned, .err = err, .errlen = errlen};
+    d.seats = malloc((ns ? ns : 1) * sizeof *d.seats);
+    d.keep = malloc((size_t)(base->n ? base->n : 1));
+    int rc = d.seats && d.keep ? 0 : -ENOMEM;
+    for (int32_t o = 0; rc == 0 && o < r->n_offerings; o++)
+        memcpy(d.seats + (size_t)o * r->n_periods * REGIO_RPP_SLOTS, r->offerings[o].cap,
+               (size_t)r->n_periods * REGIO_RPP_SLOTS * sizeof *d.seats);
+    if (rc == 0)
+        rc = s_decide(&d);
+    for (int32_t i = 0; rc == 0 && i < base->n; i++)
+        if (!d.keep[i])
+            rc = regio_rpp_sol_add(dropped, base->v[i].learner, base->v[i].period,
+                                   base->v[i].offering, base->v[i].slots);
+    free(d.seats);
+    free(d.keep);
+    return rc;
+}
+
+/* Record the outcome in the plan: kept picks in the plan and the base,
+ * dropped ones free to change. */
+static void s_commit(regio_plan_t *pl, s_decide_t *d, regio_engine_stats_t *st)
+{
+    for (int32_t i = 0; i < d->base->n; i++) {
+        const regio_rpp_placement_t *v = &d->base->v[i];
         int64_t at = (int64_t)v->learner * pl->P + v->period;
-        if (keep[i]) {
-            pl->pick[at] = pl->base[at] = (regio_pick_t){.cand = cand[i], .slots = v->slots};
+        int32_t k = d->keep[i] ? regio_cands_find(pl->c, v->learner, v->offering) : -1;
+        if (d->keep[i] && k < 0) { /* not a candidate (should not happen): drop it */
+            int32_t *s = s_seats_of(d, v->offering, v->period);
+            for (uint32_t m = v->slots; m; m &= m - 1)
+                s[__builtin_ctz(m)]++;
+            d->keep[i] = 0;
+        }
+        if (d->keep[i]) {
+            pl->pick[at] = pl->base[at] = (regio_pick_t){.cand = k, .slots = v->slots};
             st->base_kept++;
         } else {
             pl->base[at] = (regio_pick_t){.cand = REGIO_PICK_FREE, .slots = 0};
-            hit[v->learner] = 1;
             st->forced++;
         }
     }
-    int32_t n = 0;
-    for (int32_t l = 0; l < pl->L; l++)
-        n += hit[l];
-    *focus = malloc((size_t)(n ? n : 1) * sizeof **focus);
-    if (!*focus) {
-        free(hit);
-        return -ENOMEM;
-    }
-    *n_focus = 0;
-    for (int32_t l = 0; l < pl->L; l++)
-        if (hit[l])
-            (*focus)[(*n_focus)++] = l;
-    free(hit);
-    for (int64_t op = 0; op < (int64_t)pl->O * pl->P; op++) {
-        pl->avail[op] = 0;
-        for (int t = 0; t < REGIO_RPP_SLOTS; t++)
-            if (pl->seats[op * REGIO_RPP_SLOTS + t] > 0)
-                pl->avail[op] |= (uint16_t)(1u << t);
-    }
-    for (int32_t l = 0; l < pl->L; l++)
-        pl->worth[l] = regio_plan_worth(pl, w, l, pl->pick + (int64_t)l * pl->P);
-    return 0;
 }
 
 int regio_replan_load(regio_plan_t *pl, regio_plan_work_t *w, const regio_rpp_sol_t *base,
@@ -192,16 +238,17 @@ int regio_replan_load(regio_plan_t *pl, regio_plan_work_t *w, const regio_rpp_so
         return -ENOMEM;
     for (size_t i = 0; i < lp; i++)
         pl->base[i] = (regio_pick_t){.cand = REGIO_PICK_NONE, .slots = 0};
-    int rc = s_check(pl, base, err, errlen);
-    if (rc < 0)
-        return rc;
-    uint8_t *keep = malloc((size_t)(base->n ? base->n : 1));
-    int32_t *cand = malloc((size_t)(base->n ? base->n : 1) * sizeof *cand);
-    rc = -ENOMEM;
-    if (keep && cand && (rc = s_take(pl, base, pinned, keep, cand, err, errlen)) == 0 &&
-        (rc = s_evict(pl, base, pinned, keep, err, errlen)) == 0)
-        rc = s_commit(pl, w, base, keep, cand, focus, n_focus, st);
-    free(keep);
-    free(cand);
+    /* the candidates hold every eligible base offering (built with base as extra) */
+    s_decide_t d = {.r = pl->r, .c = pl->c, .base = base, .pinned = pinned, .seats = pl->seats,
+                    .err = err, .errlen = errlen};
+    if (!(d.keep = malloc((size_t)(base->n ? base->n : 1))))
+        return -ENOMEM;
+    int rc = s_decide(&d);
+    if (rc == 0) {
+        s_commit(pl, &d, st);
+        regio_plan_sync(pl, w);
+        rc = s_dropped(&d, focus, n_focus);
+    }
+    free(d.keep);
     return rc;
 }

@@ -26,4 +26,11 @@ int regio_replan_load(regio_plan_t *pl, regio_plan_work_t *w, const regio_rpp_so
                       uint32_t pinned, double margin, int32_t **focus, int32_t *n_focus,
                       regio_engine_stats_t *st, char *err, size_t errlen);
 
+/* The base placements regio_replan_load would drop (same rules, without
+ * candidates or a plan: cheap, to know whom to search candidates for),
+ * appended to dropped (initialised by the caller). Returns 0,
+ * REGIO_EINVALID (as regio_replan_load) or -ENOMEM. */
+int regio_replan_forced(const regio_rpp_t *r, const regio_rpp_sol_t *base, uint32_t pinned,
+                        regio_rpp_sol_t *dropped, char *err, size_t errlen);
+
 #endif

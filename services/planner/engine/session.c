@@ -18,6 +18,42 @@ double regio_session_clock(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* The learners a replan may move: those that lost a base placement, and
+ * those placed where they could go instead (same period, at one of their
+ * candidate offerings, on slots they are free). Everyone else keeps the
+ * base plan and needs no search for candidates, which keeps a small change
+ * cheap in a large region. */
+static int s_scope(const regio_rpp_t *r, const regio_engine_opts_t *opts, uint8_t **only)
+{
+    regio_rpp_sol_t lost;
+    regio_cands_t c;
+    int P = r->n_periods;
+    regio_rpp_sol_init(&lost);
+    int rc = regio_replan_forced(r, opts->base, opts->pinned, &lost, opts->err, opts->errlen);
+    *only = calloc((size_t)r->n_learners + 1, 1);
+    uint16_t *want = calloc((size_t)r->n_offerings * P + 1, sizeof *want); /* slots wanted */
+    if (rc == 0 && (!*only || !want))
+        rc = -ENOMEM;
+    for (int32_t i = 0; rc == 0 && i < lost.n; i++)
+        (*only)[lost.v[i].learner] = 1;
+    if (rc == 0 && (rc = regio_cands_build_some(r, NULL, *only, 0, 1, &c)) == 0) {
+        for (int32_t i = 0; i < lost.n; i++) {
+            const regio_rpp_placement_t *v = &lost.v[i];
+            for (int64_t k = c.start[v->learner]; k < c.start[v->learner + 1]; k++)
+                want[(int64_t)c.v[k].offering * P + v->period] |= r->learners[v->learner].free[v->period];
+        }
+        regio_cands_free(&c);
+        for (int32_t i = 0; i < opts->base->n; i++) {
+            const regio_rpp_placement_t *v = &opts->base->v[i];
+            if (want[(int64_t)v->offering * P + v->period] & v->slots)
+                (*only)[v->learner] = 1;
+        }
+    }
+    regio_rpp_sol_free(&lost);
+    free(want);
+    return rc;
+}
+
 int regio_session_open(regio_session_t *s, const regio_rpp_t *r, const regio_engine_opts_t *opts,
                        double default_seconds)
 {
@@ -27,7 +63,13 @@ int regio_session_open(regio_session_t *s, const regio_rpp_t *r, const regio_eng
     s->t0 = regio_session_clock();
     s->deadline = s->t0 + (opts->seconds > 0 ? opts->seconds : default_seconds);
     s->last_report = s->t0;
-    int rc = regio_cands_build(r, opts->base, opts->threads, &s->cands);
+    s->iter_limit = opts->iterations > 0 ? opts->iterations : 0;
+    uint8_t *only = NULL;
+    int rc = opts->base ? s_scope(r, opts, &only) : 0;
+    if (rc == 0)
+        rc = regio_cands_build_some(r, opts->base, only, REGIO_CANDS_MAX, opts->threads,
+                                    &s->cands);
+    free(only);
     if (rc < 0)
         return rc;
     if ((rc = regio_plan_init(&s->plan, r, &s->cands)) < 0)
@@ -42,6 +84,8 @@ int regio_session_open(regio_session_t *s, const regio_rpp_t *r, const regio_eng
     }
     s->stats.candidates = s->cands.start[r->n_learners];
     s->stats.setup_s = regio_session_clock() - s->t0;
+    if (opts->seconds <= 0) /* the default budget is for planning, after the set-up */
+        s->deadline = s->t0 + s->stats.setup_s + default_seconds;
     return 0;
 fail:
     regio_session_close(s);
@@ -66,8 +110,8 @@ int regio_session_done(regio_session_t *s)
                               need ? (double)cov / (double)need : 1.0, placements))
             s->stop = 1;
     }
-    if (s->opts->iterations > 0)
-        return s->stop || s->stats.iterations >= s->opts->iterations;
+    if (s->iter_limit > 0)
+        return s->stop || s->stats.iterations >= s->iter_limit;
     return s->stop || now >= s->deadline;
 }
 

@@ -23,6 +23,8 @@ typedef struct {
     regio_plan_work_t work;         /* scratch for the calling thread */
     double t0;                      /* regio_session_clock() at open */
     double deadline;                /* clock value at which to stop */
+    int64_t iter_limit;             /* stop after this many iterations (0: by the clock);
+                                       opts->iterations unless a phase narrows it */
     double last_report;             /* clock value of the last progress call */
     int stop;                       /* set once progress asked to stop */
     int32_t *focus;                 /* replanning: learners with a forced pick */
@@ -34,15 +36,15 @@ typedef struct {
 double regio_session_clock(void);
 
 /* Open a session for r with opts; default_seconds is the engine's budget
- * when opts->seconds <= 0. Returns 0, REGIO_EINVALID (a base placement
- * names something r lacks, or a pinned one no longer fits; opts->err says
- * which) or -ENOMEM. On error nothing needs closing. */
+ * when opts->seconds <= 0 (counted from the end of the set-up; an explicit
+ * opts->seconds counts from the start). Returns 0, REGIO_EINVALID (a base
+ * placement names something r lacks, or a pinned one no longer fits;
+ * opts->err says which) or -ENOMEM. On error nothing needs closing. */
 int regio_session_open(regio_session_t *s, const regio_rpp_t *r, const regio_engine_opts_t *opts,
                        double default_seconds);
 
-/* Whether the budget is spent (time, or a stop from progress). Calls the
- * progress callback at most 5 times a second with score figures; obj is the
- * current objective (only for the report when no extras are used). */
+/* Whether the budget is spent (time or iterations, or a stop asked for by
+ * the progress callback, which it calls at most 5 times a second). */
 int regio_session_done(regio_session_t *s);
 
 /* Write the plan into out, fill opts->stats, and close. Returns 0 or -ENOMEM

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# bench/planner.sh - how well and how fast the planning engine plans.
+#
+#   bench/planner.sh [--sizes "100 300 2000 20000 100000"] [--threads 2] [--seed 1]
+#                    [--bound-seconds S] [--cbc-sizes "60 120"] [--cbc-seconds 60]
+#                    [--no-cbc] [--no-replan] [--quick]
+#
+# 1. Synthetic regions (build/bin/regio-gen) of each size: solve with the
+#    default budget, check with shared/tools/rpp_check.py, and print score,
+#    coverage share, lowest school share, seconds, peak RSS, the proven upper
+#    bound (--bound, given n/100 seconds, 20..900, unless --bound-seconds) and
+#    the gap. The bound is valid whenever it stops, but tightens with time.
+# 2. Small regions solved exactly by CBC (coinor-cbc) from `--export-lp`,
+#    with a time limit: our score as a share of CBC's best and of its bound,
+#    and the time ratio.
+# 3. Replanning a 20,000-learner plan: withdraw 1% of the offerings, and a
+#    single offering (5 draws): forced vs changed placements, milliseconds.
+# Benchmarks print figures; they never fail on speed.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
+
+SIZES="100 300 2000 20000 100000"
+CBC_SIZES="60 120"
+CBC_SECONDS=60
+THREADS=2
+SEED=1
+BOUND_SECONDS=""
+DO_CBC=1
+DO_REPLAN=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --sizes) SIZES=$2; shift 2 ;;
+    --threads) THREADS=$2; shift 2 ;;
+    --seed) SEED=$2; shift 2 ;;
+    --bound-seconds) BOUND_SECONDS=$2; shift 2 ;;
+    --cbc-sizes) CBC_SIZES=$2; shift 2 ;;
+    --cbc-seconds) CBC_SECONDS=$2; shift 2 ;;
+    --no-cbc) DO_CBC=0; shift ;;
+    --no-replan) DO_REPLAN=0; shift ;;
+    --quick) SIZES="100 300 2000"; CBC_SIZES="60"; CBC_SECONDS=20; shift ;;
+    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) die "unknown argument $1 (see --help)" ;;
+    esac
+done
+
+CHECK=$BENCH_ROOT/../shared/tools/rpp_check.py
+[ -f "$CHECK" ] || die "rpp_check.py not found at $CHECK"
+trap '[ "$BENCH_KEEP" = 1 ] || rm -rf "$BENCH_TMP"' EXIT
+bench_tmp planner
+say "building regio-planner and regio-gen in $BENCH_BUILD"
+cmake -S "$BENCH_ROOT" -B "$BENCH_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$BENCH_BUILD" --target regio-planner regio-gen -j "$(nproc)" >/dev/null
+PLANNER=$BIN/regio-planner
+GEN=$BIN/regio-gen
+
+# val FILE KEY: the value of a "key: value" line of a summary.
+val() { awk -v k="$2:" '$1 == k { print $2; exit }' "$1"; }
+
+# region N: generate the region of N learners once; prints its path.
+region() {
+    local f=$BENCH_TMP/region-$1.json
+    [ -f "$f" ] || "$GEN" --learners "$1" --seed "$SEED" --out "$f"
+    echo "$f"
+}
+
+# checked INSTANCE SOLUTION [args]: rpp_check.py's score, or dies when infeasible.
+checked() {
+    local out
+    out=$(python3 "$CHECK" "$@" --json) || die "rpp_check.py rejects $2: $out"
+    python3 -c 'import json,sys; print(json.loads(sys.argv[1])["score"])' "$out"
+}
+
+# 1. Our engine on regions of each size ---------------------------------------
+section_sizes() {
+    say "regions: solve (default budget, $THREADS threads), check, bound"
+    printf '%9s %15s %9s %9s %8s %9s %15s %8s %8s\n' learners score coverage school_min seconds rss_mib \
+        bound gap bound_s
+    local n f out sol bs
+    for n in $SIZES; do
+        f=$(region "$n")
+        sol=$BENCH_TMP/sol-$n.json
+        out=$BENCH_TMP/solve-$n.txt
+        bs=${BOUND_SECONDS:-$(python3 -c "print(min(900, max(20, round($n / 100))))")}
+        /usr/bin/time -v "$PLANNER" --solve "$f" --out "$sol" --threads "$THREADS" --seed "$SEED" \
+            --bound --bound-seconds "$bs" >"$out" 2>"$out.time" || die "solve of $n failed: $(cat "$out.time")"
+        local score rss
+        score=$(checked "$f" "$sol")
+        rss=$(awk '/Maximum resident/ { printf "%.0f", $6 / 1024 }' "$out.time")
+        printf '%9s %15s %9s %9s %8s %9s %15s %8s %8s\n' "$n" "$score" "$(val "$out" coverage_share)" \
+            "$(val "$out" school_share_min)" "$(val "$out" plan_seconds)" "$rss" "$(val "$out" bound)" \
+            "$(val "$out" gap)" "$(val "$out" bound_seconds)"
+    done
+}
+
+# cbc_figure LOG WHAT: CBC's best objective or best possible (bound) from its log.
+cbc_figure() {
+    python3 - "$1" "$2" <<'PY'
+import re, sys
+log = open(sys.argv[1]).read()
+best = re.findall(r"Objective value:\s+(-?[0-9.e+]+)", log)
+bound = re.findall(r"best possible (-?[0-9.e+]+)", log)
+opt = "Optimal solution found" in log
+if sys.argv[2] == "best":
+    print(abs(float(best[-1])) if best else "nan")
+elif opt and best:
+    print(abs(float(best[-1])))
+else:
+    print(abs(float(bound[-1])) if bound else "nan")
+PY
+}
+
+# 2. Against CBC on small regions ---------------------------------------------
+section_cbc() {
+    command -v cbc >/dev/null || bench_packages coinor-cbc
+    say "small regions: ours (default budget) against CBC (${CBC_SECONDS}s limit)"
+    printf '%9s %14s %14s %14s %9s %9s %9s %9s %9s\n' learners ours cbc_best cbc_bound \
+        of_best of_bound ours_s cbc_s time_x
+    local n f t0 t1 ours_s cbc_s ours best bound
+    for n in $CBC_SIZES; do
+        f=$(region "$n")
+        t0=$(date +%s.%N)
+        "$PLANNER" --solve "$f" --out "$BENCH_TMP/ours-$n.json" --threads "$THREADS" --quiet
+        t1=$(date +%s.%N)
+        ours_s=$(python3 -c "print(round($t1 - $t0, 3))")
+        ours=$(checked "$f" "$BENCH_TMP/ours-$n.json")
+        "$PLANNER" --export-lp "$BENCH_TMP/m-$n.lp" --instance "$f"
+        t0=$(date +%s.%N)
+        (cd "$BENCH_TMP" && cbc "m-$n.lp" sec "$CBC_SECONDS" solve solu "cbc-$n.txt" >"cbc-$n.log" 2>&1) || true
+        t1=$(date +%s.%N)
+        cbc_s=$(python3 -c "print(round($t1 - $t0, 1))")
+        if "$PLANNER" --solve "$f" --from-cbc "$BENCH_TMP/cbc-$n.txt" --out "$BENCH_TMP/cbc-$n.json" \
+            --quiet 2>/dev/null; then
+            best=$(checked "$f" "$BENCH_TMP/cbc-$n.json")
+        else
+            best=nan
+        fi
+        bound=$(cbc_figure "$BENCH_TMP/cbc-$n.log" bound)
+        python3 - "$n" "$ours" "$best" "$bound" "$ours_s" "$cbc_s" <<'PY'
+import sys
+n, ours, best, bound, os_, cs = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
+pct = lambda a, b: "%.2f%%" % (100 * a / b) if b == b and b else "nan"
+print("%9s %14.1f %14.1f %14.1f %9s %9s %9.2f %9.1f %9.1f" % (n, ours, best, bound, pct(ours, best), pct(ours, bound), os_, cs, cs / os_))
+PY
+    done
+}
+
+# 3. Replanning a 20,000-learner plan -----------------------------------------
+section_replan() {
+    local n=20000 f base
+    f=$(region $n)
+    base=$BENCH_TMP/sol-$n.json
+    [ -f "$base" ] || "$PLANNER" --solve "$f" --out "$base" --threads "$THREADS" --quiet
+    say "replanning the $n-learner plan (margin: the default)"
+    printf '%-22s %8s %8s %7s %10s %10s %15s\n' change forced changed ratio engine_ms total_ms score
+    local kind args i ch out t0 t1
+    for kind in "1% withdrawn" "1 withdrawn #1" "1 withdrawn #2" "1 withdrawn #3" "1 withdrawn #4" \
+        "1 withdrawn #5"; do
+        i=${kind##*#}
+        ch=$BENCH_TMP/change-${i// /_}.json
+        case "$kind" in
+        1%*) args=(--withdraw 0.01) ;;
+        *) args=(--one --seed "$i") ;;
+        esac
+        python3 "$HERE/planner_change.py" "$f" "$base" "$ch" "${args[@]}"
+        out=$BENCH_TMP/replan.txt
+        t0=$(date +%s.%N)
+        "$PLANNER" --solve "$f" --change "$ch" --base "$base" --out "$BENCH_TMP/replan.json" >"$out"
+        t1=$(date +%s.%N)
+        local score
+        score=$(checked "$f" "$BENCH_TMP/replan.json" --change "$ch" --base "$base")
+        python3 - "$kind" "$(val "$out" forced)" "$(val "$out" changed)" "$(val "$out" plan_seconds)" \
+            "$t0" "$t1" "$score" <<'PY'
+import sys
+k, forced, changed, plan_s, t0, t1, score = sys.argv[1:]
+ratio = "%.2f" % (int(changed) / int(forced)) if int(forced) else "-"
+print("%-22s %8s %8s %7s %10.0f %10.0f %15s" % (k, forced, changed, ratio, 1000 * float(plan_s), 1000 * (float(t1) - float(t0)), score))
+PY
+    done
+    echo "engine_ms: planning time inside regio-planner; total_ms adds reading and writing the JSON."
+}
+
+section_sizes
+[ "$DO_CBC" = 1 ] && section_cbc
+[ "$DO_REPLAN" = 1 ] && section_replan
+exit 0

@@ -1,0 +1,105 @@
+/* test_bound - the Lagrangian upper bound on the optimum. */
+#include <criterion/criterion.h>
+#include <math.h>
+
+#include "bound.h"
+#include "engine.h"
+#include "engine_fixture.h"
+#include "regio/rpp.h"
+#include "regio/rpp_score.h"
+
+static double s_plan(const regio_rpp_t *r, int64_t iterations, uint64_t seed)
+{
+    regio_rpp_sol_t sol;
+    regio_rpp_report_t rep;
+    regio_engine_opts_t o = regio_engine_default_opts();
+    o.iterations = iterations;
+    o.seed = seed;
+    regio_rpp_sol_init(&sol);
+    cr_assert_eq(regio_engine_find(NULL)->solve(r, &o, &sol), 0);
+    cr_assert_eq(regio_rpp_evaluate(r, &sol, &rep, NULL, 0), 0);
+    cr_assert(rep.feasible);
+    regio_rpp_sol_free(&sol);
+    return rep.score;
+}
+
+Test(bound, is_never_below_the_plan)
+{
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        regio_rpp_t *r = fx_region_simple(120, 40, seed);
+        double score = s_plan(r, 6000, seed), ub;
+        regio_bound_opts_t bo = regio_bound_default_opts();
+        bo.iterations = 60;
+        bo.lower = score;
+        cr_assert_eq(regio_bound_compute(r, &bo, &ub), 0);
+        cr_assert_geq(ub, score, "seed %d: bound %.3f below plan %.3f", (int)seed, ub, score);
+        bo.nodes = 5; /* cut every learner's search short: weaker, still a bound */
+        cr_assert_eq(regio_bound_compute(r, &bo, &ub), 0);
+        cr_assert_geq(ub, score, "seed %d, few nodes: bound %.3f below plan %.3f", (int)seed, ub,
+                      score);
+        regio_rpp_destroy(&r);
+    }
+}
+
+/* Brute force: every combination of each learner's options in period 0. */
+typedef struct {
+    const regio_rpp_t *r;
+    regio_rpp_sol_t sol;
+    double best;
+} s_brute_t;
+
+static void s_try(s_brute_t *b, int32_t l)
+{
+    const regio_rpp_t *r = b->r;
+    if (l == r->n_learners) {
+        regio_rpp_report_t rep;
+        cr_assert_eq(regio_rpp_evaluate(r, &b->sol, &rep, NULL, 0), 0);
+        if (rep.feasible && rep.score > b->best)
+            b->best = rep.score;
+        return;
+    }
+    s_try(b, l + 1); /* no placement */
+    const regio_rpp_learner_t *L = &r->learners[l];
+    for (int32_t o = 0; o < r->n_offerings; o++) {
+        if (!regio_rpp_eligible(r, l, o))
+            continue;
+        uint32_t f = L->free[0];
+        for (uint32_t m = f; m; m = (m - 1) & f) {
+            if (__builtin_popcount(m) != L->dagdelen)
+                continue;
+            regio_rpp_sol_add(&b->sol, l, 0, o, (uint16_t)m);
+            s_try(b, l + 1);
+            b->sol.n--;
+        }
+    }
+}
+
+Test(bound, is_at_least_the_brute_force_optimum_which_the_search_finds)
+{
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        fx_params_t fp = {.learners = 3, .offerings = 3, .periods = 1, .max_seats = 1,
+                          .seed = seed};
+        regio_rpp_t *r = fx_region(&fp);
+        for (int32_t l = 0; l < r->n_learners; l++) { /* small choices: 6 free slots, 2 used */
+            r->learners[l].planned = 1;
+            r->learners[l].free[0] = 0x3f;
+            r->learners[l].dagdelen = 2;
+            r->learners[l].max_km = 100;
+        }
+        s_brute_t b = {.r = r, .best = 0};
+        regio_rpp_sol_init(&b.sol);
+        s_try(&b, 0);
+        regio_rpp_sol_free(&b.sol);
+        double ub;
+        regio_bound_opts_t bo = regio_bound_default_opts();
+        bo.iterations = 200;
+        bo.lower = b.best;
+        cr_assert_eq(regio_bound_compute(r, &bo, &ub), 0);
+        cr_assert_geq(ub, b.best - 1e-6, "seed %d: bound %.3f, optimum %.3f", (int)seed, ub,
+                      b.best);
+        double found = s_plan(r, 2000, seed);
+        cr_assert(fabs(found - b.best) < 1e-6, "seed %d: search %.3f, optimum %.3f", (int)seed,
+                  found, b.best);
+        regio_rpp_destroy(&r);
+    }
+}
