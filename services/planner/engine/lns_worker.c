@@ -84,7 +84,7 @@ static int s_op_eject(regio_lns_worker_t *x)
     s_add(x, l, p);
     const regio_cands_t *c = x->pl->c;
     int64_t nc = c->start[l + 1] - c->start[l];
-    int rounds = 1 + (int)regio_rng_below(&x->g, 2);
+    int rounds = nc > 0 ? 1 + (int)regio_rng_below(&x->g, 2) : 0; /* none without candidates */
     for (int r = 0; r < rounds; r++) {
         const regio_cand_t *cd = &c->v[c->start[l] + regio_rng_below(&x->g, (uint32_t)nc)];
         s_add_occupants(x, cd->offering, p, x->pl->r->learners[l].free[p],
@@ -207,6 +207,8 @@ static int s_op_offering(regio_lns_worker_t *x)
         return 0;
     const regio_plan_t *pl = x->pl;
     int64_t nc = pl->c->start[l + 1] - pl->c->start[l];
+    if (nc <= 0)
+        return 0; /* need left but no offering at all: nothing to reshuffle (found by fuzzing) */
     int32_t o = pl->c->v[pl->c->start[l] + regio_rng_below(&x->g, (uint32_t)nc)].offering;
     int want = 2 + (int)regio_rng_below(&x->g, 6);
     for (int p = 0; p < pl->P; p++)
