@@ -173,6 +173,26 @@ static int s_map_period(s_reader_t *rd, const regio_rpp_t *r, const cJSON *it, c
 
 /* Parsing a document ------------------------------------------------------ */
 
+/* The first key that occurs twice in one object anywhere under j, or NULL.
+ * JSON readers disagree on duplicates (cJSON keeps the first, Python the
+ * last), so a document with one could score differently here and in
+ * rpp_check.py: refuse it. Objects are small, so the pairwise scan is cheap;
+ * the recursion is as deep as the document (rpp-1 nests 4 levels; a hostile
+ * document is bounded by cJSON's own nesting limit of 1000). */
+static const char *s_duplicate_key(const cJSON *j)
+{
+    for (const cJSON *a = j ? j->child : NULL; a; a = a->next) {
+        if (cJSON_IsObject(j) && a->string)
+            for (const cJSON *b = a->next; b; b = b->next)
+                if (b->string && strcmp(a->string, b->string) == 0)
+                    return a->string;
+        const char *d = s_duplicate_key(a);
+        if (d)
+            return d;
+    }
+    return NULL;
+}
+
 /* Parse text as one JSON object with the given format. */
 static int s_parse_root(s_reader_t *rd, const char *text, size_t len, const char *format,
                         cJSON **root)
@@ -187,8 +207,11 @@ static int s_parse_root(s_reader_t *rd, const char *text, size_t len, const char
         end++;
     int rc = 0;
     const cJSON *f = s_field(*root, "format");
+    const char *dup = s_duplicate_key(*root);
     if (end && end < text + len && *end)
         rc = s_err(rd, REGIO_EPARSE, "trailing data after the JSON value");
+    else if (dup)
+        rc = s_err(rd, REGIO_EDUPLICATE, "key \"%.40s\" appears twice in one object", dup);
     else if (!cJSON_IsObject(*root))
         rc = s_err(rd, REGIO_EINVALID, "not a JSON object");
     else if (!cJSON_IsString(f) || strcmp(f->valuestring, format) != 0)

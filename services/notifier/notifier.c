@@ -129,6 +129,11 @@ static int s_check_change(const Regio__PlacementChange *c, char *err, size_t n)
         return rc;
     if (c->partner[0] && (rc = regio_validate_id(c->partner, "change partner", err, n)) < 0)
         return rc;
+    if (c->offering[0] && (rc = regio_validate_id(c->offering, "change offering", err, n)) < 0)
+        return rc;
+    if (c->old_offering[0] &&
+        (rc = regio_validate_id(c->old_offering, "change old offering", err, n)) < 0)
+        return rc;
     if (c->old_partner[0] && (rc = regio_validate_id(c->old_partner, "change old partner", err, n)) < 0)
         return rc;
     if ((unsigned)c->kind > REGIO__CHANGE_KIND__CHANGE_CANCELLED) {
@@ -225,7 +230,7 @@ static int s_replay_seek(regio_notifier_t *n, MDB_txn *txn, MDB_cursor *cur, con
     if (after >= last)
         return MDB_NOTFOUND;
     *k = (MDB_val){s_index_key((char *)key, topic, after + 1), key};
-    int rc = mdb_cursor_get(cur, k, d, MDB_SET);
+    int rc = mdb_cursor_get(cur, k, d, MDB_SET_KEY); /* k must point into the db, not at key */
     return rc == MDB_NOTFOUND ? REGIO_ETRIMMED : rc; /* newer exist, this one is gone */
 }
 
@@ -239,8 +244,11 @@ static void s_replay(regio_notifier_t *n, regio_msg_t *req)
     }
     MDB_txn *txn;
     MDB_cursor *cur;
-    if (mdb_txn_begin(n->node.store.env, NULL, MDB_RDONLY, &txn) != 0)
+    if (mdb_txn_begin(n->node.store.env, NULL, MDB_RDONLY, &txn) != 0) {
+        regio_node_reply_error(&n->node, req, REGIO__ERROR_CODE__ERROR_INTERNAL, topic,
+                               "cannot open a read transaction on the log");
         return;
+    }
     uint64_t last = n->node.seq;
     if (topic[0])
         regio_store_get_u64(txn, n->topic_seq, topic, &last);
@@ -380,15 +388,15 @@ static void s_on_trim(uv_timer_t *t)
         rc = mdb_cursor_get(cur, &k, &d, MDB_GET_CURRENT);
     }
     mdb_cursor_close(cur);
-    if (dropped && regio_store_put_u64(txn, n->meta, "first_seq", first) == 0 &&
-        mdb_txn_commit(txn) == 0) {
+    if (!dropped || regio_store_put_u64(txn, n->meta, "first_seq", first) != 0) {
+        mdb_txn_abort(txn); /* nothing to trim, or no room to record it: try next time */
+        return;
+    }
+    if (mdb_txn_commit(txn) == 0) {
         n->trimmed += dropped;
         REGIO_INFO("msg=\"trimmed log\" dropped=%zu first_seq=%llu", dropped,
                    (unsigned long long)first);
-        return;
     }
-    if (!dropped)
-        mdb_txn_abort(txn);
 }
 
 static void s_fill_status(void *arg, Regio__Status *st)

@@ -140,6 +140,8 @@ static int s_check_offering(regio_registry_t *r, MDB_txn *txn, const Regio__Offe
         return rc;
     if ((rc = regio_validate_id(o->partner, "offering partner", err, n)) < 0)
         return rc;
+    if (o->site[0] && (rc = regio_validate_id(o->site, "offering site", err, n)) < 0)
+        return rc;
     if (!s_exists(txn, r->partners, o->partner)) {
         snprintf(err, n, "offering %s: partner %s does not exist", o->id, o->partner);
         return REGIO_ENOTFOUND;

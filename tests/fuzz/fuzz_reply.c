@@ -6,10 +6,9 @@
 /* Property: a write the service acknowledged carried only valid UTF-8 in
  * its string fields (proto3 strings must be UTF-8; other languages'
  * decoders refuse anything else, so such data breaks every non-C
- * subscriber and the JSON export). Temporarily 0: regio_validate_text
- * lets any byte >= 0x80 through (reproducer: corpus/fuzz_registry/
- * utf8-partner-name). Set to 1 once it checks UTF-8. */
-#define FUZZ_CHECK_UTF8 0
+ * subscriber and the JSON export). regio_validate_text checks UTF-8;
+ * corpus/fuzz_registry/utf8-partner-name guards it. */
+#define FUZZ_CHECK_UTF8 1
 
 /* 1 when s is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 static int s_utf8(const unsigned char *s)

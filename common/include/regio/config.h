@@ -25,7 +25,7 @@ typedef struct {
     regio_config_type_t type;
     void *ptr;                /* where the value goes (borrowed) */
     const char *def;          /* default, as text */
-    long min, max;            /* allowed range for INT (ignored if min > max) */
+    long min, max;            /* allowed range for INT and DOUBLE (ignored if min > max) */
     const char *help;         /* one line for --help */
 } regio_config_entry_t;
 

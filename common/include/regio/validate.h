@@ -17,8 +17,8 @@ int regio_validate_id(const char *id, const char *what, char *err, size_t errlen
 /* lat in [-90, 90], lon in [-180, 180], both finite. Errors: REGIO_ERANGE. */
 int regio_validate_latlon(double lat, double lon, const char *what, char *err, size_t errlen);
 
-/* A printable UTF-8-ish text of at most max bytes without control
- * characters. Errors: REGIO_EINVALID. */
+/* Well-formed UTF-8 of at most max bytes without control characters
+ * (proto3 strings must be UTF-8). Errors: REGIO_EINVALID. */
 int regio_validate_text(const char *s, size_t max, const char *what, char *err, size_t errlen);
 
 #endif

@@ -2,6 +2,7 @@
 #include "regio/config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,9 +44,13 @@ static int s_set(const regio_config_entry_t *e, const char *v, char *err, size_t
     }
     case REGIO_CONFIG_DOUBLE: {
         double x = strtod(v, &end);
-        if (end == v || *end) {
-            snprintf(err, errlen, "%s: '%s' is not a number", e->name, v);
+        if (end == v || *end || !isfinite(x)) {
+            snprintf(err, errlen, "%s: '%s' is not a finite number", e->name, v);
             return REGIO_EINVALID;
+        }
+        if (e->min <= e->max && (x < (double)e->min || x > (double)e->max)) {
+            snprintf(err, errlen, "%s: %g outside %ld..%ld", e->name, x, e->min, e->max);
+            return REGIO_ERANGE;
         }
         *(double *)e->ptr = x;
         return 0;

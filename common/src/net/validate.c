@@ -34,6 +34,24 @@ int regio_validate_latlon(double lat, double lon, const char *what, char *err, s
     return 0;
 }
 
+/* Length of the well-formed UTF-8 sequence at s (1..4), or 0 when it is not
+ * one (overlongs, surrogates and code points past U+10FFFF are not). */
+static size_t s_utf8_len(const unsigned char *s)
+{
+    if (s[0] < 0x80)
+        return 1;
+    size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+    if (n == 0 || s[0] > 0xf4)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+        return 0;
+    return n;
+}
+
 int regio_validate_text(const char *s, size_t max, const char *what, char *err, size_t errlen)
 {
     size_t n = s ? strlen(s) : 0;
@@ -41,10 +59,17 @@ int regio_validate_text(const char *s, size_t max, const char *what, char *err, 
         snprintf(err, errlen, "%s: text longer than %zu bytes", what, max);
         return REGIO_EINVALID;
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n;) {
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
             snprintf(err, errlen, "%s: text has a control character", what);
             return REGIO_EINVALID;
         }
+        size_t k = s_utf8_len((const unsigned char *)s + i);
+        if (k == 0) { /* proto3 strings must be UTF-8: other decoders would refuse it */
+            snprintf(err, errlen, "%s: text is not valid UTF-8", what);
+            return REGIO_EINVALID;
+        }
+        i += k;
+    }
     return 0;
 }
