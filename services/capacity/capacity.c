@@ -41,9 +41,7 @@ typedef struct {
 } row_t;
 
 typedef struct slot_s {
-    Regio__ErrorCode code; /* 0 = accepted */
-    char reason[200];
-    char ref[REGIO_ID_MAX + 1];
+    regio_node_refusal_t no; /* why it was refused, if it was */
     int duplicate;         /* re-ack of an applied update_id */
     uint64_t seq;          /* change seq (or the original one for a duplicate) */
     uint64_t version;      /* stored version after this update */
@@ -68,19 +66,8 @@ const regio_config_entry_t *regio_capacity_config_table(regio_capacity_config_t 
     return t;
 }
 
-static int s_reject(slot_t *s, Regio__ErrorCode code, const char *ref, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int s_reject(slot_t *s, Regio__ErrorCode code, const char *ref, const char *fmt, ...)
-{
-    s->code = code;
-    snprintf(s->ref, sizeof s->ref, "%s", ref ? ref : "");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s->reason, sizeof s->reason, fmt, ap);
-    va_end(ap);
-    return REGIO_BATCH_NOWRITE;
-}
+/* Refuse with a printf-style reason, recorded in the slot for done. */
+#define REJECT(s, ...) regio_node_refuse(&(s)->no, __VA_ARGS__)
 
 static size_t s_key(char *out, const char *a, const char *b)
 {
@@ -122,18 +109,18 @@ static int s_check_target(regio_capacity_t *c, const char *update_id, const char
 {
     char err[200];
     if (regio_validate_id(update_id, "update_id", err, sizeof err) < 0)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, update_id, "%s", err);
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, update_id, "%s", err);
     if (regio_validate_id(offering, "offering", err, sizeof err) < 0)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, update_id, "%s", err);
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, update_id, "%s", err);
     if (!regio_follow_synced(c->registry))
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_NOT_READY, update_id,
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_NOT_READY, update_id,
                         "registry not synced yet; retry shortly");
     int known = regio_registry_mirror_offering(&c->mirror, offering);
     if (known < 0)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, offering,
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, offering,
                         "offering %s does not exist in the registry", offering);
     if (known == 0)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, offering,
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, offering,
                         "offering %s is withdrawn", offering);
     return 0;
 }
@@ -146,17 +133,17 @@ static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u,
     if ((rc = s_seen(c, txn, u->update_id, s)) != 0)
         return rc < 0 ? rc : REGIO_BATCH_NOWRITE;
     if (!regio_registry_mirror_period(&c->mirror, u->period))
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, u->period,
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, u->period,
                         "period '%s' is not in the calendar", u->period);
     if (u->n_seats != REGIO_RPP_SLOTS)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, u->update_id,
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, u->update_id,
                         "seats must have exactly 10 entries (weekly slots), got %zu", u->n_seats);
     for (size_t i = 0; i < u->n_seats; i++)
         if (u->seats[i] > REGIO_RPP_MAX_SEATS)
-            return s_reject(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, u->update_id,
+            return REJECT(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, u->update_id,
                             "seats[%zu] = %u above %d", i, u->seats[i], REGIO_RPP_MAX_SEATS);
     if (u->version == 0)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, u->update_id,
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, u->update_id,
                         "version must be > 0");
     char key[KEY_MAX];
     MDB_val k = {s_key(key, u->offering, u->period), key}, d;
@@ -165,7 +152,7 @@ static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u,
         memcpy(&old, d.mv_data, d.mv_size < sizeof old ? d.mv_size : sizeof old);
         uint64_t have = d.mv_size == sizeof old ? old.version : 0;
         if (have >= u->version)
-            return s_reject(s, REGIO__ERROR_CODE__ERROR_STALE_VERSION, u->update_id,
+            return REJECT(s, REGIO__ERROR_CODE__ERROR_STALE_VERSION, u->update_id,
                             "version %llu is not newer than stored version %llu",
                             (unsigned long long)u->version, (unsigned long long)have);
     } else if (rc != MDB_NOTFOUND) {
@@ -198,14 +185,14 @@ static int s_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityExcepti
     if ((rc = s_seen(c, txn, x->update_id, s)) != 0)
         return rc < 0 ? rc : REGIO_BATCH_NOWRITE;
     if (!s_date_ok(x->date))
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, x->update_id,
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, x->update_id,
                         "date must be a real YYYY-MM-DD between 2000 and 2100");
     if (x->slots_closed < 1 || x->slots_closed > 3)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, x->update_id,
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, x->update_id,
                         "slots_closed must be 1 (morning), 2 (afternoon) or 3 (whole day)");
     char err[200];
     if (regio_validate_text(x->reason, 200, "reason", err, sizeof err) < 0)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, x->update_id, "%s", err);
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, x->update_id, "%s", err);
     char key[KEY_MAX];
     size_t kl = s_key(key, x->offering, x->date);
     if ((rc = regio_store_put_msg(txn, c->exceptions, key, kl, &x->base)) != 0)
@@ -219,7 +206,7 @@ static int s_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityExcepti
 static int s_updates(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdates *m, slot_t *s)
 {
     if (m->n_updates == 0 || m->n_updates > UPDATES_MAX)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, NULL,
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, NULL,
                         "a CapacityUpdates message carries 1..%d updates, got %zu", UPDATES_MAX,
                         m->n_updates);
     if (!(s->items = calloc(m->n_updates, sizeof *s->items)))
@@ -249,7 +236,7 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     slot_t *s = slot;
     regio_envelope_t *e = req->env;
     if (!e)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "not a regio envelope");
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "not a regio envelope");
     switch (e->body_case) {
     case REGIO__ENVELOPE__BODY_CAPACITY_UPDATE: return s_update(c, txn, e->capacity_update, s);
     case REGIO__ENVELOPE__BODY_CAPACITY_UPDATES: return s_updates(c, txn, e->capacity_updates, s);
@@ -258,7 +245,7 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     case REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT_REQUEST:
     case REGIO__ENVELOPE__BODY_STATUS_REQUEST: return REGIO_BATCH_NOWRITE;
     default:
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_UNSUPPORTED, NULL,
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_UNSUPPORTED, NULL,
                         "the capacity service does not handle this message");
     }
 }
@@ -359,17 +346,9 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
 {
     regio_capacity_t *c = arg;
     slot_t *s = slot;
-    if (rc < 0) {
-        char why[160];
-        snprintf(why, sizeof why, "not applied: %s", regio_strerror(rc));
-        regio_node_reply_error(&c->node, req, regio_msg_error_code(rc), NULL, why);
+    c->stale += rc == 0 && s->no.code == REGIO__ERROR_CODE__ERROR_STALE_VERSION;
+    if (regio_node_reply_refusal(&c->node, req, rc, &s->no, "not applied"))
         return;
-    }
-    if (s->code) {
-        c->stale += s->code == REGIO__ERROR_CODE__ERROR_STALE_VERSION;
-        regio_node_reply_error(&c->node, req, s->code, s->ref, s->reason);
-        return;
-    }
     Regio__Envelope__BodyCase bc = req->env->body_case;
     if (bc == REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT_REQUEST) {
         s_reply_snapshot(c, req);
@@ -423,14 +402,14 @@ static void s_done_updates(regio_capacity_t *c, regio_msg_t *req, slot_t *s)
         rs[i].version = it->version;
         rs[i].status = it->duplicate ? REGIO__ACK_STATUS__ACK_DUPLICATE : REGIO__ACK_STATUS__ACK_APPLIED;
         rp[i] = &rs[i];
-        if (it->code) {
+        if (it->no.code) {
             regio__error__init(&es[i]);
-            es[i].code = it->code;
-            es[i].reason = it->reason;
-            es[i].ref = it->ref;
-            es[i].retry_after_ms = it->code == REGIO__ERROR_CODE__ERROR_NOT_READY ? 50 : 0;
+            es[i].code = it->no.code;
+            es[i].reason = it->no.reason;
+            es[i].ref = it->no.ref;
+            es[i].retry_after_ms = it->no.code == REGIO__ERROR_CODE__ERROR_NOT_READY ? 50 : 0;
             rs[i].error = &es[i];
-            c->stale += it->code == REGIO__ERROR_CODE__ERROR_STALE_VERSION;
+            c->stale += it->no.code == REGIO__ERROR_CODE__ERROR_STALE_VERSION;
             c->node.rejected++;
         } else if (it->duplicate) {
             c->duplicates++;

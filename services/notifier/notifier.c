@@ -34,9 +34,8 @@ struct regio_notifier_s {
 };
 
 typedef struct {
-    Regio__ErrorCode code;
-    char reason[200];
-    uint64_t source_seq; /* for NotifyAck */
+    regio_node_refusal_t no; /* why it was refused, if it was */
+    uint64_t source_seq;     /* for NotifyAck */
 } slot_t;
 
 const regio_config_entry_t *regio_notifier_config_table(regio_notifier_config_t *c)
@@ -57,9 +56,7 @@ const regio_config_entry_t *regio_notifier_config_table(regio_notifier_config_t 
 
 static int s_reject(slot_t *s, Regio__ErrorCode code, const char *reason)
 {
-    s->code = code;
-    snprintf(s->reason, sizeof s->reason, "%s", reason);
-    return REGIO_BATCH_NOWRITE;
+    return regio_node_refuse(&s->no, code, NULL, "%s", reason);
 }
 
 static size_t s_index_key(char *out, const char *topic, uint64_t topic_seq)
@@ -295,16 +292,8 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
 {
     regio_notifier_t *n = arg;
     slot_t *s = slot;
-    if (rc < 0) {
-        char why[160];
-        snprintf(why, sizeof why, "not logged: %s", regio_strerror(rc));
-        regio_node_reply_error(&n->node, req, regio_msg_error_code(rc), NULL, why);
+    if (regio_node_reply_refusal(&n->node, req, rc, &s->no, "not logged"))
         return;
-    }
-    if (s->code) {
-        regio_node_reply_error(&n->node, req, s->code, NULL, s->reason);
-        return;
-    }
     switch (req->env->body_case) {
     case REGIO__ENVELOPE__BODY_REPLAY_REQUEST: s_replay(n, req); return;
     case REGIO__ENVELOPE__BODY_STATUS_REQUEST: regio_node_reply_status(&n->node, req); return;

@@ -62,9 +62,7 @@ struct regio_planner_s {
 };
 
 typedef struct {
-    Regio__ErrorCode code;
-    char reason[200];
-    char ref[REGIO_ID_MAX + 1];
+    regio_node_refusal_t no; /* why it was refused, if it was */
 } slot_t;
 
 const regio_config_entry_t *regio_planner_config_table(regio_planner_config_t *c)
@@ -96,10 +94,7 @@ const regio_config_entry_t *regio_planner_config_table(regio_planner_config_t *c
 
 static int s_reject(slot_t *s, Regio__ErrorCode code, const char *ref, const char *reason)
 {
-    s->code = code;
-    snprintf(s->ref, sizeof s->ref, "%s", ref ? ref : "");
-    snprintf(s->reason, sizeof s->reason, "%s", reason);
-    return REGIO_BATCH_NOWRITE;
+    return regio_node_refuse(&s->no, code, ref, "%s", reason);
 }
 
 /* Planning rounds ------------------------------------------------------- */
@@ -531,16 +526,8 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
 {
     regio_planner_t *p = arg;
     slot_t *s = slot;
-    if (rc < 0) {
-        char why[160];
-        snprintf(why, sizeof why, "not stored: %s", regio_strerror(rc));
-        regio_node_reply_error(&p->node, req, regio_msg_error_code(rc), NULL, why);
+    if (regio_node_reply_refusal(&p->node, req, rc, &s->no, "not stored"))
         return;
-    }
-    if (s->code) {
-        regio_node_reply_error(&p->node, req, s->code, s->ref, s->reason);
-        return;
-    }
     regio_envelope_t *e = req->env;
     switch (e->body_case) {
     case REGIO__ENVELOPE__BODY_PLAN_REQUEST: s_want_round(p, req, e->plan_request); return;

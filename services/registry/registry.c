@@ -27,10 +27,8 @@ struct regio_registry_s {
 
 /* Per-request scratch, filled by apply and used by done. */
 typedef struct {
-    Regio__ErrorCode code; /* 0 = accepted */
-    char reason[256];
-    char ref[REGIO_ID_MAX + 1];
-    uint64_t seq;          /* the change's seq when it wrote */
+    regio_node_refusal_t no; /* why it was refused, if it was */
+    uint64_t seq;            /* the change's seq when it wrote */
 } slot_t;
 
 const regio_config_entry_t *regio_registry_config_table(regio_registry_config_t *c)
@@ -47,10 +45,7 @@ const regio_config_entry_t *regio_registry_config_table(regio_registry_config_t 
 
 static int s_reject(slot_t *s, Regio__ErrorCode code, const char *ref, const char *reason)
 {
-    s->code = code;
-    snprintf(s->ref, sizeof s->ref, "%s", ref ? ref : "");
-    snprintf(s->reason, sizeof s->reason, "%s", reason);
-    return REGIO_BATCH_NOWRITE;
+    return regio_node_refuse(&s->no, code, ref, "%s", reason);
 }
 
 static int s_reject_rc(slot_t *s, int rc, const char *ref, const char *reason)
@@ -295,16 +290,8 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
 {
     regio_registry_t *r = arg;
     slot_t *s = slot;
-    if (rc < 0) {
-        char why[128];
-        snprintf(why, sizeof why, "not written: %s", regio_strerror(rc));
-        regio_node_reply_error(&r->node, req, regio_msg_error_code(rc), NULL, why);
+    if (regio_node_reply_refusal(&r->node, req, rc, &s->no, "not written"))
         return;
-    }
-    if (s->code) {
-        regio_node_reply_error(&r->node, req, s->code, s->ref, s->reason);
-        return;
-    }
     switch (req->env->body_case) {
     case REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT_REQUEST: s_reply_snapshot(r, req); return;
     case REGIO__ENVELOPE__BODY_STATUS_REQUEST: regio_node_reply_status(&r->node, req); return;

@@ -17,6 +17,7 @@
 #include "regio/msg.h"
 #include "regio/service.h"
 #include "regio/store.h"
+#include "regio/validate.h"
 
 /* Queue bound of the ROUTER per peer. Clients must keep fewer requests than
  * this in flight (the ingest client keeps at most a few thousand). */
@@ -90,6 +91,24 @@ void regio_node_status_add(regio_node_t *n, Regio__Status *st, const char *key, 
 /* Append the seq of a followed service to the Status being built. */
 void regio_node_status_upstream(regio_node_t *n, Regio__Status *st, const char *key,
                                 uint64_t seq);
+
+/* Why a request was refused: kept in a service's batch slot by apply, sent
+ * by done. code 0 means not refused. */
+typedef struct {
+    Regio__ErrorCode code;
+    char reason[200];
+    char ref[REGIO_ID_MAX + 1]; /* the id the refusal is about, or "" */
+} regio_node_refusal_t;
+
+/* Record a refusal (printf-style reason; ref may be NULL). Returns
+ * REGIO_BATCH_NOWRITE, so apply can return it directly. */
+int regio_node_refuse(regio_node_refusal_t *r, Regio__ErrorCode code, const char *ref,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* For done: when the batch failed (rc < 0: "<what>: <why>") or r records a
+ * refusal, reply with that error, count it and return 1; otherwise 0. */
+int regio_node_reply_refusal(regio_node_t *n, regio_msg_t *req, int rc,
+                             const regio_node_refusal_t *r, const char *what);
 
 /* Reply to a StatusRequest with the node's counters. */
 void regio_node_reply_status(regio_node_t *n, regio_msg_t *req);

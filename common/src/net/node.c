@@ -2,6 +2,7 @@
 #include "regio/node.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <zmq.h>
@@ -72,6 +73,34 @@ void regio_node_reply_error(regio_node_t *n, regio_msg_t *req, Regio__ErrorCode 
 {
     n->rejected++;
     regio_msg_reply_error(n->router, req, code, ref, "%s", reason);
+}
+
+int regio_node_refuse(regio_node_refusal_t *r, Regio__ErrorCode code, const char *ref,
+                      const char *fmt, ...)
+{
+    r->code = code;
+    snprintf(r->ref, sizeof r->ref, "%s", ref ? ref : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+    va_end(ap);
+    return REGIO_BATCH_NOWRITE;
+}
+
+int regio_node_reply_refusal(regio_node_t *n, regio_msg_t *req, int rc,
+                             const regio_node_refusal_t *r, const char *what)
+{
+    if (rc < 0) {
+        char why[200];
+        snprintf(why, sizeof why, "%s: %s", what, regio_strerror(rc));
+        regio_node_reply_error(n, req, regio_msg_error_code(rc), NULL, why);
+        return 1;
+    }
+    if (r->code) {
+        regio_node_reply_error(n, req, r->code, r->ref[0] ? r->ref : NULL, r->reason);
+        return 1;
+    }
+    return 0;
 }
 
 void regio_node_publish_topic(regio_node_t *n, const char *topic, regio_envelope_t *env)
