@@ -292,8 +292,9 @@ static uint64_t s_upstream(const Regio__Status *st, const char *name)
     return 0;
 }
 
-/* Wait until the capacity service's registry mirror reached seq. */
-static int s_wait_mirror(regioctl_t *c, regioctl_conn_t *k, uint64_t seq)
+/* Wait until the registry mirror of the service behind k (who: "capacity
+ * service", "planner") reached seq: both check ids against it. */
+static int s_wait_mirror(regioctl_t *c, regioctl_conn_t *k, const char *who, uint64_t seq)
 {
     int64_t deadline = regioctl_now_ms() + c->timeout_ms;
     uint64_t have = 0;
@@ -317,9 +318,9 @@ static int s_wait_mirror(regioctl_t *c, regioctl_conn_t *k, uint64_t seq)
         nanosleep(&ts, NULL);
     }
     return regioctl_fail(c, REGIOCTL_EXIT_SERVICE,
-                         "the capacity service's copy of the registry is at seq %llu, not %llu, "
+                         "the %s's copy of the registry is at seq %llu, not %llu, "
                          "after %d ms (is it following the registry at the right endpoint?)",
-                         (unsigned long long)have, (unsigned long long)seq, c->timeout_ms);
+                         who, (unsigned long long)have, (unsigned long long)seq, c->timeout_ms);
 }
 
 static int s_run(regioctl_t *c, s_import_t *im)
@@ -335,8 +336,9 @@ static int s_run(regioctl_t *c, s_import_t *im)
         (rc = s_phase(c, &reg, im, (size_t)r->n_partners, s_build_partner, s_check_registry)) ||
         (rc = s_phase(c, &reg, im, (size_t)r->n_offerings, s_build_offering, s_check_registry)))
         goto out;
-    if ((rc = s_wait_mirror(c, &cap, im->reg_seq)) ||
+    if ((rc = s_wait_mirror(c, &cap, "capacity service", im->reg_seq)) ||
         (rc = s_phase(c, &cap, im, im->n_rows, s_build_update, s_check_capacity)) ||
+        (rc = s_wait_mirror(c, &plan, "planner", im->reg_seq)) ||
         (rc = s_phase(c, &plan, im, (size_t)r->n_learners, s_build_learner, s_check_planner)))
         goto out;
 out:
