@@ -104,6 +104,15 @@ class Cluster:
             raise AssertionError(f"regioctl {' '.join(args)} failed ({r.returncode}): {r.stderr}{r.stdout}")
         return r
 
+    def import_region(self, learners, seed):
+        """Generate a region with regio-gen, import it; returns its path."""
+        path = os.path.join(self.dir, "region.json")
+        with open(path, "w") as f:
+            subprocess.run([os.path.join(BIN, "regio-gen"), "--learners", str(learners), "--seed", str(seed)],
+                           stdout=f, check=True)
+        self.ctl("import", path)
+        return path
+
     def export(self):
         inst = os.path.join(self.dir, "export.json")
         sol = os.path.join(self.dir, "export.solution.json")

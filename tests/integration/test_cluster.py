@@ -97,14 +97,9 @@ class TinyRegion(unittest.TestCase):
 
 class Restarts(unittest.TestCase):
     def test_sigkill_and_restart_loses_nothing(self):
-        gen = subprocess.run([os.path.join(BIN, "regio-gen"), "--learners", "300", "--seed", "7"],
-                             capture_output=True, text=True, check=True)
         c = Cluster().start()
         try:
-            path = os.path.join(c.dir, "region.json")
-            with open(path, "w") as f:
-                f.write(gen.stdout)
-            c.ctl("import", path)
+            c.import_region(300, 7)
             c.ctl("plan", "--full")
             inst1, sol1, ipath, spath = c.export()
             rep = check(ipath, spath)

@@ -20,12 +20,7 @@ def capacity_seq(c):
 class Crash(unittest.TestCase):
     def setUp(self):
         self.c = Cluster().start()
-        gen = subprocess.run([os.path.join(BIN, "regio-gen"), "--learners", "300", "--seed", "11"],
-                             capture_output=True, text=True, check=True)
-        self.region = os.path.join(self.c.dir, "region.json")
-        with open(self.region, "w") as f:
-            f.write(gen.stdout)
-        self.c.ctl("import", self.region)
+        self.region = self.c.import_region(300, 11)
 
     def tearDown(self):
         self.c.close()
@@ -113,12 +108,7 @@ class MapFull(unittest.TestCase):
     def test_full_map_answers_storage_full_keeps_data_and_recovers_with_room(self):
         c = Cluster(extra={"capacity": ["--map-mb", "1", "--map-max-mb", "2"]}).start()
         try:
-            gen = subprocess.run([os.path.join(BIN, "regio-gen"), "--learners", "100", "--seed", "5"],
-                                 capture_output=True, text=True, check=True)
-            region = os.path.join(c.dir, "region.json")
-            with open(region, "w") as f:
-                f.write(gen.stdout)
-            c.ctl("import", region)
+            region = c.import_region(100, 5)
             base = capacity_seq(c)
             r = subprocess.run([os.path.join(BIN, "regio-load"), "--instance", region, "--updates", "40000",
                                 "--run", "full", "--capacity", c.ep["capacity"]],
@@ -148,12 +138,7 @@ class Overload(unittest.TestCase):
         # a tiny queue and one update per transaction: a burst must overflow it
         c = Cluster(extra={"capacity": ["--queue-max", "16", "--batch-max", "1"]}).start()
         try:
-            gen = subprocess.run([os.path.join(BIN, "regio-gen"), "--learners", "200", "--seed", "9"],
-                                 capture_output=True, text=True, check=True)
-            region = os.path.join(c.dir, "region.json")
-            with open(region, "w") as f:
-                f.write(gen.stdout)
-            c.ctl("import", region)
+            region = c.import_region(200, 9)
             base = capacity_seq(c)
             r = subprocess.run([os.path.join(BIN, "regio-load"), "--instance", region, "--updates", "4000",
                                 "--clients", "8", "--batch", "1", "--run", "burst",

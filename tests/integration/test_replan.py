@@ -3,23 +3,17 @@ and the affected learners' subscribers are told why."""
 import collections
 import json
 import os
-import subprocess
 import unittest
 
-from cluster import BIN, Cluster, check, wait_for
+from cluster import Cluster, check, wait_for
 from test_cluster import placements_by_key
 
 
 class Replan(unittest.TestCase):
     def test_capacity_cancel_moves_only_affected_learners_and_notifies_them(self):
-        gen = subprocess.run([os.path.join(BIN, "regio-gen"), "--learners", "400", "--seed", "3"],
-                             capture_output=True, text=True, check=True)
         c = Cluster().start()
         try:
-            path = os.path.join(c.dir, "region.json")
-            with open(path, "w") as f:
-                f.write(gen.stdout)
-            c.ctl("import", path)
+            c.import_region(400, 3)
             c.ctl("plan", "--full")
             inst, sol1, _, _ = c.export()
             before = placements_by_key(sol1)
