@@ -155,6 +155,27 @@ static void s_teardown(void)
 
 TestSuite(bad_input, .init = s_setup, .fini = s_teardown, .timeout = 60);
 
+/* Wait (deadline 5 s) until the service behind sock has seen registry seq. */
+static void s_wait_mirror(void *sock, uint64_t seq, const char *who)
+{
+    for (int i = 0; i < 500; i++) {
+        Regio__StatusRequest sr = REGIO__STATUS_REQUEST__INIT;
+        regio_envelope_t q = REGIO__ENVELOPE__INIT;
+        q.body_case = REGIO__ENVELOPE__BODY_STATUS_REQUEST;
+        q.status_request = &sr;
+        regio_envelope_t *st = s_ok(sock, &q, "status");
+        uint64_t up = 0;
+        for (size_t k = 0; k < st->status->n_upstream_seq; k++)
+            if (strcmp(st->status->upstream_seq[k]->key, "registry") == 0)
+                up = st->status->upstream_seq[k]->value;
+        regio__envelope__free_unpacked(st, NULL);
+        if (up >= seq)
+            return;
+        usleep(10000);
+    }
+    cr_assert_fail("the %s never saw the registry's changes", who);
+}
+
 static void s_seed_registry(void)
 {
     Regio__Period p1 = REGIO__PERIOD__INIT, *pp[] = {&p1};
@@ -191,20 +212,10 @@ static void s_seed_registry(void)
     regio_envelope_t *rep = s_ok(s_reg, &env, "offering");
     uint64_t seq = rep->ack->seq;
     regio__envelope__free_unpacked(rep, NULL);
-    /* wait (deadline) until capacity's registry mirror has caught up */
-    for (int i = 0; i < 500; i++) {
-        Regio__StatusRequest sr = REGIO__STATUS_REQUEST__INIT;
-        regio_envelope_t q = REGIO__ENVELOPE__INIT;
-        q.body_case = REGIO__ENVELOPE__BODY_STATUS_REQUEST;
-        q.status_request = &sr;
-        regio_envelope_t *st = s_ok(s_cap, &q, "capacity status");
-        uint64_t up = st->status->n_upstream_seq ? st->status->upstream_seq[0]->value : 0;
-        regio__envelope__free_unpacked(st, NULL);
-        if (up >= seq)
-            return;
-        usleep(10000);
-    }
-    cr_assert_fail("capacity never saw the registry's offering");
+    /* wait (deadline) until capacity's and the planner's registry mirrors
+     * have caught up: both check ids against them */
+    s_wait_mirror(s_cap, seq, "capacity");
+    s_wait_mirror(s_plan, seq, "planner");
 }
 
 static void s_update(Regio__CapacityUpdate *u, const char *id, const char *off, const char *per,
