@@ -113,6 +113,19 @@ class Cluster:
         self.ctl("import", path)
         return path
 
+    def delivered_seq(self, timeout=30.0):
+        """The notifier's seq once the planner's outbox is empty: changes
+        reach the notifier asynchronously, after the plan is committed."""
+        import re
+
+        def settled():
+            out = self.ctl("status", check=False).stdout
+            pend = re.search(r"^planner\s+up\s.*outbox_pending=(\d+)", out, re.M)
+            seq = re.search(r"^notifier\s+up\s+seq=(\d+)", out, re.M)
+            return pend and seq and pend.group(1) == "0" and int(seq.group(1)) > 0 and int(seq.group(1))
+
+        return wait_for(settled, timeout=timeout, what="the planner's outbox to reach the notifier")
+
     def export(self):
         inst = os.path.join(self.dir, "export.json")
         sol = os.path.join(self.dir, "export.solution.json")
