@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regio/error.h"
+
 static void s_key(char *out, size_t n, const char *learner, const char *period)
 {
     snprintf(out, n, "%s\x1f%s", learner, period);
@@ -26,7 +28,7 @@ void regio_plan_state_free(regio_plan_state_t *p)
     free(p->v);
     regio_strtab_destroy(&p->keys);
     p->v = NULL;
-    p->n = p->cap = 0;
+    p->n = p->cap = p->live = 0;
 }
 
 int regio_plan_state_put(regio_plan_state_t *p, const Regio__PlacementChange *e)
@@ -50,6 +52,8 @@ int regio_plan_state_put(regio_plan_state_t *p, const Regio__PlacementChange *e)
         return -ENOMEM;
     if (p->v[i])
         regio__placement_change__free_unpacked(p->v[i], NULL);
+    else
+        p->live++;
     p->v[i] = c;
     if ((size_t)i >= p->n)
         p->n = (size_t)i + 1;
@@ -62,7 +66,48 @@ const Regio__PlacementChange *regio_plan_state_get(const regio_plan_state_t *p, 
     char key[160];
     s_key(key, sizeof key, learner, period);
     int32_t i = regio_strtab_find(p->keys, key);
-    return i < 0 ? NULL : p->v[i];
+    return i < 0 || (size_t)i >= p->n ? NULL : p->v[i];
+}
+
+int regio_plan_state_remove(regio_plan_state_t *p, const char *learner, const char *period)
+{
+    char key[160];
+    s_key(key, sizeof key, learner, period);
+    int32_t i = regio_strtab_find(p->keys, key);
+    if (i < 0 || (size_t)i >= p->n || !p->v[i])
+        return REGIO_ENOTFOUND;
+    regio__placement_change__free_unpacked(p->v[i], NULL);
+    p->v[i] = NULL; /* the key stays interned: a later put reuses the slot */
+    p->live--;
+    return 0;
+}
+
+Regio__PlacementChange regio_plan_state_entry(const Regio__PlacementChange *c)
+{
+    Regio__PlacementChange e = REGIO__PLACEMENT_CHANGE__INIT;
+    e.learner = c->learner;
+    e.school = c->school;
+    e.period = c->period;
+    e.offering = c->offering;
+    e.partner = c->partner;
+    e.n_slots = c->n_slots;
+    e.slots = c->slots;
+    return e;
+}
+
+int regio_plan_state_apply(regio_plan_state_t *p, const regio_plan_state_diff_t *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        const Regio__PlacementChange *c = d->v[i];
+        if (c->kind == REGIO__CHANGE_KIND__CHANGE_CANCELLED) {
+            regio_plan_state_remove(p, c->learner, c->period); /* absent: nothing to do */
+        } else {
+            Regio__PlacementChange e = regio_plan_state_entry(c);
+            if (regio_plan_state_put(p, &e) < 0)
+                return -ENOMEM;
+        }
+    }
+    return 0;
 }
 
 size_t regio_plan_state_slots(uint16_t mask, uint32_t *out)
@@ -100,21 +145,29 @@ int regio_plan_state_to_sol(const regio_plan_state_t *p, const regio_rpp_t *r, r
     return 0;
 }
 
+/* The entry of placement pl of a solution of r; borrows r's strings and
+ * slots[10]. */
+static Regio__PlacementChange s_of_placement(const regio_rpp_t *r, const regio_rpp_placement_t *pl,
+                                             uint32_t *slots)
+{
+    const regio_rpp_learner_t *l = &r->learners[pl->learner];
+    const regio_rpp_offering_t *o = &r->offerings[pl->offering];
+    Regio__PlacementChange e = REGIO__PLACEMENT_CHANGE__INIT;
+    e.learner = (char *)l->id;
+    e.school = (char *)regio_strtab_name(r->schools, l->school);
+    e.period = (char *)r->periods[pl->period].id;
+    e.offering = (char *)o->id;
+    e.partner = (char *)r->partners[o->partner].id;
+    e.n_slots = regio_plan_state_slots(pl->slots, slots);
+    e.slots = slots;
+    return e;
+}
+
 int regio_plan_state_from_sol(regio_plan_state_t *out, const regio_rpp_t *r, const regio_rpp_sol_t *sol)
 {
     for (int32_t i = 0; i < sol->n; i++) {
-        const regio_rpp_placement_t *pl = &sol->v[i];
-        const regio_rpp_learner_t *l = &r->learners[pl->learner];
-        const regio_rpp_offering_t *o = &r->offerings[pl->offering];
         uint32_t slots[10];
-        Regio__PlacementChange e = REGIO__PLACEMENT_CHANGE__INIT;
-        e.learner = (char *)l->id;
-        e.school = (char *)regio_strtab_name(r->schools, l->school);
-        e.period = (char *)r->periods[pl->period].id;
-        e.offering = (char *)o->id;
-        e.partner = (char *)r->partners[o->partner].id;
-        e.n_slots = regio_plan_state_slots(pl->slots, slots);
-        e.slots = slots;
+        Regio__PlacementChange e = s_of_placement(r, &sol->v[i], slots);
         if (regio_plan_state_put(out, &e) < 0)
             return -ENOMEM;
     }
@@ -190,6 +243,40 @@ int regio_plan_state_diff(const regio_plan_state_t *old, const regio_plan_state_
             rc = s_emit(d, REGIO__CHANGE_KIND__CHANGE_CANCELLED, NULL, was, reason_of(was, arg),
                         version);
     }
+    return rc;
+}
+
+int regio_plan_state_diff_sol(const regio_plan_state_t *old, const regio_rpp_t *r,
+                              const regio_rpp_sol_t *sol, uint64_t version,
+                              const char *(*reason_of)(const Regio__PlacementChange *, void *),
+                              void *arg, regio_plan_state_diff_t *d)
+{
+    size_t P = (size_t)r->n_periods;
+    uint8_t *in_sol = calloc((size_t)r->n_learners * P + 1, 1); /* (learner, period) planned */
+    if (!in_sol)
+        return -ENOMEM;
+    int rc = 0;
+    for (int32_t i = 0; rc == 0 && i < sol->n; i++) {
+        uint32_t slots[10];
+        Regio__PlacementChange e = s_of_placement(r, &sol->v[i], slots);
+        in_sol[(size_t)sol->v[i].learner * P + (size_t)sol->v[i].period] = 1;
+        const Regio__PlacementChange *was = regio_plan_state_get(old, e.learner, e.period);
+        if (!was)
+            rc = s_emit(d, REGIO__CHANGE_KIND__CHANGE_CREATED, &e, NULL, reason_of(NULL, arg), version);
+        else if (!s_same(was, &e))
+            rc = s_emit(d, REGIO__CHANGE_KIND__CHANGE_MOVED, &e, was, reason_of(was, arg), version);
+    }
+    for (size_t i = 0; rc == 0 && i < old->n; i++) {
+        const Regio__PlacementChange *was = old->v[i];
+        if (!was)
+            continue;
+        int32_t l = regio_strtab_find(r->learner_ids, was->learner);
+        int32_t per = regio_strtab_find(r->period_ids, was->period);
+        if (l < 0 || per < 0 || !in_sol[(size_t)l * P + (size_t)per])
+            rc = s_emit(d, REGIO__CHANGE_KIND__CHANGE_CANCELLED, NULL, was, reason_of(was, arg),
+                        version);
+    }
+    free(in_sol);
     return rc;
 }
 

@@ -13,7 +13,8 @@
 
 typedef struct {
     Regio__PlacementChange **v; /* owned entries, NULL = removed slot */
-    size_t n, cap;
+    size_t n, cap;              /* slots in v (some may be NULL) */
+    size_t live;                /* entries that are not NULL: the placements */
     regio_strtab_t *keys;       /* "learner\x1fperiod" -> index into v */
     uint64_t version;           /* bumped by every committed plan */
 } regio_plan_state_t;
@@ -33,6 +34,14 @@ void regio_plan_state_free(regio_plan_state_t *p);
 /* Add or replace an entry (deep copy of e). 0 or -ENOMEM. */
 int regio_plan_state_put(regio_plan_state_t *p, const Regio__PlacementChange *e);
 
+/* Remove the entry of (learner, period); 0, or REGIO_ENOTFOUND. */
+int regio_plan_state_remove(regio_plan_state_t *p, const char *learner, const char *period);
+
+/* The entry a plan keeps for change c (created or moved): c's learner,
+ * school, period, offering, partner and slots, kind CREATED, nothing else.
+ * Borrows c's strings and slots. */
+Regio__PlacementChange regio_plan_state_entry(const Regio__PlacementChange *c);
+
 /* Entry for (learner, period), or NULL. */
 const Regio__PlacementChange *regio_plan_state_get(const regio_plan_state_t *p, const char *learner,
                                              const char *period);
@@ -50,6 +59,21 @@ int regio_plan_state_from_sol(regio_plan_state_t *out, const regio_rpp_t *r, con
 int regio_plan_state_diff(const regio_plan_state_t *old, const regio_plan_state_t *new_plan, uint64_t plan_version,
                     const char *(*reason_of)(const Regio__PlacementChange *old_entry, void *arg),
                     void *arg, regio_plan_state_diff_t *d);
+
+/* The same changes as regio_plan_state_from_sol followed by
+ * regio_plan_state_diff against old, without building the new plan: one
+ * pass over sol and one over old, so a replan that changes a few
+ * placements costs a lookup per placement, not a copy of the plan.
+ * 0 or -ENOMEM. */
+int regio_plan_state_diff_sol(const regio_plan_state_t *old, const regio_rpp_t *r,
+                              const regio_rpp_sol_t *sol, uint64_t plan_version,
+                              const char *(*reason_of)(const Regio__PlacementChange *old_entry, void *arg),
+                              void *arg, regio_plan_state_diff_t *d);
+
+/* Make p the plan after the changes d (from a diff against p): created
+ * and moved entries are put, cancelled ones removed. 0, or -ENOMEM with
+ * the changes before the failing one applied. */
+int regio_plan_state_apply(regio_plan_state_t *p, const regio_plan_state_diff_t *d);
 
 /* Free a diff's changes. */
 void regio_plan_state_diff_free(regio_plan_state_diff_t *d);

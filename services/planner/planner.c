@@ -35,7 +35,12 @@ typedef struct {
     regio_rpp_sol_t base, out;
     regio_engine_opts_t opts;
     int full, rc;
-    double millis;
+    double millis;             /* in the engine */
+    double build_ms;           /* building the instance and the base plan, on the loop */
+    double diff_ms;            /* finding the changes and the score, on the worker thread */
+    uint64_t version;          /* plan version this round commits */
+    regio_plan_state_diff_t diff; /* changes to the current plan, found on the worker thread */
+    regio_rpp_report_t rep;    /* the new plan's score, ditto */
     char reason[160];          /* default reason of this round's changes */
     uint64_t upstream[2];      /* registry and capacity seq of the instance */
     regio_strtab_t *changed;   /* offerings whose capacity changed */
@@ -131,6 +136,7 @@ static void s_job_free(job_t *j)
     regio_rpp_sol_free(&j->base);
     regio_rpp_sol_free(&j->out);
     regio_strtab_destroy(&j->changed);
+    regio_plan_state_diff_free(&j->diff);
     free(j);
 }
 
@@ -165,12 +171,25 @@ static void s_fail_waiters(regio_planner_t *p, job_t *j, Regio__ErrorCode code, 
     s_reply_waiters(p, j, &env);
 }
 
+static const char *s_reason_of(const Regio__PlacementChange *old, void *arg);
+
+/* On a worker thread: plan, then find the changes and the score, so that
+ * the loop only has to commit. The loop leaves p->plan alone meanwhile
+ * (only s_after changes it), so reading it here is safe. */
 static void s_work(uv_work_t *w)
 {
     job_t *j = w->data;
     uint64_t t0 = uv_hrtime();
     j->rc = j->p->engine->solve(j->r, &j->opts, &j->out);
     j->millis = (double)(uv_hrtime() - t0) / 1e6;
+    if (j->rc < 0)
+        return;
+    j->version = j->p->plan.version + 1;
+    j->rc = regio_plan_state_diff_sol(&j->p->plan, j->r, &j->out, j->version, s_reason_of, j,
+                                      &j->diff);
+    if (j->rc == 0)
+        regio_rpp_evaluate(j->r, &j->out, &j->rep, NULL, 0);
+    j->diff_ms = (double)(uv_hrtime() - t0) / 1e6 - j->millis;
 }
 
 static const char *s_reason_of(const Regio__PlacementChange *old, void *arg)
@@ -190,24 +209,40 @@ static const char *s_reason_of(const Regio__PlacementChange *old, void *arg)
     return j->reason;
 }
 
-/* Replace the stored plan with np and append the changes, in one txn. */
-static int s_persist(regio_planner_t *p, const regio_plan_state_t *np, const regio_plan_state_diff_t *d,
-                     uint64_t version, const uint64_t upstream[2])
+/* Write the stored plan's entries that d changes (a cancelled one is
+ * deleted). The stored plan equals the plan in memory after every commit,
+ * so the changes are all it needs. */
+static int s_write_changes(regio_planner_t *p, MDB_txn *txn, const regio_plan_state_diff_t *d)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < d->n; i++) {
+        const Regio__PlacementChange *c = d->v[i];
+        char key[160];
+        int kl = snprintf(key, sizeof key, "%s\x1f%s", c->learner, c->period);
+        if (kl < 0 || (size_t)kl >= sizeof key)
+            return REGIO_EINVALID;
+        if (c->kind == REGIO__CHANGE_KIND__CHANGE_CANCELLED) {
+            MDB_val k = {(size_t)kl, key};
+            rc = mdb_del(txn, p->plan_db, &k, NULL);
+            rc = rc == MDB_NOTFOUND ? 0 : rc;
+        } else {
+            Regio__PlacementChange e = regio_plan_state_entry(c);
+            rc = regio_store_put_msg(txn, p->plan_db, key, (size_t)kl, &e.base);
+        }
+    }
+    return rc;
+}
+
+/* Store the changes to the plan and append them to the outbox, in one txn. */
+static int s_persist(regio_planner_t *p, const regio_plan_state_diff_t *d, uint64_t version,
+                     const uint64_t upstream[2])
 {
     for (int attempt = 0; attempt < 2; attempt++) {
         MDB_txn *txn;
         int rc = mdb_txn_begin(p->node.store.env, NULL, 0, &txn);
         if (rc != 0)
             return regio_store_err(rc);
-        rc = mdb_drop(txn, p->plan_db, 0);
-        for (size_t i = 0; rc == 0 && i < np->n; i++) {
-            const Regio__PlacementChange *e = np->v[i];
-            if (!e)
-                continue;
-            char key[160];
-            int kl = snprintf(key, sizeof key, "%s\x1f%s", e->learner, e->period);
-            rc = regio_store_put_msg(txn, p->plan_db, key, (size_t)kl, &e->base);
-        }
+        rc = s_write_changes(p, txn, d);
         if (rc == 0)
             rc = regio_outbox_append(p->outbox, txn, d->v, d->n);
         if (rc == 0)
@@ -227,67 +262,88 @@ static int s_persist(regio_planner_t *p, const regio_plan_state_t *np, const reg
     return REGIO_EFULL;
 }
 
-static void s_summarise(regio_planner_t *p, job_t *j, size_t changed, uint64_t version)
+static void s_summarise(regio_planner_t *p, job_t *j)
 {
-    regio_rpp_report_t rep;
-    memset(&rep, 0, sizeof rep);
-    regio_rpp_evaluate(j->r, &j->out, &rep, NULL, 0);
+    const regio_rpp_report_t *rep = &j->rep;
     Regio__PlanSummary *s = &p->last;
     regio__plan_summary__init(s);
-    s->score = rep.score;
-    s->coverage = (uint64_t)rep.coverage;
-    s->coverage_share = rep.coverage_share;
-    s->travel_km = rep.travel_km;
-    s->repeats = (uint64_t)rep.repeats;
-    s->preference = (uint64_t)rep.preference;
-    s->placements = (uint32_t)rep.placements;
-    s->learners_placed = (uint32_t)rep.learners_placed;
-    s->learners = (uint32_t)rep.learners;
-    s->school_share_min = rep.school_share_min;
-    s->school_share_max = rep.school_share_max;
-    s->changed = (uint32_t)changed;
+    s->score = rep->score;
+    s->coverage = (uint64_t)rep->coverage;
+    s->coverage_share = rep->coverage_share;
+    s->travel_km = rep->travel_km;
+    s->repeats = (uint64_t)rep->repeats;
+    s->preference = (uint64_t)rep->preference;
+    s->placements = (uint32_t)rep->placements;
+    s->learners_placed = (uint32_t)rep->learners_placed;
+    s->learners = (uint32_t)rep->learners;
+    s->school_share_min = rep->school_share_min;
+    s->school_share_max = rep->school_share_max;
+    s->changed = (uint32_t)j->diff.n;
     s->millis = j->millis;
-    s->plan_version = version;
+    s->plan_version = j->version;
     s->engine = (char *)p->engine->name;
-    if (!rep.feasible)
-        REGIO_ERROR("msg=\"engine returned an infeasible plan\" violations=%d", rep.violations);
+    if (!rep->feasible)
+        REGIO_ERROR("msg=\"engine returned an infeasible plan\" violations=%d", rep->violations);
 }
 
+/* Read the stored plan back into memory (after applying a commit to the
+ * plan in memory failed half-way). 0 or an error. */
+static int s_reload_plan(regio_planner_t *p)
+{
+    MDB_txn *txn;
+    regio_plan_state_t np;
+    int rc = mdb_txn_begin(p->node.store.env, NULL, MDB_RDONLY, &txn);
+    if (rc != 0)
+        return regio_store_err(rc);
+    size_t n;
+    void **v = regio_store_load_all(txn, p->plan_db, &regio__placement_change__descriptor, &n);
+    mdb_txn_abort(txn);
+    rc = regio_plan_state_init(&np);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = regio_plan_state_put(&np, v[i]);
+    regio_store_free_all(v, n);
+    if (rc < 0) {
+        regio_plan_state_free(&np);
+        return rc;
+    }
+    np.version = p->plan.version;
+    regio_plan_state_free(&p->plan);
+    p->plan = np;
+    return 0;
+}
+
+/* On the loop: commit the round's changes (the store first, then the plan
+ * in memory), publish the summary and answer the waiters. */
 static void s_after(uv_work_t *w, int status)
 {
     job_t *j = w->data;
     regio_planner_t *p = j->p;
     p->job = NULL;
-    regio_plan_state_t np;
-    regio_plan_state_diff_t d = {0};
     int rc = status < 0 ? status : j->rc;
-    if (rc == 0 && (rc = regio_plan_state_init(&np)) == 0) {
-        uint64_t version = p->plan.version + 1;
-        if ((rc = regio_plan_state_from_sol(&np, j->r, &j->out)) == 0 &&
-            (rc = regio_plan_state_diff(&p->plan, &np, version, s_reason_of, j, &d)) == 0 &&
-            (rc = s_persist(p, &np, &d, version, j->upstream)) == 0) {
-            regio_plan_state_free(&p->plan);
-            p->plan = np;
-            p->plan.version = version;
-            p->node.seq = version;
-            p->plan_upstream[0] = j->upstream[0];
-            p->plan_upstream[1] = j->upstream[1];
-            p->rounds++;
-            s_summarise(p, j, d.n, version);
-            REGIO_INFO("msg=\"plan committed\" version=%llu score=%.1f coverage=%.4f placed=%u/%u "
-                       "changes=%zu ms=%.1f", (unsigned long long)version, p->last.score,
-                       p->last.coverage_share, p->last.learners_placed, p->last.learners, d.n,
-                       j->millis);
-            regio_envelope_t env = REGIO__ENVELOPE__INIT;
-            env.body_case = REGIO__ENVELOPE__BODY_PLAN_SUMMARY;
-            env.plan_summary = &p->last;
-            s_reply_waiters(p, j, &env);
-            regio_node_publish(&p->node, &env);
-        } else {
-            regio_plan_state_free(&np);
+    uint64_t t0 = uv_hrtime();
+    if (rc == 0 && (rc = s_persist(p, &j->diff, j->version, j->upstream)) == 0) {
+        if (regio_plan_state_apply(&p->plan, &j->diff) < 0) {
+            int rrc = s_reload_plan(p);
+            REGIO_ERROR("msg=\"out of memory applying a committed plan; reloaded it from the "
+                        "store\" reload=\"%s\"", rrc == 0 ? "ok" : regio_strerror(rrc));
         }
+        p->plan.version = j->version;
+        p->node.seq = j->version;
+        p->plan_upstream[0] = j->upstream[0];
+        p->plan_upstream[1] = j->upstream[1];
+        p->rounds++;
+        s_summarise(p, j);
+        REGIO_INFO("msg=\"plan committed\" version=%llu score=%.1f coverage=%.4f placed=%u/%u "
+                   "changes=%zu ms=%.1f build_ms=%.1f diff_ms=%.1f commit_ms=%.1f",
+                   (unsigned long long)j->version, p->last.score, p->last.coverage_share,
+                   p->last.learners_placed, p->last.learners, j->diff.n, j->millis, j->build_ms,
+                   j->diff_ms, (double)(uv_hrtime() - t0) / 1e6);
+        regio_envelope_t env = REGIO__ENVELOPE__INIT;
+        env.body_case = REGIO__ENVELOPE__BODY_PLAN_SUMMARY;
+        env.plan_summary = &p->last;
+        s_reply_waiters(p, j, &env);
+        regio_node_publish(&p->node, &env);
     }
-    regio_plan_state_diff_free(&d);
     if (rc < 0) {
         REGIO_ERROR("msg=\"planning round failed\" reason=\"%s\"", regio_strerror(rc));
         char why[200];
@@ -314,9 +370,11 @@ static void s_start_round(regio_planner_t *p)
     j->upstream[0] = regio_follow_seq(p->registry);
     j->upstream[1] = regio_follow_seq(p->capacity);
     regio_rpp_weights_t ww = {p->cfg.w_coverage, p->cfg.w_km, p->cfg.w_repeat, p->cfg.w_preference};
+    uint64_t t0 = uv_hrtime();
     int skipped = 0, rc = regio_world_build(&p->world, &ww, &j->r, &skipped);
     if (rc == 0 && !j->full)
         rc = regio_plan_state_to_sol(&p->plan, j->r, &j->base);
+    j->build_ms = (double)(uv_hrtime() - t0) / 1e6;
     if (rc < 0) {
         s_fail_waiters(p, j, REGIO__ERROR_CODE__ERROR_INTERNAL, "out of memory building the instance");
         s_job_free(j);
@@ -654,7 +712,7 @@ int regio_planner_new(regio_service_t *svc, const regio_planner_config_t *cfg,
     p->replan.data = p;
     REGIO_INFO("msg=\"planner open\" plan_version=%llu learners=%d placements=%zu engine=%s "
                "outbox_pending=%llu", (unsigned long long)p->plan.version,
-               regio_strtab_count(p->world.learner_ids), p->plan.n, p->engine->name,
+               regio_strtab_count(p->world.learner_ids), p->plan.live, p->engine->name,
                (unsigned long long)regio_outbox_pending(p->outbox));
     return 0;
 }

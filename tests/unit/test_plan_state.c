@@ -384,3 +384,134 @@ Test(plan_state, to_sol_leaves_out_what_the_instance_lacks)
     regio_plan_state_free(&p);
     regio_rpp_destroy(&r);
 }
+
+/* Whether two diffs hold the same changes in the same order. */
+static void s_assert_same_diff(const regio_plan_state_diff_t *a, const regio_plan_state_diff_t *b)
+{
+    cr_assert_eq(a->n, b->n, "%zu vs %zu changes", a->n, b->n);
+    for (size_t i = 0; i < a->n; i++) {
+        const Regio__PlacementChange *x = a->v[i], *y = b->v[i];
+        cr_assert_eq(x->kind, y->kind, "change %zu", i);
+        cr_assert_str_eq(x->learner, y->learner);
+        cr_assert_str_eq(x->period, y->period);
+        cr_assert_str_eq(x->school, y->school);
+        cr_assert_str_eq(x->offering, y->offering);
+        cr_assert_str_eq(x->partner, y->partner);
+        cr_assert_str_eq(x->old_offering, y->old_offering);
+        cr_assert_str_eq(x->old_partner, y->old_partner);
+        cr_assert_str_eq(x->reason, y->reason);
+        cr_assert_eq(x->plan_version, y->plan_version);
+        cr_assert_eq(s_mask(x), s_mask(y));
+    }
+}
+
+/* An old plan (by ids) that the new solution changes in every way. */
+static void s_old_plan(regio_plan_state_t *old)
+{
+    uint32_t s01[] = {0, 1}, s89[] = {8, 9}, s45[] = {4, 5};
+    regio_plan_state_init(old);
+    s_put(old, "l1", "P1", "o1", "p1", s01, 2);   /* unchanged */
+    s_put(old, "l1", "P2", "o3", "p1", s89, 2);   /* moved to other slots */
+    s_put(old, "l2", "P2", "o1", "p1", s45, 2);   /* moved to another offering */
+    s_put(old, "l3", "P1", "o2", "p2", s01, 2);   /* cancelled */
+    s_put(old, "gone", "P1", "o2", "p2", s01, 2); /* learner no longer in the instance */
+    s_put(old, "l3", "P7", "o2", "p2", s01, 2);   /* period no longer in the instance */
+}
+
+static regio_rpp_sol_t s_new_sol(const regio_rpp_t *r)
+{
+    regio_rpp_sol_t sol;
+    regio_rpp_sol_init(&sol);
+    int32_t l1 = regio_strtab_find(r->learner_ids, "l1"), l2 = regio_strtab_find(r->learner_ids, "l2");
+    int16_t p1 = (int16_t)regio_strtab_find(r->period_ids, "P1");
+    int16_t p2 = (int16_t)regio_strtab_find(r->period_ids, "P2");
+    int32_t o1 = regio_strtab_find(r->offering_ids, "o1"), o2 = regio_strtab_find(r->offering_ids, "o2");
+    int32_t o3 = regio_strtab_find(r->offering_ids, "o3");
+    cr_assert_eq(regio_rpp_sol_add(&sol, l1, p1, o1, 0x003), 0);
+    cr_assert_eq(regio_rpp_sol_add(&sol, l1, p2, o3, 0x00c), 0);
+    cr_assert_eq(regio_rpp_sol_add(&sol, l2, p2, o2, 0x030), 0);
+    cr_assert_eq(regio_rpp_sol_add(&sol, l2, p1, o1, 0x300), 0); /* created */
+    return sol;
+}
+
+Test(plan_state, diff_sol_equals_from_sol_then_diff)
+{
+    regio_rpp_t *r = s_instance();
+    regio_plan_state_t old, np;
+    s_old_plan(&old);
+    regio_rpp_sol_t sol = s_new_sol(r);
+    regio_plan_state_init(&np);
+    cr_assert_eq(regio_plan_state_from_sol(&np, r, &sol), 0);
+    why_t w1 = {0}, w2 = {0};
+    regio_plan_state_diff_t a = {0}, b = {0};
+    cr_assert_eq(regio_plan_state_diff(&old, &np, 7, s_why, &w1, &a), 0);
+    cr_assert_eq(regio_plan_state_diff_sol(&old, r, &sol, 7, s_why, &w2, &b), 0);
+    cr_assert_eq(a.n, 6, "1 created, 2 moved, 3 cancelled; got %zu", a.n);
+    s_assert_same_diff(&a, &b);
+    regio_plan_state_diff_free(&a);
+    regio_plan_state_diff_free(&b);
+    regio_plan_state_free(&np);
+    regio_plan_state_free(&old);
+    regio_rpp_sol_free(&sol);
+    regio_rpp_destroy(&r);
+}
+
+Test(plan_state, apply_turns_the_old_plan_into_the_new_one)
+{
+    regio_rpp_t *r = s_instance();
+    regio_plan_state_t old, np;
+    s_old_plan(&old);
+    regio_rpp_sol_t sol = s_new_sol(r);
+    regio_plan_state_init(&np);
+    cr_assert_eq(regio_plan_state_from_sol(&np, r, &sol), 0);
+    why_t why = {0};
+    regio_plan_state_diff_t d = {0};
+    cr_assert_eq(regio_plan_state_diff_sol(&old, r, &sol, 3, s_why, &why, &d), 0);
+    cr_assert_eq(regio_plan_state_apply(&old, &d), 0);
+    cr_assert_eq(old.live, np.live, "%zu vs %zu placements", old.live, np.live);
+    for (size_t i = 0; i < np.n; i++) {
+        const Regio__PlacementChange *e = np.v[i];
+        if (!e)
+            continue;
+        const Regio__PlacementChange *g = regio_plan_state_get(&old, e->learner, e->period);
+        cr_assert_not_null(g, "%s/%s missing", e->learner, e->period);
+        cr_assert(s_same(g, e), "%s/%s differs", e->learner, e->period);
+        cr_assert_str_eq(g->school, e->school);
+        cr_assert_str_eq(g->partner, e->partner);
+        cr_assert_eq(g->kind, REGIO__CHANGE_KIND__CHANGE_CREATED, "a plan entry is not a change");
+        cr_assert_str_eq(g->reason, "");
+        cr_assert_str_eq(g->old_offering, "");
+    }
+    cr_assert_null(regio_plan_state_get(&old, "l3", "P1"));
+    cr_assert_null(regio_plan_state_get(&old, "gone", "P1"));
+    /* a second diff against the applied plan finds nothing left to do */
+    regio_plan_state_diff_free(&d);
+    cr_assert_eq(regio_plan_state_diff_sol(&old, r, &sol, 4, s_why, &why, &d), 0);
+    cr_assert_eq(d.n, 0);
+    regio_plan_state_diff_free(&d);
+    regio_plan_state_free(&np);
+    regio_plan_state_free(&old);
+    regio_rpp_sol_free(&sol);
+    regio_rpp_destroy(&r);
+}
+
+Test(plan_state, remove_then_put_reuses_the_slot)
+{
+    regio_plan_state_t p;
+    regio_plan_state_init(&p);
+    uint32_t s[] = {2};
+    s_put(&p, "l1", "P1", "o1", "p1", s, 1);
+    s_put(&p, "l2", "P1", "o1", "p1", s, 1);
+    cr_assert_eq(p.live, 2);
+    cr_assert_eq(regio_plan_state_remove(&p, "l1", "P1"), 0);
+    cr_assert_eq(regio_plan_state_remove(&p, "l1", "P1"), REGIO_ENOTFOUND);
+    cr_assert_eq(regio_plan_state_remove(&p, "nobody", "P1"), REGIO_ENOTFOUND);
+    cr_assert_eq(p.live, 1);
+    cr_assert_null(regio_plan_state_get(&p, "l1", "P1"));
+    size_t n = p.n;
+    s_put(&p, "l1", "P1", "o2", "p1", s, 1);
+    cr_assert_eq(p.n, n, "the removed slot is reused");
+    cr_assert_eq(p.live, 2);
+    cr_assert_str_eq(regio_plan_state_get(&p, "l1", "P1")->offering, "o2");
+    regio_plan_state_free(&p);
+}
