@@ -130,7 +130,7 @@ static regio_rpp_t *fx_region(const fx_params_t *fp)
     return r;
 }
 
-static regio_rpp_t *fx_region_simple(int learners, int offerings, uint64_t seed)
+static inline regio_rpp_t *fx_region_simple(int learners, int offerings, uint64_t seed)
 {
     fx_params_t fp = {.learners = learners, .offerings = offerings, .periods = 4,
                       .max_seats = 2, .seed = seed};

@@ -110,12 +110,15 @@ typedef struct {
     int *best_pick;
     double best, open;
     int64_t nodes;
+    int relaxed;                            /* 1: only history repeats count */
 } s_dfs_t;
 
 static int s_repeat(const s_dfs_t *s, int depth, const regio_cand_t *cd)
 {
     if (cd->flags & REGIO_CAND_HISTORY)
         return 1;
+    if (s->relaxed)
+        return 0;
     const regio_exact_t *e = s->e;
     for (int d = 0; d < depth; d++) {
         int32_t k = e->opt[d][s->pick[d]].k;
@@ -124,6 +127,11 @@ static int s_repeat(const s_dfs_t *s, int depth, const regio_cand_t *cd)
     }
     return 0;
 }
+
+/* Options s_rest looks at per period; the ub of the next bounds the rest.
+ * Every node calls s_rest, and in the dense regions of 20,000 learners a
+ * full scan of hundreds of options was most of the bound's time. */
+#define S_REST_SCAN 64
 
 /* Upper bound on what periods depth.. can still add: never more coverage
  * than the need left, and no period more than its best option adds to the
@@ -145,6 +153,10 @@ static double s_rest(const s_dfs_t *s, int depth)
             const regio_exact_opt_t *o = &e->opt[d][i];
             if (o->ub <= best)
                 break; /* sorted by ub, and the value below never exceeds ub */
+            if (i == S_REST_SCAN) { /* nor do the ones after this: bound them all by its ub */
+                best = o->ub;
+                break;
+            }
             double v = o->fixed;
             if (o->k >= 0) {
                 const regio_cand_t *cd = &e->c->v[e->c->start[e->l] + o->k];
@@ -201,10 +213,14 @@ static void s_dfs(s_dfs_t *s, int depth, double cur)
     }
 }
 
-double regio_exact_solve(const regio_exact_t *e, int64_t *credit, int *choice, double *open)
+/* The search proper: best is a value some choice is known to reach
+ * (-DBL_MAX: none), choice holds that choice on entry and the best on
+ * return. */
+static double s_search(const regio_exact_t *e, int64_t *credit, int *choice, double *open,
+                       int relaxed, double best)
 {
-    s_dfs_t s = {.e = e, .credit = credit, .best_pick = choice, .best = -DBL_MAX,
-                 .open = -DBL_MAX};
+    s_dfs_t s = {.e = e, .credit = credit, .best_pick = choice, .best = best,
+                 .open = -DBL_MAX, .relaxed = relaxed};
     memset(credit, 0, (size_t)e->r->learners[e->l].n_needs * sizeof *credit);
     s.rest[e->np] = s.rest_fixed[e->np] = 0;
     for (int d = e->np - 1; d >= 0; d--) {
@@ -217,9 +233,108 @@ double regio_exact_solve(const regio_exact_t *e, int64_t *credit, int *choice, d
     const regio_rpp_learner_t *L = &e->r->learners[e->l];
     for (int i = 0; i < L->n_needs; i++)
         s.need += L->needs[i].amount > 0 ? L->needs[i].amount : 0;
-    for (int d = 0; d < e->np; d++)
-        choice[d] = 0;
     s_dfs(&s, 0, 0);
     *open = s.open;
     return s.best;
+}
+
+/* The value of choice (one option index per depth), repeats and all. */
+static double s_value(const regio_exact_t *e, const int *choice, int64_t *credit)
+{
+    const regio_rpp_t *r = e->r;
+    double v = 0;
+    memset(credit, 0, (size_t)r->learners[e->l].n_needs * sizeof *credit);
+    for (int d = 0; d < e->np; d++) {
+        const regio_exact_opt_t *o = &e->opt[d][choice[d]];
+        v += o->fixed;
+        if (o->k < 0)
+            continue;
+        const regio_cand_t *cd = &e->c->v[e->c->start[e->l] + o->k];
+        int64_t add = (int64_t)r->periods[e->per[d]].weeks * r->learners[e->l].dagdelen;
+        v += e->wcov * (double)regio_exact_credit(e, o->k, add, 1, credit);
+        int rep = (cd->flags & REGIO_CAND_HISTORY) != 0;
+        for (int q = 0; q < d && !rep; q++) {
+            int32_t kq = e->opt[q][choice[q]].k;
+            rep = kq >= 0 && e->c->v[e->c->start[e->l] + kq].partner == cd->partner;
+        }
+        v -= r->w.repeat * rep;
+    }
+    memset(credit, 0, (size_t)r->learners[e->l].n_needs * sizeof *credit);
+    return v;
+}
+
+/* Relaxation first: options that cover the same needs differ only in their
+ * fixed part and partner, so with repeats between the learner's own
+ * periods ignored only the first of each kind (by ub) matters. That search
+ * has far fewer options; its optimum bounds the true one, and when it
+ * repeats no partner it is the true one. Otherwise its plan starts the full
+ * search as a known value. Returns -1 when the relaxation does not apply
+ * (nothing to drop, or wide coverage), else 0 with *val, choice and *open
+ * set as regio_exact_solve's. */
+static int s_relaxed_first(const regio_exact_t *e, int64_t *credit, int *choice, double *open,
+                           double *val)
+{
+    int32_t total = 0, kept = 0;
+    for (int d = 0; d < e->np; d++)
+        total += e->nopt[d];
+    if (e->c->wide[e->l] || e->np < 2)
+        return -1;
+    regio_exact_opt_t *buf = malloc((size_t)total * sizeof *buf);
+    int32_t *from = malloc((size_t)total * sizeof *from);
+    if (!buf || !from) {
+        free(buf);
+        free(from);
+        return -1;
+    }
+    regio_exact_t er = *e;
+    for (int d = 0; d < e->np; d++) {
+        er.opt[d] = buf + kept;
+        er.nopt[d] = 0;
+        for (int32_t i = 0; i < e->nopt[d]; i++) {
+            const regio_exact_opt_t *o = &e->opt[d][i];
+            uint64_t mask = o->k < 0 ? 0 : e->c->v[e->c->start[e->l] + o->k].needs;
+            int dup = 0;
+            for (int32_t j = 0; j < er.nopt[d] && !dup && o->k >= 0; j++)
+                dup = er.opt[d][j].k >= 0 && e->c->v[e->c->start[e->l] + er.opt[d][j].k].needs == mask;
+            if (dup)
+                continue;
+            from[kept] = i;
+            buf[kept++] = *o;
+            er.nopt[d]++;
+        }
+    }
+    if (kept == total) { /* every option is the first of its kind */
+        free(buf);
+        free(from);
+        return -1;
+    }
+    int rc[REGIO_RPP_MAX_PERIODS];
+    for (int d = 0; d < e->np; d++)
+        rc[d] = 0;
+    double ropen, relax = s_search(&er, credit, rc, &ropen, 1, -DBL_MAX);
+    for (int d = 0; d < e->np; d++)
+        choice[d] = from[(er.opt[d] - buf) + rc[d]];
+    free(buf);
+    free(from);
+    double known = s_value(e, choice, credit);
+    double ub = ropen > relax ? ropen : relax; /* what the relaxation proves */
+    if (known >= relax - 1e-9 * (relax < 0 ? -relax : relax) && ropen <= relax) {
+        *open = -DBL_MAX; /* the relaxed optimum repeats no partner: it is optimal */
+        *val = known;
+        return 0;
+    }
+    *val = s_search(e, credit, choice, open, 0, known);
+    if (*open > ub)
+        *open = ub;
+    return 0;
+}
+
+double regio_exact_solve(const regio_exact_t *e, int64_t *credit, int *choice, double *open)
+{
+    double v;
+    for (int d = 0; d < e->np; d++)
+        choice[d] = 0;
+    if (s_relaxed_first(e, credit, choice, open, &v) == 0)
+        return v;
+    return s_search(e, credit, choice, open, 0, -DBL_MAX);
 }
