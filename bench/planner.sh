@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # bench/planner.sh - how well and how fast the planning engine plans.
 #
-#   bench/planner.sh [--sizes "100 300 2000 20000 100000"] [--threads 2] [--seed 1]
-#                    [--bound-seconds S] [--cbc-sizes "60 120"] [--cbc-seconds 60]
-#                    [--no-cbc] [--no-replan] [--quick]
+#   bench/planner.sh [--sizes "100 300 2000 2000@1.8 20000 100000"] [--threads 2] [--seed 1]
+#                    [--bound-seconds S] [--cbc-sizes "60 120 300@600 500@600"]
+#                    [--cbc-seconds 60] [--no-cbc] [--no-replan] [--quick]
 #
+# A size N@S gives that run a budget of S seconds instead of the default.
 # 1. Synthetic regions (build/bin/regio-gen) of each size: solve with the
-#    default budget, check with shared/tools/rpp_check.py, and print score,
-#    coverage share, lowest school share, seconds, peak RSS, the proven upper
-#    bound (--bound, given n/100 seconds, 20..900, unless --bound-seconds) and
-#    the gap. The bound is valid whenever it stops, but tightens with time.
+#    default budget (or S), check with shared/tools/rpp_check.py, and print
+#    score, coverage share, lowest school share, seconds, peak RSS, the
+#    proven upper bound (--bound, given n/100 seconds, 20..900, unless
+#    --bound-seconds) and the gap. The bound is valid whenever it stops, but
+#    tightens with time.
 # 2. Small regions solved exactly by CBC (coinor-cbc) from `--export-lp`,
-#    with a time limit: our score as a share of CBC's best and of its bound,
-#    and the time ratio.
+#    with a time limit (--cbc-seconds, or S of N@S): our score (default
+#    budget) as a share of CBC's best and of its bound, and the time ratio.
 # 3. Replanning a 20,000-learner plan: withdraw 1% of the offerings, and a
 #    single offering (5 draws): forced vs changed placements, milliseconds.
 # Benchmarks print figures; they never fail on speed.
@@ -21,8 +23,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
 
-SIZES="100 300 2000 20000 100000"
-CBC_SIZES="60 120"
+SIZES="100 300 2000 2000@1.8 20000 100000"
+CBC_SIZES="60 120 300@600 500@600"
 CBC_SECONDS=60
 THREADS=2
 SEED=1
@@ -39,7 +41,7 @@ while [ $# -gt 0 ]; do
     --cbc-seconds) CBC_SECONDS=$2; shift 2 ;;
     --no-cbc) DO_CBC=0; shift ;;
     --no-replan) DO_REPLAN=0; shift ;;
-    --quick) SIZES="100 300 2000"; CBC_SIZES="60"; CBC_SECONDS=20; shift ;;
+    --quick) SIZES="100 300 2000 2000@1.8"; CBC_SIZES="60"; CBC_SECONDS=20; shift ;;
     -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
     esac
@@ -77,18 +79,22 @@ section_sizes() {
     say "regions: solve (default budget, $THREADS threads), check, bound"
     printf '%9s %15s %9s %9s %8s %9s %15s %8s %8s\n' learners score coverage school_min seconds rss_mib \
         bound gap bound_s
-    local n f out sol bs
-    for n in $SIZES; do
+    local spec n secs f out sol bs
+    for spec in $SIZES; do
+        n=${spec%@*}
+        secs=0
+        [ "$spec" = "$n" ] || secs=${spec#*@}
         f=$(region "$n")
-        sol=$BENCH_TMP/sol-$n.json
-        out=$BENCH_TMP/solve-$n.txt
+        sol=$BENCH_TMP/sol-$spec.json
+        out=$BENCH_TMP/solve-$spec.txt
         bs=${BOUND_SECONDS:-$(python3 -c "print(min(900, max(20, round($n / 100))))")}
         /usr/bin/time -v "$PLANNER" --solve "$f" --out "$sol" --threads "$THREADS" --seed "$SEED" \
-            --bound --bound-seconds "$bs" >"$out" 2>"$out.time" || die "solve of $n failed: $(cat "$out.time")"
+            --seconds "$secs" --bound --bound-seconds "$bs" >"$out" 2>"$out.time" ||
+            die "solve of $spec failed: $(cat "$out.time")"
         local score rss
         score=$(checked "$f" "$sol")
         rss=$(awk '/Maximum resident/ { printf "%.0f", $6 / 1024 }' "$out.time")
-        printf '%9s %15s %9s %9s %8s %9s %15s %8s %8s\n' "$n" "$score" "$(val "$out" coverage_share)" \
+        printf '%9s %15s %9s %9s %8s %9s %15s %8s %8s\n' "$spec" "$score" "$(val "$out" coverage_share)" \
             "$(val "$out" school_share_min)" "$(val "$out" plan_seconds)" "$rss" "$(val "$out" bound)" \
             "$(val "$out" gap)" "$(val "$out" bound_seconds)"
     done
@@ -114,11 +120,14 @@ PY
 # 2. Against CBC on small regions ---------------------------------------------
 section_cbc() {
     command -v cbc >/dev/null || bench_packages coinor-cbc
-    say "small regions: ours (default budget) against CBC (${CBC_SECONDS}s limit)"
+    say "small regions: ours (default budget) against CBC (${CBC_SECONDS}s limit unless N@S)"
     printf '%9s %14s %14s %14s %9s %9s %9s %9s %9s\n' learners ours cbc_best cbc_bound \
         of_best of_bound ours_s cbc_s time_x
-    local n f t0 t1 ours_s cbc_s ours best bound
-    for n in $CBC_SIZES; do
+    local spec n limit f t0 t1 ours_s cbc_s ours best bound
+    for spec in $CBC_SIZES; do
+        n=${spec%@*}
+        limit=$CBC_SECONDS
+        [ "$spec" = "$n" ] || limit=${spec#*@}
         f=$(region "$n")
         t0=$(date +%s.%N)
         "$PLANNER" --solve "$f" --out "$BENCH_TMP/ours-$n.json" --threads "$THREADS" --quiet
@@ -127,7 +136,7 @@ section_cbc() {
         ours=$(checked "$f" "$BENCH_TMP/ours-$n.json")
         "$PLANNER" --export-lp "$BENCH_TMP/m-$n.lp" --instance "$f"
         t0=$(date +%s.%N)
-        (cd "$BENCH_TMP" && cbc "m-$n.lp" sec "$CBC_SECONDS" solve solu "cbc-$n.txt" >"cbc-$n.log" 2>&1) || true
+        (cd "$BENCH_TMP" && cbc "m-$n.lp" sec "$limit" solve solu "cbc-$n.txt" >"cbc-$n.log" 2>&1) || true
         t1=$(date +%s.%N)
         cbc_s=$(python3 -c "print(round($t1 - $t0, 1))")
         if "$PLANNER" --solve "$f" --from-cbc "$BENCH_TMP/cbc-$n.txt" --out "$BENCH_TMP/cbc-$n.json" \

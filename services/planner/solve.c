@@ -264,6 +264,7 @@ static int s_bound(s_run_t *x, double *ub, double *secs)
     o.seconds = x->cfg.bound_seconds;
     o.lower = x->rep.score;
     o.threads = (int)x->cfg.threads;
+    o.patience = 10; /* a bound is asked for: spend the time on a lower one */
     double t = s_now();
     int rc = regio_bound_compute(x->r, &o, ub);
     *secs = s_now() - t;

@@ -196,7 +196,7 @@ static void *s_work(void *arg)
 regio_bound_opts_t regio_bound_default_opts(void)
 {
     return (regio_bound_opts_t){.seconds = 0, .iterations = 0, .lower = 0, .threads = 1,
-                                .prices = NULL, .nodes = 0};
+                                .prices = NULL, .nodes = 0, .patience = 0};
 }
 
 /* Solve every learner under the current prices; returns the Lagrangian
@@ -284,7 +284,8 @@ static int s_loop(const regio_rpp_t *r, const regio_bound_opts_t *o, s_ctx_t *x,
     double t0 = s_clock(), theta = 1.0;
     double secs = o->seconds > 0 ? o->seconds : 5.0 + 0.0006 * r->n_learners;
     x->deadline = t0 + secs;
-    int iters = o->iterations > 0 ? o->iterations : 300, stall = 0;
+    int iters = o->iterations > 0 ? o->iterations : 3000, stall = 0;
+    int patience = o->patience > 0 ? o->patience : 5;
     *ub = DBL_MAX;
     for (int it = 0; it < iters; it++) {
         /* while the prices still move a lot, cheap rounds steer them as well */
@@ -300,7 +301,7 @@ static int s_loop(const regio_rpp_t *r, const regio_bound_opts_t *o, s_ctx_t *x,
             stall = 0;
             if (o->prices)
                 memcpy(o->prices, x->price, nseats * sizeof *o->prices);
-        } else if (++stall >= 5) {
+        } else if (++stall >= patience) {
             theta /= 2;
             stall = 0;
         }

@@ -219,6 +219,7 @@ static double *s_prices(regio_session_t *s, double lower, double seconds)
     bo.prices = prices;
     bo.threads = s->opts->threads;
     bo.nodes = 300; /* rough prices are enough to guide */
+    bo.iterations = 300;
     if (s->opts->iterations > 0) { /* deterministic: a fixed number of steps */
         bo.seconds = 1e9;
         bo.iterations = 60;
