@@ -97,12 +97,14 @@ static double s_brute(const s_case_t *x, int64_t *credit)
     }
 }
 
-Test(exact, finds_the_brute_force_optimum)
+/* Call fn for every learner with options in the regions of seeds 1..seeds
+ * (many offerings and few partners: kinds repeat and partners collide). */
+typedef void (*s_fn_t)(s_case_t *x, uint64_t seed, int32_t l, int64_t *credit, void *arg);
+
+static void s_each_case(uint64_t seeds, s_fn_t fn, void *arg)
 {
     int64_t credit[8];
-    int searched = 0, with_repeats = 0;
-    for (uint64_t seed = 1; seed <= 40; seed++) {
-        /* many offerings and few partners: kinds repeat and partners collide */
+    for (uint64_t seed = 1; seed <= seeds; seed++) {
         fx_params_t fp = {.learners = 12, .offerings = 14, .periods = 4, .max_seats = 2,
                           .seed = seed};
         regio_rpp_t *r = fx_region(&fp);
@@ -113,64 +115,66 @@ Test(exact, finds_the_brute_force_optimum)
         for (int32_t l = 0; l < r->n_learners; l++) {
             s_case_t x;
             cr_assert_leq(r->learners[l].n_needs, 8);
-            if (!s_case(&x, r, &c, l, &g, credit))
-                continue;
-            double combos = 1;
-            for (int d = 0; d < x.e.np; d++)
-                combos *= x.nall[d];
-            if (combos > 2e5)
-                continue;
-            int choice[REGIO_RPP_MAX_PERIODS];
-            double open, got = regio_exact_solve(&x.e, credit, choice, &open);
-            double want = s_brute(&x, credit);
-            cr_assert(fabs(got - want) < 1e-6, "seed %d learner %d: search %.3f, brute force %.3f",
-                      (int)seed, l, got, want);
-            cr_assert_leq(open, got, "an unlimited search is exact");
-            const regio_exact_opt_t *opts[REGIO_RPP_MAX_PERIODS];
-            for (int d = 0; d < x.e.np; d++)
-                opts[d] = &x.e.opt[d][choice[d]];
-            cr_assert(fabs(s_value(&x.e, opts, credit) - got) < 1e-6,
-                      "seed %d learner %d: the choice is not worth what the search says", (int)seed,
-                      l);
-            searched++;
-            int partners = 0;
-            for (int d = 0; d < x.e.np; d++)
-                partners += opts[d]->k >= 0;
-            with_repeats += x.e.np >= 2 && partners >= 2;
+            if (s_case(&x, r, &c, l, &g, credit))
+                fn(&x, seed, l, credit, arg);
         }
         regio_cands_free(&c);
         regio_rpp_destroy(&r);
     }
-    cr_assert_geq(searched, 100, "only %d learners searched: the fixture lost its point", searched);
-    cr_assert_geq(with_repeats, 20, "only %d multi-period plans", with_repeats);
+}
+
+typedef struct {
+    int searched, multi;
+} s_tally_t;
+
+static void s_check_optimum(s_case_t *x, uint64_t seed, int32_t l, int64_t *credit, void *arg)
+{
+    s_tally_t *t = arg;
+    double combos = 1;
+    for (int d = 0; d < x->e.np; d++)
+        combos *= x->nall[d];
+    if (combos > 2e5)
+        return;
+    int choice[REGIO_RPP_MAX_PERIODS];
+    double open, got = regio_exact_solve(&x->e, credit, choice, &open);
+    double want = s_brute(x, credit);
+    cr_assert(fabs(got - want) < 1e-6, "seed %d learner %d: search %.3f, brute force %.3f",
+              (int)seed, l, got, want);
+    cr_assert_leq(open, got, "an unlimited search is exact");
+    const regio_exact_opt_t *opts[REGIO_RPP_MAX_PERIODS];
+    int placed = 0;
+    for (int d = 0; d < x->e.np; d++) {
+        opts[d] = &x->e.opt[d][choice[d]];
+        placed += opts[d]->k >= 0;
+    }
+    cr_assert(fabs(s_value(&x->e, opts, credit) - got) < 1e-6,
+              "seed %d learner %d: the choice is not worth what the search says", (int)seed, l);
+    t->searched++;
+    t->multi += placed >= 2;
+}
+
+Test(exact, finds_the_brute_force_optimum)
+{
+    s_tally_t t = {0};
+    s_each_case(40, s_check_optimum, &t);
+    cr_assert_geq(t.searched, 100, "only %d learners searched: the fixture lost its point",
+                  t.searched);
+    cr_assert_geq(t.multi, 20, "only %d plans over several periods", t.multi);
+}
+
+static void s_check_cut(s_case_t *x, uint64_t seed, int32_t l, int64_t *credit, void *arg)
+{
+    int choice[REGIO_RPP_MAX_PERIODS];
+    double open, full = regio_exact_solve(&x->e, credit, choice, &open);
+    x->e.node_limit = 3;
+    double cut = regio_exact_solve(&x->e, credit, choice, &open);
+    cr_assert_leq(cut, full + 1e-6, "a cut search found more than the optimum");
+    cr_assert_geq(fmax(cut, open), full - 1e-6,
+                  "seed %d learner %d: cut off at %.3f with bound %.3f below the optimum %.3f",
+                  (int)seed, l, cut, open, full);
 }
 
 Test(exact, a_node_limit_gives_a_bound_on_the_optimum)
 {
-    int64_t credit[8];
-    for (uint64_t seed = 1; seed <= 20; seed++) {
-        fx_params_t fp = {.learners = 12, .offerings = 14, .periods = 4, .max_seats = 2,
-                          .seed = seed};
-        regio_rpp_t *r = fx_region(&fp);
-        regio_cands_t c;
-        cr_assert_eq(regio_cands_build(r, NULL, 1, &c), 0);
-        regio_rng_t g;
-        regio_rng_seed(&g, seed);
-        for (int32_t l = 0; l < r->n_learners; l++) {
-            s_case_t x;
-            if (!s_case(&x, r, &c, l, &g, credit))
-                continue;
-            int choice[REGIO_RPP_MAX_PERIODS];
-            double open;
-            double full = regio_exact_solve(&x.e, credit, choice, &open);
-            x.e.node_limit = 3;
-            double cut = regio_exact_solve(&x.e, credit, choice, &open);
-            cr_assert_leq(cut, full + 1e-6, "a cut search found more than the optimum");
-            cr_assert_geq(fmax(cut, open), full - 1e-6,
-                          "seed %d learner %d: cut off at %.3f with bound %.3f below the optimum %.3f",
-                          (int)seed, l, cut, open, full);
-        }
-        regio_cands_free(&c);
-        regio_rpp_destroy(&r);
-    }
+    s_each_case(20, s_check_cut, NULL);
 }

@@ -73,6 +73,7 @@ Test(plan_state, put_replaces_the_entry_of_the_same_learner_and_period)
     for (size_t i = 0; i < p.n; i++)
         live += p.v[i] != NULL;
     cr_assert_eq(live, 2);
+    cr_assert_eq(p.live, 2, "replacing an entry does not add a placement");
     regio_plan_state_free(&p);
 }
 
