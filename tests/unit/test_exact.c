@@ -1,8 +1,9 @@
 /* test_exact - one learner's best combination of options, against brute force.
  *
  * The search drops dominated options (regio_exact_sort), solves a
- * relaxation without repeats between the learner's own periods first, and
- * prunes with bounds; none of that may change the optimum. Every learner of
+ * relaxation without repeats between the learner's own periods first,
+ * prunes with bounds and (with a memo) with states seen before; none of
+ * that may change the optimum. Every learner of
  * small generated regions gets options with random fixed parts (so that
  * options covering the same needs differ), and the search must find exactly
  * the value of the best of all combinations of the unpruned options.
@@ -141,6 +142,17 @@ static void s_check_optimum(s_case_t *x, uint64_t seed, int32_t l, int64_t *cred
     cr_assert(fabs(got - want) < 1e-6, "seed %d learner %d: search %.3f, brute force %.3f",
               (int)seed, l, got, want);
     cr_assert_leq(open, got, "an unlimited search is exact");
+    regio_exact_memo_t *memo = regio_exact_memo_new();
+    cr_assert_not_null(memo);
+    x->e.memo = memo;
+    double with_memo = regio_exact_solve(&x->e, credit, choice, &open);
+    cr_assert(fabs(with_memo - want) < 1e-6, "seed %d learner %d: with the memo %.3f, brute force %.3f",
+              (int)seed, l, with_memo, want);
+    with_memo = regio_exact_solve(&x->e, credit, choice, &open); /* the memo is per search */
+    cr_assert(fabs(with_memo - want) < 1e-6, "seed %d learner %d: memo kept a stale state",
+              (int)seed, l);
+    x->e.memo = NULL;
+    regio_exact_memo_free(memo);
     const regio_exact_opt_t *opts[REGIO_RPP_MAX_PERIODS];
     int placed = 0;
     for (int d = 0; d < x->e.np; d++) {

@@ -39,6 +39,7 @@ typedef struct {
     int exact;            /* 0 once some learner hit the node limit */
     int late;             /* 1 when the round ran out of time (its value is void) */
     regio_exact_opt_t *opt; /* scratch: options of all periods */
+    regio_exact_memo_t *memo;
     int64_t *credit;      /* per need */
     int cap_opt;
 } s_worker_t;
@@ -145,7 +146,8 @@ static int s_learner(s_worker_t *w, int32_t l)
         if (!(w->opt = malloc((size_t)w->cap_opt * sizeof *w->opt)))
             return -ENOMEM;
     }
-    regio_exact_t e = {.r = r, .c = x->c, .l = l, .wcov = r->w.coverage, .node_limit = x->nodes};
+    regio_exact_t e = {.r = r, .c = x->c, .memo = w->memo, .l = l, .wcov = r->w.coverage,
+                       .node_limit = x->nodes};
     memset(w->credit, 0, (size_t)r->learners[l].n_needs * sizeof *w->credit);
     for (int p = 0, used = 0; p < x->P; p++) {
         int32_t n = s_options(w, &e, p, w->opt + used);
@@ -353,7 +355,8 @@ int regio_bound_run(const regio_rpp_t *r, const regio_cands_t *c, const regio_bo
                             .l1 = (int32_t)((int64_t)r->n_learners * (i + 1) / n)};
         w[i].use = calloc(nseats + 1, sizeof *w[i].use);
         w[i].credit = calloc((size_t)max_needs, sizeof *w[i].credit);
-        if (!w[i].use || !w[i].credit)
+        w[i].memo = regio_exact_memo_new();
+        if (!w[i].use || !w[i].credit || !w[i].memo)
             rc = -ENOMEM;
     }
     if (rc == 0 && (rc = s_loop(r, o, &x, w, n, use, ub)) == 0)
@@ -361,6 +364,7 @@ int regio_bound_run(const regio_rpp_t *r, const regio_cands_t *c, const regio_bo
     for (int i = 0; i < n; i++) {
         free(w[i].use);
         free(w[i].credit);
+        regio_exact_memo_free(w[i].memo);
         free(w[i].opt);
     }
     free(price);

@@ -2,6 +2,7 @@
 #include "exact.h"
 
 #include <float.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +100,37 @@ int32_t regio_exact_sort(const regio_exact_t *e, regio_exact_opt_t *opt, int32_t
     return m;
 }
 
+/* The memo: an open-addressed table of search states, emptied in O(1) per
+ * search by a generation number. Learners with more needs than S_MEMO_NEEDS
+ * search without it. */
+#define S_MEMO_BITS 13
+#define S_MEMO_NEEDS 8
+#define S_MEMO_PROBE 4
+#define S_MEMO_AFTER 256 /* nodes before the memo is used: small searches do not repay it */
+
+typedef struct {
+    uint32_t gen;
+    uint8_t depth, nparts;
+    uint16_t cred[S_MEMO_NEEDS];          /* credit so far, capped at each need */
+    int32_t part[REGIO_RPP_MAX_PERIODS];  /* partners used so far, sorted */
+    double cur;                           /* the best value seen reaching this state */
+} s_memo_entry_t;
+
+struct regio_exact_memo_s {
+    uint32_t gen;
+    s_memo_entry_t v[1u << S_MEMO_BITS];
+};
+
+regio_exact_memo_t *regio_exact_memo_new(void)
+{
+    return calloc(1, sizeof(regio_exact_memo_t));
+}
+
+void regio_exact_memo_free(regio_exact_memo_t *m)
+{
+    free(m);
+}
+
 typedef struct {
     const regio_exact_t *e;
     int64_t *credit;
@@ -111,7 +143,60 @@ typedef struct {
     double best, open;
     int64_t nodes;
     int relaxed;                            /* 1: only history repeats count */
+    int memo;                               /* 1: e->memo is in use for this search */
 } s_dfs_t;
+
+/* Whether a path reaching depth with value cur can be dropped because the
+ * same state was reached before with at least that value; records it
+ * otherwise. */
+static int s_seen(s_dfs_t *s, int depth, double cur)
+{
+    const regio_exact_t *e = s->e;
+    regio_exact_memo_t *m = e->memo;
+    const regio_rpp_learner_t *L = &e->r->learners[e->l];
+    s_memo_entry_t k;
+    memset(&k, 0, sizeof k);
+    k.gen = m->gen;
+    k.depth = (uint8_t)depth;
+    uint64_t h = 0x9e3779b97f4a7c15ull * (uint64_t)(depth + 1);
+    for (int i = 0; i < L->n_needs; i++) {
+        int64_t c = s->credit[i] < L->needs[i].amount ? s->credit[i] : L->needs[i].amount;
+        k.cred[i] = (uint16_t)(c < 0 ? 0 : c > 65535 ? 65535 : c);
+        h = (h ^ k.cred[i]) * 0x100000001b3ull;
+    }
+    for (int d = 0; d < depth && !s->relaxed; d++) {
+        int32_t o = e->opt[d][s->pick[d]].k;
+        if (o < 0)
+            continue;
+        int32_t q = e->c->v[e->c->start[e->l] + o].partner, j = k.nparts++;
+        while (j > 0 && k.part[j - 1] > q) { /* insertion sort: a set, not a sequence */
+            k.part[j] = k.part[j - 1];
+            j--;
+        }
+        k.part[j] = q;
+    }
+    for (int i = 0; i < k.nparts; i++)
+        h = (h ^ (uint64_t)(uint32_t)k.part[i]) * 0x100000001b3ull;
+    uint32_t at = (uint32_t)(h >> (64 - S_MEMO_BITS)), free_at = UINT32_MAX;
+    for (int p = 0; p < S_MEMO_PROBE; p++) {
+        s_memo_entry_t *x = &m->v[(at + (uint32_t)p) & ((1u << S_MEMO_BITS) - 1)];
+        if (x->gen != m->gen) {
+            if (free_at == UINT32_MAX)
+                free_at = (at + (uint32_t)p) & ((1u << S_MEMO_BITS) - 1);
+            continue;
+        }
+        if (x->depth == k.depth && x->nparts == k.nparts &&
+            !memcmp(x->cred, k.cred, sizeof k.cred) && !memcmp(x->part, k.part, sizeof k.part)) {
+            if (x->cur >= cur)
+                return 1;
+            x->cur = cur;
+            return 0;
+        }
+    }
+    k.cur = cur;
+    m->v[free_at != UINT32_MAX ? free_at : at] = k; /* full: the newest state wins */
+    return 0;
+}
 
 static int s_repeat(const s_dfs_t *s, int depth, const regio_cand_t *cd)
 {
@@ -191,6 +276,8 @@ static void s_dfs(s_dfs_t *s, int depth, double cur)
             s->open = cur + b;
         return;
     }
+    if (s->memo && depth > 0 && s->nodes > S_MEMO_AFTER && s_seen(s, depth, cur))
+        return;
     const regio_rpp_t *r = e->r;
     int64_t add = (int64_t)r->periods[e->per[depth]].weeks * r->learners[e->l].dagdelen;
     double rest = s_rest(s, depth); /* depends on the path only, not on the option */
@@ -220,7 +307,12 @@ static double s_search(const regio_exact_t *e, int64_t *credit, int *choice, dou
                        int relaxed, double best)
 {
     s_dfs_t s = {.e = e, .credit = credit, .best_pick = choice, .best = best,
-                 .open = -DBL_MAX, .relaxed = relaxed};
+                 .open = -DBL_MAX, .relaxed = relaxed,
+                 .memo = e->memo && e->r->learners[e->l].n_needs <= S_MEMO_NEEDS};
+    if (s.memo && ++e->memo->gen == 0) { /* wrapped: empty the table for real */
+        memset(e->memo->v, 0, sizeof e->memo->v);
+        e->memo->gen = 1;
+    }
     memset(credit, 0, (size_t)e->r->learners[e->l].n_needs * sizeof *credit);
     s.rest[e->np] = s.rest_fixed[e->np] = 0;
     for (int d = e->np - 1; d >= 0; d--) {

@@ -4,7 +4,10 @@
  * repeats, so its best combination of one option per period is found by a
  * depth-first search over the periods in order, pruned with each option's
  * value on its own (coverage is capped, so an option never adds more with
- * others than alone; repeats only subtract). Both the bound (options priced
+ * others than alone; repeats only subtract). What the periods after a depth
+ * can add depends only on the credit so far (capped at each need) and the
+ * partners used, so a memo of those states prunes every path that reaches a
+ * state already reached with at least the same value. Both the bound (options priced
  * by Lagrange multipliers) and the search (options limited to seats left)
  * use it.
  */
@@ -26,9 +29,14 @@ typedef struct {
     uint16_t slots; /* the slots it uses */
 } regio_exact_opt_t;
 
+/* Scratch that remembers the search states already seen (regio_exact_memo_new);
+ * one per thread. */
+typedef struct regio_exact_memo_s regio_exact_memo_t;
+
 typedef struct {
     const regio_rpp_t *r;
     const regio_cands_t *c;
+    regio_exact_memo_t *memo; /* may be NULL: no memo (slower on learners with many options) */
     int32_t l;
     double wcov;               /* value per covered dagdeel */
     int64_t node_limit;        /* search nodes before settling for a bound */
@@ -47,6 +55,11 @@ double regio_exact_alone(const regio_exact_t *e, int p, int32_t k, double fixed,
 /* Sort one period's options of e's learner (best ub first) and drop those
  * that can never beat the kept ones; returns how many remain. */
 int32_t regio_exact_sort(const regio_exact_t *e, regio_exact_opt_t *opt, int32_t n);
+
+/* A memo for one thread's searches, or NULL without memory. Free with
+ * regio_exact_memo_free (accepts NULL). */
+regio_exact_memo_t *regio_exact_memo_new(void);
+void regio_exact_memo_free(regio_exact_memo_t *m);
 
 /* Search. choice[d] gets the option index chosen at depth d. Returns the
  * best value found; *open gets the bound of subtrees cut off by the node

@@ -103,7 +103,8 @@ int regio_plan_work_init(regio_plan_work_t *w, const regio_plan_t *pl)
     w->cap_opt = 0;
     w->credit = calloc(n, sizeof *w->credit);
     w->credit2 = calloc(n, sizeof *w->credit2);
-    if (!w->credit || !w->credit2) {
+    w->memo = regio_exact_memo_new();
+    if (!w->credit || !w->credit2 || !w->memo) {
         regio_plan_work_free(w);
         return -ENOMEM;
     }
@@ -115,6 +116,8 @@ void regio_plan_work_free(regio_plan_work_t *w)
     free(w->credit);
     free(w->credit2);
     free(w->opt);
+    regio_exact_memo_free(w->memo);
+    w->memo = NULL;
     w->credit = w->credit2 = NULL;
     w->opt = NULL;
     w->cap_opt = 0;

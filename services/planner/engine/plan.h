@@ -68,6 +68,7 @@ typedef struct {
     int64_t *credit2;       /* max_needs */
     regio_exact_opt_t *opt; /* options of one learner's periods */
     int64_t cap_opt;
+    regio_exact_memo_t *memo; /* for regio_plan_learner_exact (NULL: searched without) */
 } regio_plan_work_t;
 
 /* Set up an empty plan (no placements, all seats free) for r with

@@ -75,7 +75,8 @@ double regio_plan_learner_exact(regio_plan_t *pl, regio_plan_work_t *w, int32_t 
     if (pl->c->start[l + 1] == pl->c->start[l] || s_room(pl, w, l) < 0)
         return 0;
     double wcov = r->w.coverage + (pl->bonus ? pl->bonus[r->learners[l].school] : 0);
-    regio_exact_t e = {.r = r, .c = pl->c, .l = l, .wcov = wcov, .node_limit = S_NODES};
+    regio_exact_t e = {.r = r, .c = pl->c, .memo = w->memo, .l = l, .wcov = wcov,
+                       .node_limit = S_NODES};
     for (int p = 0, used = 0; p < pl->P; p++) {
         int32_t n = s_options(pl, w, &e, p, w->opt + used);
         if (n == 0)
