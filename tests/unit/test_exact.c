@@ -76,6 +76,7 @@ static double s_value(const regio_exact_t *e, const regio_exact_opt_t *const *op
             rep |= opts[q]->k >= 0 && e->c->v[e->c->start[e->l] + opts[q]->k].partner == cd->partner;
         v -= r->w.repeat * rep;
     }
+    memset(credit, 0, (size_t)L->n_needs * sizeof *credit); /* scratch is left zeroed */
     return v;
 }
 
@@ -99,15 +100,17 @@ static double s_brute(const s_case_t *x, int64_t *credit)
 }
 
 /* Call fn for every learner with options in the regions of seeds 1..seeds
- * (many offerings and few partners: kinds repeat and partners collide). */
+ * with offerings and periods as given (few partners: kinds repeat and
+ * partners collide; many offerings: enough combinations for the search to
+ * try its relaxation first). */
 typedef void (*s_fn_t)(s_case_t *x, uint64_t seed, int32_t l, int64_t *credit, void *arg);
 
-static void s_each_case(uint64_t seeds, s_fn_t fn, void *arg)
+static void s_each_case(uint64_t seeds, int offerings, int periods, s_fn_t fn, void *arg)
 {
-    int64_t credit[8];
+    int64_t credit[8] = {0}; /* scratch the calls expect zeroed */
     for (uint64_t seed = 1; seed <= seeds; seed++) {
-        fx_params_t fp = {.learners = 12, .offerings = 14, .periods = 4, .max_seats = 2,
-                          .seed = seed};
+        fx_params_t fp = {.learners = 12, .offerings = offerings, .periods = periods,
+                          .max_seats = 2, .seed = seed};
         regio_rpp_t *r = fx_region(&fp);
         regio_cands_t c;
         cr_assert_eq(regio_cands_build(r, NULL, 1, &c), 0);
@@ -128,47 +131,55 @@ typedef struct {
     int searched, multi;
 } s_tally_t;
 
+/* Solve x as configured; the value must be want's and the choice worth it. */
+static void s_solve_as(s_case_t *x, uint64_t seed, int32_t l, int64_t *credit, double want,
+                       const char *how)
+{
+    int choice[REGIO_RPP_MAX_PERIODS];
+    double open, got = regio_exact_solve(&x->e, credit, choice, &open);
+    cr_assert(fabs(got - want) < 1e-6, "%s, seed %d learner %d: search %.3f, brute force %.3f",
+              how, (int)seed, l, got, want);
+    cr_assert_leq(open, got, "%s: an unlimited search is exact", how);
+    const regio_exact_opt_t *opts[REGIO_RPP_MAX_PERIODS];
+    for (int d = 0; d < x->e.np; d++)
+        opts[d] = &x->e.opt[d][choice[d]];
+    cr_assert(fabs(s_value(&x->e, opts, credit) - got) < 1e-6,
+              "%s, seed %d learner %d: the choice is not worth what the search says", how,
+              (int)seed, l);
+}
+
 static void s_check_optimum(s_case_t *x, uint64_t seed, int32_t l, int64_t *credit, void *arg)
 {
     s_tally_t *t = arg;
     double combos = 1;
     for (int d = 0; d < x->e.np; d++)
         combos *= x->nall[d];
-    if (combos > 2e5)
+    if (combos > 3e5)
         return;
-    int choice[REGIO_RPP_MAX_PERIODS];
-    double open, got = regio_exact_solve(&x->e, credit, choice, &open);
     double want = s_brute(x, credit);
-    cr_assert(fabs(got - want) < 1e-6, "seed %d learner %d: search %.3f, brute force %.3f",
-              (int)seed, l, got, want);
-    cr_assert_leq(open, got, "an unlimited search is exact");
+    s_solve_as(x, seed, l, credit, want, "defaults, no memo");
     regio_exact_memo_t *memo = regio_exact_memo_new();
     cr_assert_not_null(memo);
     x->e.memo = memo;
-    double with_memo = regio_exact_solve(&x->e, credit, choice, &open);
-    cr_assert(fabs(with_memo - want) < 1e-6, "seed %d learner %d: with the memo %.3f, brute force %.3f",
-              (int)seed, l, with_memo, want);
-    with_memo = regio_exact_solve(&x->e, credit, choice, &open); /* the memo is per search */
-    cr_assert(fabs(with_memo - want) < 1e-6, "seed %d learner %d: memo kept a stale state",
-              (int)seed, l);
+    s_solve_as(x, seed, l, credit, want, "defaults, memo");
+    x->e.relax_from = 1; /* the relaxation and the memo on every search, however small */
+    x->e.memo_after = 1;
+    s_solve_as(x, seed, l, credit, want, "relaxation and memo always");
+    s_solve_as(x, seed, l, credit, want, "again (the memo is per search)");
     x->e.memo = NULL;
     regio_exact_memo_free(memo);
-    const regio_exact_opt_t *opts[REGIO_RPP_MAX_PERIODS];
-    int placed = 0;
-    for (int d = 0; d < x->e.np; d++) {
-        opts[d] = &x->e.opt[d][choice[d]];
-        placed += opts[d]->k >= 0;
-    }
-    cr_assert(fabs(s_value(&x->e, opts, credit) - got) < 1e-6,
-              "seed %d learner %d: the choice is not worth what the search says", (int)seed, l);
     t->searched++;
+    int placed = 0;
+    for (int d = 0; d < x->e.np; d++)
+        placed += x->nall[d] > 1;
     t->multi += placed >= 2;
 }
 
 Test(exact, finds_the_brute_force_optimum)
 {
     s_tally_t t = {0};
-    s_each_case(40, s_check_optimum, &t);
+    s_each_case(40, 14, 4, s_check_optimum, &t);
+    s_each_case(30, 48, 3, s_check_optimum, &t);
     cr_assert_geq(t.searched, 100, "only %d learners searched: the fixture lost its point",
                   t.searched);
     cr_assert_geq(t.multi, 20, "only %d plans over several periods", t.multi);
@@ -178,15 +189,25 @@ static void s_check_cut(s_case_t *x, uint64_t seed, int32_t l, int64_t *credit, 
 {
     int choice[REGIO_RPP_MAX_PERIODS];
     double open, full = regio_exact_solve(&x->e, credit, choice, &open);
-    x->e.node_limit = 3;
-    double cut = regio_exact_solve(&x->e, credit, choice, &open);
-    cr_assert_leq(cut, full + 1e-6, "a cut search found more than the optimum");
-    cr_assert_geq(fmax(cut, open), full - 1e-6,
-                  "seed %d learner %d: cut off at %.3f with bound %.3f below the optimum %.3f",
-                  (int)seed, l, cut, open, full);
+    regio_exact_memo_t *memo = regio_exact_memo_new();
+    cr_assert_not_null(memo);
+    for (int thorough = 0; thorough < 2; thorough++) {
+        x->e.node_limit = 3;
+        x->e.memo = thorough ? memo : NULL;
+        x->e.relax_from = thorough;
+        x->e.memo_after = thorough;
+        double cut = regio_exact_solve(&x->e, credit, choice, &open);
+        cr_assert_leq(cut, full + 1e-6, "a cut search found more than the optimum");
+        cr_assert_geq(fmax(cut, open), full - 1e-6,
+                      "seed %d learner %d: cut off at %.3f with bound %.3f below the optimum %.3f",
+                      (int)seed, l, cut, open, full);
+    }
+    x->e.memo = NULL;
+    regio_exact_memo_free(memo);
 }
 
 Test(exact, a_node_limit_gives_a_bound_on_the_optimum)
 {
-    s_each_case(20, s_check_cut, NULL);
+    s_each_case(20, 14, 4, s_check_cut, NULL);
+    s_each_case(10, 48, 3, s_check_cut, NULL);
 }

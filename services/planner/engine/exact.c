@@ -106,7 +106,7 @@ int32_t regio_exact_sort(const regio_exact_t *e, regio_exact_opt_t *opt, int32_t
 #define S_MEMO_BITS 13
 #define S_MEMO_NEEDS 8
 #define S_MEMO_PROBE 4
-#define S_MEMO_AFTER 256 /* nodes before the memo is used: small searches do not repay it */
+#define S_MEMO_AFTER 256 /* default memo_after: small searches do not repay the memo */
 
 typedef struct {
     uint32_t gen;
@@ -144,6 +144,7 @@ typedef struct {
     int64_t nodes;
     int relaxed;                            /* 1: only history repeats count */
     int memo;                               /* 1: e->memo is in use for this search */
+    int64_t memo_after;                     /* nodes before the memo is used */
 } s_dfs_t;
 
 /* Whether a path reaching depth with value cur can be dropped because the
@@ -276,7 +277,7 @@ static void s_dfs(s_dfs_t *s, int depth, double cur)
             s->open = cur + b;
         return;
     }
-    if (s->memo && depth > 0 && s->nodes > S_MEMO_AFTER && s_seen(s, depth, cur))
+    if (s->memo && depth > 0 && s->nodes > s->memo_after && s_seen(s, depth, cur))
         return;
     const regio_rpp_t *r = e->r;
     int64_t add = (int64_t)r->periods[e->per[depth]].weeks * r->learners[e->l].dagdelen;
@@ -308,7 +309,8 @@ static double s_search(const regio_exact_t *e, int64_t *credit, int *choice, dou
 {
     s_dfs_t s = {.e = e, .credit = credit, .best_pick = choice, .best = best,
                  .open = -DBL_MAX, .relaxed = relaxed,
-                 .memo = e->memo && e->r->learners[e->l].n_needs <= S_MEMO_NEEDS};
+                 .memo = e->memo && e->r->learners[e->l].n_needs <= S_MEMO_NEEDS,
+                 .memo_after = e->memo_after > 0 ? e->memo_after : S_MEMO_AFTER};
     if (s.memo && ++e->memo->gen == 0) { /* wrapped: empty the table for real */
         memset(e->memo->v, 0, sizeof e->memo->v);
         e->memo->gen = 1;
@@ -355,6 +357,10 @@ static double s_value(const regio_exact_t *e, const int *choice, int64_t *credit
     return v;
 }
 
+/* Default relax_from: below, the plain search is cheap anyway (most of the
+ * LNS's learners). */
+#define S_RELAX_FROM 4096
+
 /* Relaxation first: options that cover the same needs differ only in their
  * fixed part and partner, so with repeats between the learner's own
  * periods ignored only the first of each kind (by ub) matters. That search
@@ -367,9 +373,13 @@ static int s_relaxed_first(const regio_exact_t *e, int64_t *credit, int *choice,
                            double *val)
 {
     int32_t total = 0, kept = 0;
-    for (int d = 0; d < e->np; d++)
+    double combos = 1;
+    for (int d = 0; d < e->np; d++) {
         total += e->nopt[d];
-    if (e->c->wide[e->l] || e->np < 2)
+        combos *= e->nopt[d];
+    }
+    double relax_from = e->relax_from > 0 ? e->relax_from : S_RELAX_FROM;
+    if (e->c->wide[e->l] || e->np < 2 || combos < relax_from)
         return -1;
     regio_exact_opt_t *buf = malloc((size_t)total * sizeof *buf);
     int32_t *from = malloc((size_t)total * sizeof *from);

@@ -40,6 +40,9 @@ typedef struct {
     int32_t l;
     double wcov;               /* value per covered dagdeel */
     int64_t node_limit;        /* search nodes before settling for a bound */
+    double relax_from;         /* combinations of options from which the relaxation is
+                                  solved first (<= 0: 4,096; smaller searches are cheap) */
+    int64_t memo_after;        /* nodes before the memo is used (<= 0: 256) */
     int np;                    /* periods with options, in period order */
     int per[REGIO_RPP_MAX_PERIODS];
     regio_exact_opt_t *opt[REGIO_RPP_MAX_PERIODS]; /* each sorted by ub, best first,
