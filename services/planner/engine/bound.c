@@ -151,11 +151,7 @@ static int s_learner(s_worker_t *w, int32_t l)
     memset(w->credit, 0, (size_t)r->learners[l].n_needs * sizeof *w->credit);
     for (int p = 0, used = 0; p < x->P; p++) {
         int32_t n = s_options(w, &e, p, w->opt + used);
-        if (n == 0)
-            continue;
-        e.per[e.np] = p;
-        e.opt[e.np] = w->opt + used;
-        e.nopt[e.np++] = n;
+        regio_exact_add(&e, p, w->opt + used, n);
         used += n;
     }
     int choice[REGIO_RPP_MAX_PERIODS];

@@ -199,15 +199,15 @@ static int s_seen(s_dfs_t *s, int depth, double cur)
     return 0;
 }
 
-static int s_repeat(const s_dfs_t *s, int depth, const regio_cand_t *cd)
+/* Whether candidate cd at depth repeats a partner: from the history, or
+ * (unless relaxed) of the options pick[0..depth-1] chose before it. */
+static int s_repeats(const regio_exact_t *e, const int *pick, int depth, const regio_cand_t *cd,
+                     int relaxed)
 {
     if (cd->flags & REGIO_CAND_HISTORY)
         return 1;
-    if (s->relaxed)
-        return 0;
-    const regio_exact_t *e = s->e;
-    for (int d = 0; d < depth; d++) {
-        int32_t k = e->opt[d][s->pick[d]].k;
+    for (int d = 0; d < depth && !relaxed; d++) {
+        int32_t k = e->opt[d][pick[d]].k;
         if (k >= 0 && e->c->v[e->c->start[e->l] + k].partner == cd->partner)
             return 1;
     }
@@ -293,12 +293,21 @@ static void s_dfs(s_dfs_t *s, int depth, double cur)
         }
         const regio_cand_t *cd = &e->c->v[e->c->start[e->l] + o->k];
         int64_t dc = regio_exact_credit(e, o->k, add, 1, s->credit);
-        double v = e->wcov * (double)dc + o->fixed - r->w.repeat * s_repeat(s, depth, cd);
+        double v = e->wcov * (double)dc + o->fixed - r->w.repeat * s_repeats(e, s->pick, depth, cd, s->relaxed);
         s->cov += dc;
         s_dfs(s, depth + 1, cur + v);
         s->cov -= dc;
         regio_exact_credit(e, o->k, add, -1, s->credit);
     }
+}
+
+void regio_exact_add(regio_exact_t *e, int p, regio_exact_opt_t *opt, int32_t n)
+{
+    if (n <= 0)
+        return;
+    e->per[e->np] = p;
+    e->opt[e->np] = opt;
+    e->nopt[e->np++] = n;
 }
 
 /* The search proper: best is a value some choice is known to reach
@@ -346,12 +355,7 @@ static double s_value(const regio_exact_t *e, const int *choice, int64_t *credit
         const regio_cand_t *cd = &e->c->v[e->c->start[e->l] + o->k];
         int64_t add = (int64_t)r->periods[e->per[d]].weeks * r->learners[e->l].dagdelen;
         v += e->wcov * (double)regio_exact_credit(e, o->k, add, 1, credit);
-        int rep = (cd->flags & REGIO_CAND_HISTORY) != 0;
-        for (int q = 0; q < d && !rep; q++) {
-            int32_t kq = e->opt[q][choice[q]].k;
-            rep = kq >= 0 && e->c->v[e->c->start[e->l] + kq].partner == cd->partner;
-        }
-        v -= r->w.repeat * rep;
+        v -= r->w.repeat * s_repeats(e, choice, d, cd, 0);
     }
     memset(credit, 0, (size_t)r->learners[e->l].n_needs * sizeof *credit);
     return v;

@@ -59,6 +59,10 @@ double regio_exact_alone(const regio_exact_t *e, int p, int32_t k, double fixed,
  * that can never beat the kept ones; returns how many remain. */
 int32_t regio_exact_sort(const regio_exact_t *e, regio_exact_opt_t *opt, int32_t n);
 
+/* Append period p with its n options (sorted by regio_exact_sort; opt is
+ * borrowed) as e's next depth; nothing when n <= 0. Periods go in order. */
+void regio_exact_add(regio_exact_t *e, int p, regio_exact_opt_t *opt, int32_t n);
+
 /* A memo for one thread's searches, or NULL without memory. Free with
  * regio_exact_memo_free (accepts NULL). */
 regio_exact_memo_t *regio_exact_memo_new(void);

@@ -79,11 +79,7 @@ double regio_plan_learner_exact(regio_plan_t *pl, regio_plan_work_t *w, int32_t 
                        .node_limit = S_NODES};
     for (int p = 0, used = 0; p < pl->P; p++) {
         int32_t n = s_options(pl, w, &e, p, w->opt + used);
-        if (n == 0)
-            continue;
-        e.per[e.np] = p;
-        e.opt[e.np] = w->opt + used;
-        e.nopt[e.np++] = n;
+        regio_exact_add(&e, p, w->opt + used, n);
         used += n;
     }
     int choice[REGIO_RPP_MAX_PERIODS];
