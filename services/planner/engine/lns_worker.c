@@ -144,14 +144,25 @@ static int s_wants(regio_lns_worker_t *x, int32_t l, int p, regio_pick_t *want)
 
 /* Neighbourhood: a learner with need left and the pick it would take if it
  * chose first, plus one learner on each seat of that pick it lacks. */
+/* Start of the wish neighbourhoods: a learner with need left and a period
+ * where it wants another pick (*want), added; 0 when there is none. */
+static int s_seed_wish(regio_lns_worker_t *x, int32_t *l, int *p, regio_pick_t *want)
+{
+    *l = s_seed_learner(x);
+    *p = *l < 0 ? -1 : s_seed_period(x, *l);
+    if (*p < 0 || !s_wants(x, *l, *p, want))
+        return 0;
+    s_add(x, *l, *p);
+    return 1;
+}
+
 static int s_op_wish(regio_lns_worker_t *x)
 {
-    int32_t l = s_seed_learner(x);
-    int p = l < 0 ? -1 : s_seed_period(x, l);
+    int32_t l;
+    int p;
     regio_pick_t want;
-    if (p < 0 || !s_wants(x, l, p, &want))
+    if (!s_seed_wish(x, &l, &p, &want))
         return 0;
-    s_add(x, l, p);
     s_add_blockers(x, l, p, want);
     return x->nd;
 }
@@ -161,12 +172,11 @@ static int s_op_wish(regio_lns_worker_t *x)
  * repaired in the order of the chain. */
 static int s_op_chain(regio_lns_worker_t *x)
 {
-    int32_t l = s_seed_learner(x);
-    int p = l < 0 ? -1 : s_seed_period(x, l);
+    int32_t l;
+    int p;
     regio_pick_t want;
-    if (p < 0 || !s_wants(x, l, p, &want))
+    if (!s_seed_wish(x, &l, &p, &want))
         return 0;
-    s_add(x, l, p);
     for (int link = 0; link < 3; link++) {
         int before = x->nd;
         if (s_add_blockers(x, l, p, want) == 0)
