@@ -13,9 +13,7 @@
 
 static int s_changeable(const regio_lns_worker_t *x, int32_t l, int p)
 {
-    const regio_plan_t *pl = x->pl;
-    return (pl->r->learners[l].planned >> p & 1u) && pl->c->start[l + 1] > pl->c->start[l] &&
-           !(pl->frozen && pl->frozen[(int64_t)l * pl->P + p]);
+    return (!x->only || x->only[l]) && regio_plan_changeable(x->pl, l, p);
 }
 
 /* Add (l, p) to the neighbourhood unless present, full or not changeable. */
@@ -34,7 +32,7 @@ static int s_add(regio_lns_worker_t *x, int32_t l, int p)
 /* A learner to start from: one with need left (or a focus learner). */
 static int32_t s_seed_learner(regio_lns_worker_t *x)
 {
-    if (x->n_focus && regio_rng_below(&x->g, 4) != 0)
+    if (x->n_focus && !x->only && regio_rng_below(&x->g, 4) != 0)
         return x->focus[regio_rng_below(&x->g, (uint32_t)x->n_focus)];
     for (int tries = 0; tries < 8 && x->n_unmet; tries++) {
         int32_t l = x->unmet[regio_rng_below(&x->g, (uint32_t)x->n_unmet)];
@@ -344,14 +342,20 @@ static double s_repair_regret(regio_lns_worker_t *x)
 /* Learners with need left and somewhere to go. */
 static void s_refresh_unmet(regio_lns_worker_t *x)
 {
+    int32_t n = x->only ? x->n_focus : x->pl->L;
+    const int64_t *start = x->pl->c->start;
     x->n_unmet = 0;
-    for (int32_t l = 0; l < x->pl->L; l++)
-        if (x->pl->worth[l].cov < x->sh->need[l] && x->pl->c->start[l + 1] > x->pl->c->start[l])
+    for (int32_t i = 0; i < n; i++) {
+        int32_t l = x->only ? x->focus[i] : i;
+        if (x->pl->worth[l].cov < x->sh->need[l] && start[l + 1] > start[l])
             x->unmet[x->n_unmet++] = l;
+    }
     if (x->n_unmet == 0) /* all needs met: still improve travel and preferences */
-        for (int32_t l = 0; l < x->pl->L; l++)
-            if (x->pl->c->start[l + 1] > x->pl->c->start[l])
+        for (int32_t i = 0; i < n; i++) {
+            int32_t l = x->only ? x->focus[i] : i;
+            if (start[l + 1] > start[l])
                 x->unmet[x->n_unmet++] = l;
+        }
 }
 
 /* Go back to the best plan seen, undoing the logged moves newest first. */

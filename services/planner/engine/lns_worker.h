@@ -45,6 +45,9 @@ typedef struct {
     int32_t n_unmet;
     const int32_t *focus;        /* learners to start from more often, or NULL */
     int32_t n_focus;
+    const uint8_t *only;         /* per learner: when set, only learners marked 1 change,
+                                    and only the focus learners are searched from (a
+                                    rebuild's search; rebuild.h); NULL: all */
     double obj;                  /* objective change since the worker started */
     double best;                 /* the best value obj had */
     regio_lns_item_t *log;       /* picks changed since the best plan, oldest first */

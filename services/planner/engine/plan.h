@@ -163,6 +163,14 @@ static inline int32_t regio_plan_offering(const regio_plan_t *pl, int32_t l, int
     return k < 0 ? -1 : pl->c->v[pl->c->start[l] + k].offering;
 }
 
+/* Whether the pick of (l, p) may change: l is planned in p, has
+ * candidates, and (l, p) is not frozen. */
+static inline int regio_plan_changeable(const regio_plan_t *pl, int32_t l, int p)
+{
+    return (pl->r->learners[l].planned >> p & 1u) && pl->c->start[l + 1] > pl->c->start[l] &&
+           !(pl->frozen && pl->frozen[(int64_t)l * pl->P + p]);
+}
+
 /* Whether pick pk differs from the base plan's pick b (a change costs the
  * margin); never when b is REGIO_PICK_FREE. */
 static inline int regio_pick_changed(regio_pick_t b, regio_pick_t pk)
