@@ -2,7 +2,7 @@
 # bench/planner.sh - how well and how fast the planning engine plans.
 #
 #   bench/planner.sh [--sizes "100 300 2000 2000@1.8 20000 100000"] [--threads 2] [--seed 1]
-#                    [--bound-seconds S] [--cbc-sizes "60 120 300@600 500@600"]
+#                    [--bound-seconds S] [--cbc-sizes "60 120 300@600/d,10,30 500@600"]
 #                    [--cbc-seconds 60] [--no-cbc] [--no-replan] [--quick]
 #
 # A size N@S gives that run a budget of S seconds instead of the default.
@@ -14,7 +14,8 @@
 #    tightens with time.
 # 2. Small regions solved exactly by CBC (coinor-cbc) from `--export-lp`,
 #    with a time limit (--cbc-seconds, or S of N@S): our score (default
-#    budget) as a share of CBC's best and of its bound, and the time ratio.
+#    budget, or each budget B of N@S/B1,B2; d = default) as a share of
+#    CBC's best and of its bound, and the time ratio.
 # 3. Replanning a 20,000-learner plan: withdraw 1% of the offerings, and a
 #    single offering (5 draws): forced vs changed placements, milliseconds.
 # Benchmarks print figures; they never fail on speed.
@@ -24,7 +25,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
 SIZES="100 300 2000 2000@1.8 20000 100000"
-CBC_SIZES="60 120 300@600 500@600"
+CBC_SIZES="60 120 300@600/d,10,30 500@600"
 CBC_SECONDS=60
 THREADS=2
 SEED=1
@@ -42,7 +43,7 @@ while [ $# -gt 0 ]; do
     --no-cbc) DO_CBC=0; shift ;;
     --no-replan) DO_REPLAN=0; shift ;;
     --quick) SIZES="100 300 2000 2000@1.8"; CBC_SIZES="60"; CBC_SECONDS=20; shift ;;
-    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
     esac
 done
@@ -118,22 +119,23 @@ PY
 }
 
 # 2. Against CBC on small regions ---------------------------------------------
+# A spec is N, N@S (CBC's limit S) or N@S/B1,B2 (our budgets in seconds, d =
+# the default): CBC solves once, we solve once per budget, a row each.
 section_cbc() {
     command -v cbc >/dev/null || bench_packages coinor-cbc
-    say "small regions: ours (default budget) against CBC (${CBC_SECONDS}s limit unless N@S)"
-    printf '%9s %14s %14s %14s %9s %9s %9s %9s %9s\n' learners ours cbc_best cbc_bound \
+    say "small regions: ours (default budget unless N@S/B) against CBC (${CBC_SECONDS}s limit unless N@S)"
+    printf '%9s %7s %14s %14s %14s %9s %9s %9s %9s %9s\n' learners budget ours cbc_best cbc_bound \
         of_best of_bound ours_s cbc_s time_x
-    local spec n limit f t0 t1 ours_s cbc_s ours best bound
+    local spec n rest limit budgets budget f t0 t1 ours_s cbc_s ours best bound
     for spec in $CBC_SIZES; do
-        n=${spec%@*}
+        n=${spec%%@*}
+        rest=${spec#"$n"}
         limit=$CBC_SECONDS
-        [ "$spec" = "$n" ] || limit=${spec#*@}
+        budgets=d
+        case "$rest" in @*/*) limit=${rest#@}; limit=${limit%%/*}; budgets=${rest#*/} ;;
+        @*) limit=${rest#@} ;;
+        esac
         f=$(region "$n")
-        t0=$(date +%s.%N)
-        "$PLANNER" --solve "$f" --out "$BENCH_TMP/ours-$n.json" --threads "$THREADS" --quiet
-        t1=$(date +%s.%N)
-        ours_s=$(python3 -c "print(round($t1 - $t0, 3))")
-        ours=$(checked "$f" "$BENCH_TMP/ours-$n.json")
         "$PLANNER" --export-lp "$BENCH_TMP/m-$n.lp" --instance "$f"
         t0=$(date +%s.%N)
         (cd "$BENCH_TMP" && cbc "m-$n.lp" sec "$limit" solve solu "cbc-$n.txt" >"cbc-$n.log" 2>&1) || true
@@ -146,12 +148,22 @@ section_cbc() {
             best=nan
         fi
         bound=$(cbc_figure "$BENCH_TMP/cbc-$n.log" bound)
-        python3 - "$n" "$ours" "$best" "$bound" "$ours_s" "$cbc_s" <<'PY'
+        for budget in ${budgets//,/ }; do
+            local seconds=()
+            [ "$budget" = d ] || seconds=(--seconds "$budget")
+            t0=$(date +%s.%N)
+            "$PLANNER" --solve "$f" --out "$BENCH_TMP/ours-$n.json" --threads "$THREADS" "${seconds[@]}" --quiet
+            t1=$(date +%s.%N)
+            ours_s=$(python3 -c "print(round($t1 - $t0, 3))")
+            ours=$(checked "$f" "$BENCH_TMP/ours-$n.json")
+            python3 - "$n" "$budget" "$ours" "$best" "$bound" "$ours_s" "$cbc_s" <<'PY'
 import sys
-n, ours, best, bound, os_, cs = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
+n, budget = sys.argv[1], sys.argv[2]
+ours, best, bound, os_, cs = (float(x) for x in sys.argv[3:8])
 pct = lambda a, b: "%.2f%%" % (100 * a / b) if b == b and b else "nan"
-print("%9s %14.1f %14.1f %14.1f %9s %9s %9.2f %9.1f %9.1f" % (n, ours, best, bound, pct(ours, best), pct(ours, bound), os_, cs, cs / os_))
+print("%9s %7s %14.1f %14.1f %14.1f %9s %9s %9.2f %9.1f %9.1f" % (n, budget, ours, best, bound, pct(ours, best), pct(ours, bound), os_, cs, cs / os_))
 PY
+        done
     done
 }
 
