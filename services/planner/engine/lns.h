@@ -5,7 +5,10 @@
  * plan that pays those prices when choosing; the better plan starts the
  * search. The search (lns_worker.h) anneals: early on it accepts some worse
  * moves, later almost none, and it always returns the best plan it saw.
- * Every evaluation is incremental (plan.h).
+ * Once it has cooled a little, part of each epoch goes to rebuilds
+ * (rebuild.h: a cluster of learners planned afresh), as much as they gain
+ * per second against the plain search. Replans never rebuild. Every
+ * evaluation is incremental (plan.h).
  *
  * With two or more threads each thread searches its own copy of the plan
  * with its own seed; after every epoch (0.2 s, or 20,000 iterations per

@@ -8,7 +8,8 @@
  * placed at one of its candidate offerings, all periods (so placements can
  * shift between periods); one learner's whole year, searched exactly.
  * Moves since the best plan seen are logged, so the worker can always go
- * back to it. A worker owns its plan while it runs.
+ * back to it. A worker owns its plan while it runs; with `only` set it
+ * changes only the marked learners (how rebuild.h searches a cluster).
  */
 #ifndef REGIO_LNS_WORKER_H
 #define REGIO_LNS_WORKER_H
