@@ -22,10 +22,18 @@ SERVICES = ("registry", "capacity", "notifier", "planner")
 
 
 def free_ports(n):
+    """n ports that bind now, below the kernel's ephemeral range: ports from
+    that range can be taken meanwhile as the source port of some outgoing
+    connection (or of a reconnecting client's own, a TCP self-connect)."""
+    import random
     socks, ports = [], []
-    for _ in range(n):
+    while len(ports) < n:
         s = socket.socket()
-        s.bind(("127.0.0.1", 0))
+        try:
+            s.bind(("127.0.0.1", random.randint(20000, 32000)))
+        except OSError:
+            s.close()
+            continue
         socks.append(s)
         ports.append(s.getsockname()[1])
     for s in socks:
@@ -124,7 +132,12 @@ class Cluster:
             seq = re.search(r"^notifier\s+up\s+seq=(\d+)", out, re.M)
             return pend and seq and pend.group(1) == "0" and int(seq.group(1)) > 0 and int(seq.group(1))
 
-        return wait_for(settled, timeout=timeout, what="the planner's outbox to reach the notifier")
+        try:
+            return wait_for(settled, timeout=timeout, what="the planner's outbox to reach the notifier")
+        except AssertionError as e:
+            status = self.ctl("status", check=False).stdout
+            raise AssertionError(f"{e}\nstatus:\n{status}\nplanner log:\n{self.log('planner')[-2000:]}"
+                                 f"\nnotifier log:\n{self.log('notifier')[-2000:]}") from None
 
     def export(self):
         inst = os.path.join(self.dir, "export.json")

@@ -159,8 +159,10 @@ static double s_rebuild(regio_rebuild_t *rb, const regio_lns_budget_t *b)
 {
     regio_plan_t *pl = rb->pl;
     s_cluster(rb);
-    if (rb->n == 0)
+    if (rb->n == 0) {
+        rb->iterations++; /* nobody to rebuild: still a step, so budgets in iterations end */
         return 0;
+    }
     for (int i = 0; i < rb->n; i++)
         memcpy(&rb->saved[i * pl->P], &pl->pick[(int64_t)rb->members[i] * pl->P],
                (size_t)pl->P * sizeof *rb->saved);
