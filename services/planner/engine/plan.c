@@ -2,6 +2,7 @@
 #include "plan.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -362,9 +363,20 @@ void regio_plan_refine(const regio_plan_t *pl, int32_t l, int p, regio_pick_t *p
                      pl->seats + ((int64_t)o * pl->P + p) * REGIO_RPP_SLOTS, &pk->slots);
 }
 
-/* regio_plan_best, or with seats = 0 regio_plan_wish. */
+/* Where s_best looks: at every offering (at < 0) within the seats left
+ * (seats 1) or as if nobody held one (seats 0); or at offering `at` only,
+ * within `room`. With away set, not at l's current offering, and l's own
+ * seats do not count as free. */
+typedef struct {
+    int seats;
+    int32_t at;
+    uint32_t room;
+    int away;
+} s_where_t;
+
+/* regio_plan_best, regio_plan_wish, regio_plan_best_at and _away. */
 static double s_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
-                     regio_pick_t *out, double *second, int seats)
+                     regio_pick_t *out, double *second, s_where_t wh)
 {
     const regio_rpp_learner_t *L = &pl->r->learners[l];
     const regio_pick_t cur = pl->pick[(int64_t)l * pl->P + p];
@@ -375,7 +387,8 @@ static double s_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, in
     const regio_pick_t none = {.cand = REGIO_PICK_NONE, .slots = 0};
     regio_worth_t v0 = s_finish(pl, l, x.cov, x.travel, x.rep, x.pref,
                                 x.changes + regio_pick_changed(b, none));
-    double best = v0.obj + x.price, sec = -1e300;
+    double best = wh.at >= 0 ? -HUGE_VAL : v0.obj + x.price, sec = -1e300;
+    int32_t here = cur.cand >= 0 ? s_cand(pl, l, cur.cand)->offering : -1;
     *out = none;
     int64_t n = pl->c->start[l + 1] - pl->c->start[l];
     int32_t weeks = pl->r->periods[p].weeks, add = weeks * L->dagdelen;
@@ -388,8 +401,11 @@ static double s_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, in
         if (k < 0 || (j >= 0 && k == cur.cand))
             continue;
         const regio_cand_t *cd = s_cand(pl, l, k);
-        uint32_t a = seats ? pl->avail[(int64_t)cd->offering * pl->P + p]
-                           : pl->capmask[(int64_t)cd->offering * pl->P + p];
+        if ((wh.at >= 0 && cd->offering != wh.at) || (wh.away && cd->offering == here))
+            continue;
+        uint32_t a = wh.at >= 0 ? wh.room
+                     : wh.seats ? pl->avail[(int64_t)cd->offering * pl->P + p]
+                                : pl->capmask[(int64_t)cd->offering * pl->P + p];
         if (k == cur.cand)
             a |= cur.slots;
         a &= freem;
@@ -415,7 +431,7 @@ static double s_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, in
     if (out->cand >= 0 && out->cand == cur.cand &&
         regio_slots_days(out->slots) == regio_slots_days(cur.slots))
         out->slots = cur.slots; /* as good: do not churn */
-    else if (seats)
+    else if (wh.seats && wh.at < 0)
         regio_plan_refine(pl, l, p, out);
     if (second)
         *second = sec;
@@ -425,13 +441,25 @@ static double s_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, in
 double regio_plan_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
                        regio_pick_t *out, double *second)
 {
-    return s_best(pl, w, l, p, out, second, 1);
+    return s_best(pl, w, l, p, out, second, (s_where_t){.seats = 1, .at = -1});
+}
+
+double regio_plan_best_at(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
+                          int32_t o, uint32_t room, regio_pick_t *out)
+{
+    return s_best(pl, w, l, p, out, NULL, (s_where_t){.seats = 1, .at = o, .room = room});
+}
+
+double regio_plan_best_away(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
+                            regio_pick_t *out)
+{
+    return s_best(pl, w, l, p, out, NULL, (s_where_t){.seats = 1, .at = -1, .away = 1});
 }
 
 double regio_plan_wish(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
                        regio_pick_t *out)
 {
-    return s_best(pl, w, l, p, out, NULL, 0);
+    return s_best(pl, w, l, p, out, NULL, (s_where_t){.seats = 0, .at = -1});
 }
 
 double regio_plan_learner_greedy(regio_plan_t *pl, regio_plan_work_t *w, int32_t l)

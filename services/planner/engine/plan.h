@@ -112,6 +112,18 @@ double regio_plan_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, 
 double regio_plan_wish(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
                        regio_pick_t *out);
 
+/* Like regio_plan_best, but only at offering o, within room: the slots
+ * where the caller reckons a seat is free at (o, p) (say, the seats left
+ * plus those another learner would give up). Returns l's objective with
+ * it, or -HUGE_VAL (out NONE) when no candidate at o fits. */
+double regio_plan_best_at(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
+                          int32_t o, uint32_t room, regio_pick_t *out);
+
+/* Like regio_plan_best, but l leaves its current offering at p and gives
+ * up its seats there: the best pick elsewhere, or none. */
+double regio_plan_best_away(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
+                            regio_pick_t *out);
+
 /* Give learner l its best picks in all periods it may change, greedily: the
  * period whose best pick gains most first, until nothing gains. Returns the
  * change of the objective. */
