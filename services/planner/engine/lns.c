@@ -222,11 +222,11 @@ static void *s_thread(void *arg)
 /* The arms' shares of an epoch that starts at fraction g of the cooling
  * schedule. Cycles from the start, rebuilds from S_RB_FROM on; each at
  * first S_RB_FIRST, then its gain per cost as a part of all arms' (recent
- * epochs weigh most), between S_RB_LOW and S_RB_HIGH. The LNS gets the
- * rest. */
+ * epochs weigh most), between S_RB_LOW and S_RB_HIGH, and S_RB_HIGH for
+ * both together. The LNS gets the rest. */
 static void s_shares(const s_search_t *q, double g, double *share)
 {
-    double rate[S_ARMS], sum = 0;
+    double rate[S_ARMS], sum = 0, extra = 0;
     share[0] = 1;
     for (int k = 0; k < S_ARMS; k++) {
         rate[k] = q->cost[k] > 0 ? q->gain[k] / q->cost[k] : -1;
@@ -239,7 +239,10 @@ static void s_shares(const s_search_t *q, double g, double *share)
             continue;
         double f = rate[k] < 0 || rate[0] < 0 || sum <= 0 ? S_RB_FIRST : rate[k] / sum;
         share[k] = f < S_RB_LOW ? S_RB_LOW : f > S_RB_HIGH ? S_RB_HIGH : f;
+        extra += share[k];
     }
+    for (int k = 1; k < S_ARMS && extra > S_RB_HIGH; k++) /* the LNS keeps the rest */
+        share[k] *= S_RB_HIGH / extra;
 }
 
 /* One epoch: every worker searches its group for a while; the caller's
