@@ -30,6 +30,7 @@
  * +0.1% (3 seeds); 2,000 and 20,000 learners, no change beyond noise.
  * Early on, while it is hot, the LNS gains far more than rebuilds; near
  * the end of a long search the rebuilds do. */
+#define S_ARMS 3 /* the arms of an epoch: the LNS, then rebuilds, then cycles */
 #define S_RB_FROM 0.3
 #define S_RB_FIRST 0.2
 #define S_RB_LOW 0.05
@@ -55,7 +56,7 @@ typedef struct {
     regio_rebuild_t rb[S_MAX_THREADS]; /* per worker, on its plan; unused (n_rb 0) in a replan */
     regio_cycle_t cy[S_MAX_THREADS];   /* likewise */
     int n_rb;
-    double gain[3], cost[3];   /* recent gains and costs (s_job_t): [0] LNS, [1] rebuilds, [2] cycles */
+    double gain[S_ARMS], cost[S_ARMS]; /* recent gains and costs per arm (s_job_t) */
     regio_plan_t copy[S_MAX_THREADS]; /* [1..n-1]: the other threads' plans */
     int n;                     /* workers */
     double t0, span;           /* start and length of the search (time mode) */
@@ -136,9 +137,6 @@ static double s_temp(const regio_rpp_t *r, double f)
     f = f < 0 ? 0 : f > 1 ? 1 : f;
     return 20 * w * pow(0.005, f);
 }
-
-/* The arms of an epoch: the LNS, then rebuilds, then cycles. */
-#define S_ARMS 3
 
 typedef struct {
     regio_lns_worker_t *x;
