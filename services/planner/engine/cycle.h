@@ -46,8 +46,8 @@ typedef struct {
     int n;
     double *arc;                   /* n*n gains (-HUGE_VAL: no arc) */
     regio_pick_t *move;            /* n*n: u's pick on the arc */
-    int64_t iterations;            /* work done, in all: per graph 1 + arcs / 8 (one LNS
-                                      iteration costs about as much as 8 arcs) */
+    int64_t iterations;            /* work done, in all: per graph 1 + arcs / 40 (one LNS
+                                      iteration costs about as much as 40 arcs) */
     int64_t found, applied;        /* improving paths found, and applied */
 } regio_cycle_t;
 
