@@ -1,6 +1,7 @@
 """End to end: import, plan, check with rpp_check.py, notifications, restarts."""
 import json
 import os
+import re
 import subprocess
 import unittest
 
@@ -29,6 +30,13 @@ class TinyRegion(unittest.TestCase):
 
     def test_import_plan_export_is_feasible_and_matches_the_offline_solver(self):
         self.c.ctl("import", TINY)
+        # import returns only once the planner's mirror holds every seat, so a
+        # plan right after it plans the whole import (not a heartbeat-old copy)
+        st = self.c.ctl("status").stdout
+        cap = int(re.search(r"^capacity\s+up\s+seq=(\d+)", st, re.M).group(1))
+        mirror = int(re.search(r"^planner\s+up\s.*upstream:.*capacity=(\d+)", st, re.M).group(1))
+        self.assertGreater(cap, 0)
+        self.assertEqual(mirror, cap)
         out = self.c.ctl("plan", "--full").stdout
         self.assertIn("placed", out)
         inst, sol, ipath, spath = self.c.export()

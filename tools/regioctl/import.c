@@ -3,7 +3,10 @@
  * Order matters: the calendar and partners must exist before offerings, the
  * capacity service only accepts seats for offerings its registry mirror
  * knows, so it waits for the mirror to reach the registry's last ack before
- * sending seats. Each phase is pipelined (pipe.h).
+ * sending seats. Each phase is pipelined (pipe.h). It returns once the
+ * planner's copy of the capacity service holds every seat imported, so a
+ * plan asked for right after plans the whole import (the planner's mirror
+ * could otherwise be up to a heartbeat behind: follow.h).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +27,7 @@
 typedef struct {
     const regio_rpp_t *r; /* the instance, borrowed */
     uint64_t reg_seq;     /* highest Ack.seq of the registry */
+    uint64_t cap_seq;     /* highest CapacityAck.seq of the capacity service */
     uint64_t version;     /* capacity version of this import (unix ms) */
     int32_t *row_o;       /* capacity rows: offering index, owned */
     int16_t *row_p;       /* capacity rows: period index, owned */
@@ -64,8 +68,11 @@ static int s_check_registry(void *arg, size_t i, const regio_envelope_t *r, char
 static int s_check_capacity(void *arg, size_t i, const regio_envelope_t *r, char *err,
                             size_t errlen)
 {
-    if (r->body_case != REGIO__ENVELOPE__BODY_CAPACITY_ACK)
+    s_import_t *im = arg;
+    if (r->body_case != REGIO__ENVELOPE__BODY_CAPACITY_ACK || !r->capacity_ack)
         return s_unexpected("capacity service", r, err, errlen);
+    if (r->capacity_ack->seq > im->cap_seq)
+        im->cap_seq = r->capacity_ack->seq;
     return 0;
 }
 
@@ -283,7 +290,7 @@ static int s_phase(regioctl_t *c, regioctl_conn_t *k, s_import_t *im, size_t n,
     return rc ? regioctl_fail(c, rc, "%s", err) : 0;
 }
 
-/* upstream_seq["registry"] of a Status, or 0. */
+/* upstream_seq[name] of a Status, or 0. */
 static uint64_t s_upstream(const Regio__Status *st, const char *name)
 {
     for (size_t i = 0; st && i < st->n_upstream_seq; i++)
@@ -292,9 +299,10 @@ static uint64_t s_upstream(const Regio__Status *st, const char *name)
     return 0;
 }
 
-/* Wait until the registry mirror of the service behind k (who: "capacity
- * service", "planner") reached seq: both check ids against it. */
-static int s_wait_mirror(regioctl_t *c, regioctl_conn_t *k, const char *who, uint64_t seq)
+/* Wait until the service behind k (who: "capacity service", "planner")
+ * mirrors upstream ("registry", "capacity") up to seq. */
+static int s_wait_mirror(regioctl_t *c, regioctl_conn_t *k, const char *who, const char *upstream,
+                         uint64_t seq)
 {
     int64_t deadline = regioctl_now_ms() + c->timeout_ms;
     uint64_t have = 0;
@@ -308,7 +316,7 @@ static int s_wait_mirror(regioctl_t *c, regioctl_conn_t *k, const char *who, uin
                                   left > 100 ? (int)left : 100);
         if (rc)
             return rc;
-        have = s_upstream(rep->status, "registry");
+        have = s_upstream(rep->status, upstream);
         regio__envelope__free_unpacked(rep, NULL);
         if (have >= seq)
             return 0;
@@ -318,9 +326,10 @@ static int s_wait_mirror(regioctl_t *c, regioctl_conn_t *k, const char *who, uin
         nanosleep(&ts, NULL);
     }
     return regioctl_fail(c, REGIOCTL_EXIT_SERVICE,
-                         "the %s's copy of the registry is at seq %llu, not %llu, "
-                         "after %d ms (is it following the registry at the right endpoint?)",
-                         who, (unsigned long long)have, (unsigned long long)seq, c->timeout_ms);
+                         "the %s's copy of the %s is at seq %llu, not %llu, "
+                         "after %d ms (is it following the %s at the right endpoint?)",
+                         who, upstream, (unsigned long long)have, (unsigned long long)seq,
+                         c->timeout_ms, upstream);
 }
 
 static int s_run(regioctl_t *c, s_import_t *im)
@@ -336,10 +345,11 @@ static int s_run(regioctl_t *c, s_import_t *im)
         (rc = s_phase(c, &reg, im, (size_t)r->n_partners, s_build_partner, s_check_registry)) ||
         (rc = s_phase(c, &reg, im, (size_t)r->n_offerings, s_build_offering, s_check_registry)))
         goto out;
-    if ((rc = s_wait_mirror(c, &cap, "capacity service", im->reg_seq)) ||
+    if ((rc = s_wait_mirror(c, &cap, "capacity service", "registry", im->reg_seq)) ||
         (rc = s_phase(c, &cap, im, im->n_rows, s_build_update, s_check_capacity)) ||
-        (rc = s_wait_mirror(c, &plan, "planner", im->reg_seq)) ||
-        (rc = s_phase(c, &plan, im, (size_t)r->n_learners, s_build_learner, s_check_planner)))
+        (rc = s_wait_mirror(c, &plan, "planner", "registry", im->reg_seq)) ||
+        (rc = s_phase(c, &plan, im, (size_t)r->n_learners, s_build_learner, s_check_planner)) ||
+        (rc = s_wait_mirror(c, &plan, "planner", "capacity", im->cap_seq)))
         goto out;
 out:
     regioctl_conn_close(&plan);
