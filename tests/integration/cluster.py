@@ -121,6 +121,20 @@ class Cluster:
         self.ctl("import", path)
         return path
 
+    def wait_mirrors(self, timeout=30.0):
+        """Until the planner mirrors the registry and the capacity service up
+        to their seqs (a mirror may be a heartbeat behind: follow.h)."""
+        import re
+
+        def caught_up():
+            out = self.ctl("status", check=False).stdout
+            reg = re.search(r"^registry\s+up\s+seq=(\d+)", out, re.M)
+            cap = re.search(r"^capacity\s+up\s+seq=(\d+)", out, re.M)
+            pl = re.search(r"^planner\s+up\s.*upstream: registry=(\d+) capacity=(\d+)", out, re.M)
+            return reg and cap and pl and pl.group(1) == reg.group(1) and pl.group(2) == cap.group(1)
+
+        wait_for(caught_up, timeout=timeout, what="the planner's mirrors to catch up")
+
     def delivered_seq(self, timeout=30.0):
         """The notifier's seq once the planner's outbox is empty: changes
         reach the notifier asynchronously, after the plan is committed."""
@@ -128,9 +142,10 @@ class Cluster:
 
         def settled():
             out = self.ctl("status", check=False).stdout
-            pend = re.search(r"^planner\s+up\s.*outbox_pending=(\d+)", out, re.M)
+            pend = re.search(r"^planner\s+up\s.*outbox_pending=(\d+) planning=(\d+)", out, re.M)
             seq = re.search(r"^notifier\s+up\s+seq=(\d+)", out, re.M)
-            return pend and seq and pend.group(1) == "0" and int(seq.group(1)) > 0 and int(seq.group(1))
+            return (pend and seq and pend.group(1) == "0" and pend.group(2) == "0" and int(seq.group(1)) > 0
+                    and int(seq.group(1)))
 
         try:
             return wait_for(settled, timeout=timeout, what="the planner's outbox to reach the notifier")

@@ -163,6 +163,7 @@ class Retention(unittest.TestCase):
             c.ctl("plan", "--full")
             for o in ("o1", "o2", "o3"):
                 c.ctl("withdraw", o)
+            c.wait_mirrors()
             c.ctl("plan")
             total = c.delivered_seq()
             self.assertGreater(total, 0)
