@@ -1,4 +1,5 @@
 """End to end: import, plan, check with rpp_check.py, notifications, restarts."""
+import collections
 import json
 import os
 import re
@@ -52,6 +53,25 @@ class TinyRegion(unittest.TestCase):
         again = check(ipath, os.path.join(os.path.dirname(TINY), "tiny-1.solution.json"))
         self.assertAlmostEqual(ref["score"], again["score"], places=3)
         self.assertEqual(len(orig["learners"]), len(inst["learners"]))
+
+    def test_plan_includes_a_capacity_change_made_just_before(self):
+        self.c.ctl("import", TINY)
+        self.c.ctl("plan", "--full")
+        _, sol, _, _ = self.c.export()
+        busiest = collections.Counter((p["offering"], p["period"]) for p in sol["placements"])
+        (o, per), n = busiest.most_common(1)[0]
+        self.assertGreater(n, 0)
+        self.c.ctl("capacity", "set", o, per, "0,0,0,0,0,0,0,0,0,0")
+        self.c.ctl("plan")  # waits for the planner's copy of the capacity service first
+        _, sol, _, _ = self.c.export()
+        self.assertEqual([p for p in sol["placements"] if (p["offering"], p["period"]) == (o, per)], [])
+
+    def test_plan_goes_on_with_a_warning_when_the_registry_does_not_answer(self):
+        self.c.ctl("import", TINY)
+        self.assertEqual(self.c.stop("registry"), 0)
+        r = self.c.ctl("plan", "--full")
+        self.assertIn("placed", r.stdout)
+        self.assertIn("registry did not answer", r.stderr)
 
     def test_subscriber_sees_every_placement_of_its_school(self):
         self.c.ctl("import", TINY)

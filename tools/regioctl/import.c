@@ -12,11 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zmq.h>
 
 #include "commands.h"
 #include "ctl.h"
+#include "mirror.h"
 #include "pipe.h"
 #include "regio/rpp.h"
 #include "regio/rpp_json.h"
@@ -290,48 +290,6 @@ static int s_phase(regioctl_t *c, regioctl_conn_t *k, s_import_t *im, size_t n,
     return rc ? regioctl_fail(c, rc, "%s", err) : 0;
 }
 
-/* upstream_seq[name] of a Status, or 0. */
-static uint64_t s_upstream(const Regio__Status *st, const char *name)
-{
-    for (size_t i = 0; st && i < st->n_upstream_seq; i++)
-        if (st->upstream_seq[i]->key && strcmp(st->upstream_seq[i]->key, name) == 0)
-            return st->upstream_seq[i]->value;
-    return 0;
-}
-
-/* Wait until the service behind k (who: "capacity service", "planner")
- * mirrors upstream ("registry", "capacity") up to seq. */
-static int s_wait_mirror(regioctl_t *c, regioctl_conn_t *k, const char *who, const char *upstream,
-                         uint64_t seq)
-{
-    int64_t deadline = regioctl_now_ms() + c->timeout_ms;
-    uint64_t have = 0;
-    for (;;) {
-        Regio__StatusRequest sr = REGIO__STATUS_REQUEST__INIT;
-        regio_envelope_t req = REGIO__ENVELOPE__INIT, *rep;
-        req.body_case = REGIO__ENVELOPE__BODY_STATUS_REQUEST;
-        req.status_request = &sr;
-        int64_t left = deadline - regioctl_now_ms();
-        int rc = regioctl_request(c, k, &req, REGIO__ENVELOPE__BODY_STATUS, &rep,
-                                  left > 100 ? (int)left : 100);
-        if (rc)
-            return rc;
-        have = s_upstream(rep->status, upstream);
-        regio__envelope__free_unpacked(rep, NULL);
-        if (have >= seq)
-            return 0;
-        if (regioctl_now_ms() + 50 > deadline)
-            break;
-        struct timespec ts = {0, 50 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-    return regioctl_fail(c, REGIOCTL_EXIT_SERVICE,
-                         "the %s's copy of the %s is at seq %llu, not %llu, "
-                         "after %d ms (is it following the %s at the right endpoint?)",
-                         who, upstream, (unsigned long long)have, (unsigned long long)seq,
-                         c->timeout_ms, upstream);
-}
-
 static int s_run(regioctl_t *c, s_import_t *im)
 {
     const regio_rpp_t *r = im->r;
@@ -345,11 +303,11 @@ static int s_run(regioctl_t *c, s_import_t *im)
         (rc = s_phase(c, &reg, im, (size_t)r->n_partners, s_build_partner, s_check_registry)) ||
         (rc = s_phase(c, &reg, im, (size_t)r->n_offerings, s_build_offering, s_check_registry)))
         goto out;
-    if ((rc = s_wait_mirror(c, &cap, "capacity service", "registry", im->reg_seq)) ||
+    if ((rc = regioctl_mirror_wait(c, &cap, "capacity service", "registry", im->reg_seq)) ||
         (rc = s_phase(c, &cap, im, im->n_rows, s_build_update, s_check_capacity)) ||
-        (rc = s_wait_mirror(c, &plan, "planner", "registry", im->reg_seq)) ||
+        (rc = regioctl_mirror_wait(c, &plan, "planner", "registry", im->reg_seq)) ||
         (rc = s_phase(c, &plan, im, (size_t)r->n_learners, s_build_learner, s_check_planner)) ||
-        (rc = s_wait_mirror(c, &plan, "planner", "capacity", im->cap_seq)))
+        (rc = regioctl_mirror_wait(c, &plan, "planner", "capacity", im->cap_seq)))
         goto out;
 out:
     regioctl_conn_close(&plan);

@@ -1,12 +1,19 @@
-/* plan_cmd - ask the planner for a plan and show its summary to a coordinator. */
+/* plan_cmd - ask the planner for a plan and show its summary to a coordinator.
+ *
+ * The plan includes every change the registry and the capacity service had
+ * acknowledged when the command started: it first waits for the planner's
+ * copies of them to catch up (mirror.h). An upstream that does not answer is
+ * skipped with a warning: the planner then plans on the copy it has. */
 #include <stdio.h>
 #include <string.h>
 #include <zmq.h>
 
 #include "commands.h"
 #include "ctl.h"
+#include "mirror.h"
 
 #define S_PLAN_TIMEOUT_MS 120000
+#define S_PROBE_MS 2000 /* for the registry and capacity seqs */
 
 static double s_pct(double share)
 {
@@ -64,6 +71,19 @@ int regioctl_plan(regioctl_t *c, int argc, char **argv)
     int rc = regioctl_conn_open(c, &k, "planner", c->planner, ZMQ_DEALER);
     if (rc)
         return rc;
+    const char *up[2] = {"registry", "capacity"}, *ep[2] = {c->registry, c->capacity};
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        uint64_t head;
+        if (regioctl_mirror_head(c, up[i], ep[i], S_PROBE_MS, &head) < 0)
+            fprintf(stderr, "regioctl: plan: the %s did not answer; planning on the planner's copy "
+                            "of it\n", up[i]);
+        else
+            rc = regioctl_mirror_wait(c, &k, "planner", up[i], head);
+    }
+    if (rc) {
+        regioctl_conn_close(&k);
+        return rc;
+    }
     regio_envelope_t req = REGIO__ENVELOPE__INIT, *rep = NULL;
     req.body_case = REGIO__ENVELOPE__BODY_PLAN_REQUEST;
     req.plan_request = &pr;
