@@ -24,29 +24,11 @@ int regio_cycle_init(regio_cycle_t *c, regio_plan_t *pl, const regio_lns_shared_
     c->pl = pl;
     c->sh = sh;
     regio_rng_seed(&c->g, seed);
-    const regio_cands_t *cd = pl->c;
-    int64_t total = cd->start[pl->L];
-    c->by_off_start = calloc((size_t)pl->O + 1, sizeof *c->by_off_start);
-    c->by_off = malloc((size_t)(total ? total : 1) * sizeof *c->by_off);
     c->pos = malloc((size_t)(pl->L ? pl->L : 1) * sizeof *c->pos);
     c->arc = malloc(S_N * S_N * sizeof *c->arc);
     c->move = malloc(S_N * S_N * sizeof *c->move);
-    if (!c->by_off_start || !c->by_off || !c->pos || !c->arc || !c->move ||
-        regio_plan_work_init(&c->w, pl) < 0)
+    if (!c->pos || !c->arc || !c->move || regio_plan_work_init(&c->w, pl) < 0)
         return -ENOMEM;
-    for (int64_t k = 0; k < total; k++)
-        c->by_off_start[cd->v[k].offering + 1]++;
-    for (int32_t o = 0; o < pl->O; o++)
-        c->by_off_start[o + 1] += c->by_off_start[o];
-    int32_t *cursor = calloc((size_t)pl->O + 1, sizeof *cursor);
-    if (!cursor)
-        return -ENOMEM;
-    for (int32_t l = 0; l < pl->L; l++)
-        for (int64_t k = cd->start[l]; k < cd->start[l + 1]; k++) {
-            int32_t o = cd->v[k].offering;
-            c->by_off[c->by_off_start[o] + cursor[o]++] = l;
-        }
-    free(cursor);
     for (int32_t l = 0; l < pl->L; l++)
         c->pos[l] = -1;
     return 0;
@@ -55,8 +37,6 @@ int regio_cycle_init(regio_cycle_t *c, regio_plan_t *pl, const regio_lns_shared_
 void regio_cycle_free(regio_cycle_t *c)
 {
     regio_plan_work_free(&c->w);
-    free(c->by_off_start);
-    free(c->by_off);
     free(c->pos);
     free(c->arc);
     free(c->move);
@@ -110,9 +90,9 @@ static void s_group(regio_cycle_t *c, int p)
                 if (k > 0)
                     v = occ[regio_rng_below(&c->g, (uint32_t)k)];
             } else { /* somebody who could go there */
-                int32_t a = c->by_off_start[o], b = c->by_off_start[o + 1];
+                int64_t a = pl->c->inv_start[o], b = pl->c->inv_start[o + 1];
                 if (b > a)
-                    v = c->by_off[a + (int32_t)regio_rng_below(&c->g, (uint32_t)(b - a))];
+                    v = pl->c->inv[a + (int64_t)regio_rng_below(&c->g, (uint32_t)(b - a))];
             }
             if (v >= 0 && c->pos[v] < 0 && regio_plan_changeable(pl, v, p)) {
                 s_join(c, v);

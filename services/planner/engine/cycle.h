@@ -39,8 +39,6 @@ typedef struct {
     const regio_lns_shared_t *sh;  /* borrowed */
     regio_plan_work_t w;
     regio_rng_t g;
-    int32_t *by_off_start;         /* O+1: learners with a candidate at each offering ... */
-    int32_t *by_off;               /* ... (CSR) */
     int32_t *pos;                  /* per learner: index in the group, or -1 */
     int32_t u[REGIO_CYCLE_GROUP];  /* the group */
     int n;
