@@ -6,8 +6,10 @@
  * search. The search (lns_worker.h) anneals: early on it accepts some worse
  * moves, later almost none, and it always returns the best plan it saw.
  * Once it has cooled a little, part of each epoch goes to rebuilds
- * (rebuild.h: a cluster of learners planned afresh), as much as they gain
- * per second against the plain search. Replans never rebuild. Every
+ * (rebuild.h: a cluster of learners planned afresh) and to cycles
+ * (cycle.h: ejection chains and cyclic exchanges), as much as they gain
+ * per second against the plain search; not while it is hot, where their
+ * uphill-only gains would quench the walk. Replans use neither. Every
  * evaluation is incremental (plan.h).
  *
  * With two or more threads each thread searches its own copy of the plan
