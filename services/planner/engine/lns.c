@@ -20,27 +20,27 @@
 #define S_REPLAN_SECONDS 0.01 /* default search after a replan's set-up */
 
 /* Two more arms share each epoch with the LNS once the cooling schedule is
- * S_RB_FROM along: rebuilds (rebuild.h) and cycles (cycle.h). Each gets
- * S_RB_FIRST at first, then its gain per second (per iteration when
+ * S_ARM_FROM along: rebuilds (rebuild.h) and cycles (cycle.h). Each gets
+ * S_ARM_FIRST at first, then its gain per second (per iteration when
  * counting iterations) as a part of all arms' (recent epochs weigh most),
- * between S_RB_LOW and S_RB_HIGH.
+ * between S_ARM_LOW and S_ARM_HIGH.
  * Not earlier: both only ever go uphill, and while it is hot they gain far
  * more per second than the LNS, whose walk also goes down; weighed by gain
  * they took most of the hot phase and quenched the plan into the basin of
  * its first greedy choices. Measured (2 threads, 300 learners, 30 s, seeds
- * 1-4): cycles from the start, mean 2,516,157; from S_RB_FROM, 2,517,413;
+ * 1-4): cycles from the start, mean 2,516,157; from S_ARM_FROM, 2,517,413;
  * at 120 s (seeds 1-3) 2,518,267 against 2,516,229 from the start. At
- * the default budget cycles from S_RB_FROM still raise 2,000 learners by
+ * the default budget cycles from S_ARM_FROM still raise 2,000 learners by
  * 0.2% over none (4 seeds; from the start: 0.25%), and 20,000 learners
  * end 0.4% above cycles from the start (seed 1). Rebuilds: 300 learners
  * with 10 s, +0.1% (3 seeds); 2,000 and 20,000 learners, no change beyond
  * noise. */
 #define S_ARMS 3 /* the arms of an epoch: the LNS, then rebuilds, then cycles */
-#define S_RB_FROM 0.3
-#define S_RB_FIRST 0.2
-#define S_RB_LOW 0.05
-#define S_RB_HIGH 0.8
-#define S_RB_DECAY 0.5
+#define S_ARM_FROM 0.3
+#define S_ARM_FIRST 0.2
+#define S_ARM_LOW 0.05
+#define S_ARM_HIGH 0.8
+#define S_ARM_DECAY 0.5
 #define S_RB_TEMP 0.4 /* rebuilds search at the temperature of 40% of the schedule, cooling */
 
 /* Default budget: about a second for 2,000 learners, growing with size. */
@@ -223,9 +223,9 @@ static void *s_thread(void *arg)
 }
 
 /* The arms' shares of an epoch that starts at fraction g of the cooling
- * schedule. Before S_RB_FROM the LNS alone; then each extra arm at first
- * S_RB_FIRST, then its gain per cost as a part of all arms' (recent epochs
- * weigh most), between S_RB_LOW and S_RB_HIGH, and S_RB_HIGH for all
+ * schedule. Before S_ARM_FROM the LNS alone; then each extra arm at first
+ * S_ARM_FIRST, then its gain per cost as a part of all arms' (recent epochs
+ * weigh most), between S_ARM_LOW and S_ARM_HIGH, and S_ARM_HIGH for all
  * together. The LNS gets the rest. */
 static void s_shares(const s_search_t *q, double g, double *share)
 {
@@ -237,13 +237,13 @@ static void s_shares(const s_search_t *q, double g, double *share)
         if (k > 0)
             share[k] = 0;
     }
-    for (int k = 1; k < S_ARMS && q->n_rb > 0 && g >= S_RB_FROM; k++) {
-        double f = rate[k] < 0 || rate[0] < 0 || sum <= 0 ? S_RB_FIRST : rate[k] / sum;
-        share[k] = f < S_RB_LOW ? S_RB_LOW : f > S_RB_HIGH ? S_RB_HIGH : f;
+    for (int k = 1; k < S_ARMS && q->n_rb > 0 && g >= S_ARM_FROM; k++) {
+        double f = rate[k] < 0 || rate[0] < 0 || sum <= 0 ? S_ARM_FIRST : rate[k] / sum;
+        share[k] = f < S_ARM_LOW ? S_ARM_LOW : f > S_ARM_HIGH ? S_ARM_HIGH : f;
         extra += share[k];
     }
-    for (int k = 1; k < S_ARMS && extra > S_RB_HIGH; k++) /* the LNS keeps the rest */
-        share[k] *= S_RB_HIGH / extra;
+    for (int k = 1; k < S_ARMS && extra > S_ARM_HIGH; k++) /* the LNS keeps the rest */
+        share[k] *= S_ARM_HIGH / extra;
 }
 
 /* One epoch: every worker searches its group for a while; the caller's
@@ -292,8 +292,8 @@ static int s_epoch(s_search_t *q, int epoch)
             s_thread(&job[i]);
     s->stats.iterations = q->it0;
     for (int k = 0; k < S_ARMS; k++) {
-        q->gain[k] *= S_RB_DECAY;
-        q->cost[k] *= S_RB_DECAY;
+        q->gain[k] *= S_ARM_DECAY;
+        q->cost[k] *= S_ARM_DECAY;
     }
     for (int i = 0; i < q->n; i++) {
         if (started[i])
