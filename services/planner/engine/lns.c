@@ -43,6 +43,21 @@
 #define S_ARM_DECAY 0.5
 #define S_RB_TEMP 0.4 /* rebuilds search at the temperature of 40% of the schedule, cooling */
 
+/* Re-heating: past half of a timed search, when the best plan has not
+ * risen for S_REHEAT_STALL of the search and S_REHEAT_LEFT seconds remain,
+ * the rest of the time runs the cooling schedule again from S_REHEAT_TO,
+ * from the best plan (which every copy holds after an epoch). A stalled
+ * search sits in one basin and polishes it; a warm walk can leave it.
+ * Measured (2 threads, 300 learners, 30 s, seeds 1-16): mean 2,517,093
+ * without, 2,517,670 with (+0.02%; seeds 1-8 and 9-16 each gain); 6 of 16
+ * seeds above CBC's 10-minute plan instead of 3. 2,000 and 20,000
+ * learners at their default budgets: no change beyond noise (too short
+ * to stall). Runs counting iterations never re-heat: the test needs
+ * a clock, and they must stay deterministic. */
+#define S_REHEAT_STALL 0.1
+#define S_REHEAT_TO 0.3
+#define S_REHEAT_LEFT 2.0
+
 /* Default budget: about a second for 2,000 learners, growing with size. */
 static double s_default_seconds(const regio_rpp_t *r, const regio_engine_opts_t *opts)
 {
@@ -64,9 +79,13 @@ typedef struct {
     double gain[S_ARMS], cost[S_ARMS]; /* recent gains and costs per arm (s_job_t) */
     regio_plan_t copy[S_MAX_THREADS]; /* [1..n-1]: the other threads' plans */
     int n;                     /* workers */
-    double t0, span;           /* start and length of the search (time mode) */
+    double t0, span;           /* start and length of the schedule (time mode; re-heating
+                                  starts it again) */
     int64_t it0, total;        /* iterations done before and to be done by the end */
     double fa, fb;             /* the part of the cooling schedule this search covers */
+    double length;             /* length of the whole search (time mode) */
+    double fa0;                /* fa as the caller gave it */
+    double best, best_at;      /* the best objective so far, and when it was reached */
 } s_search_t;
 
 static void s_search_free(s_search_t *q)
@@ -109,8 +128,9 @@ static int s_search_init(s_search_t *q, regio_session_t *s, uint64_t seed, const
     q->s = s;
     q->n = s->opts->threads < 1 || focus ? 1 : s->opts->threads;
     q->n = q->n > S_MAX_THREADS ? S_MAX_THREADS : q->n;
-    q->t0 = regio_session_clock();
-    q->span = s->deadline - q->t0;
+    q->t0 = q->best_at = regio_session_clock();
+    q->span = q->length = s->deadline - q->t0;
+    q->best = -HUGE_VAL;
     q->it0 = s->stats.iterations;
     q->total = s->iter_limit;
     int rc = regio_lns_shared_init(&q->sh, s->r);
@@ -155,8 +175,9 @@ typedef struct {
 } s_job_t;
 
 /* Every copy (the session's too) becomes the best one; ties go to the
- * lowest thread, so that runs counting iterations stay deterministic. */
-static void s_share_best(s_search_t *q)
+ * lowest thread, so that runs counting iterations stay deterministic.
+ * Returns the best one's objective. */
+static double s_share_best(s_search_t *q)
 {
     int best = 0;
     double bv = 0;
@@ -171,6 +192,27 @@ static void s_share_best(s_search_t *q)
     for (int i = 0; i < q->n; i++)
         if (i != best)
             regio_plan_copy(q->x[i].pl, q->x[best].pl);
+    return bv;
+}
+
+/* After an epoch whose best plan has objective v: re-heat when the search
+ * has stalled (see S_REHEAT_STALL). */
+static void s_reheat(s_search_t *q, double v)
+{
+    double now = regio_session_clock();
+    if (v > q->best + 1e-6) {
+        q->best = v;
+        q->best_at = now;
+        return;
+    }
+    if (q->total > 0 || q->n_rb == 0 || now - q->t0 < 0.5 * q->span ||
+        now - q->best_at < S_REHEAT_STALL * q->length || q->s->deadline - now < S_REHEAT_LEFT)
+        return;
+    q->t0 = now;
+    q->span = q->s->deadline - now;
+    q->fa = q->fa0 + (q->fb - q->fa0) * S_REHEAT_TO;
+    q->best_at = now;
+    q->s->stats.reheats++;
 }
 
 /* Run arm k of job j within budget b; returns its gain. */
@@ -305,7 +347,7 @@ static int s_epoch(s_search_t *q, int epoch)
             q->cost[k] += job[i].cost[k];
         }
     }
-    s_share_best(q);
+    s_reheat(q, s_share_best(q));
     if (q->total > 0 && s->stats.iterations == done)
         return 1; /* nobody could move */
     return regio_session_done(s);
@@ -316,7 +358,7 @@ int regio_lns_search(regio_session_t *s, uint64_t seed, const int32_t *focus, in
 {
     s_search_t q;
     int rc = s_search_init(&q, s, seed, focus, n_focus);
-    q.fa = fa;
+    q.fa = q.fa0 = fa;
     q.fb = fb;
     for (int epoch = 0; rc == 0 && !s_epoch(&q, epoch); epoch++)
         ;

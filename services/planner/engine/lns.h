@@ -9,8 +9,9 @@
  * (rebuild.h: a cluster of learners planned afresh) and to cycles
  * (cycle.h: ejection chains and cyclic exchanges), as much as they gain
  * per second against the plain search; not while it is hot, where their
- * uphill-only gains would quench the walk. Replans use neither. Every
- * evaluation is incremental (plan.h).
+ * uphill-only gains would quench the walk. Replans use neither. A long
+ * search whose best has stalled starts cooling again from warm (the
+ * summary's reheats). Every evaluation is incremental (plan.h).
  *
  * With two or more threads each thread searches its own copy of the plan
  * with its own seed; after every epoch (0.2 s, or 20,000 iterations per
