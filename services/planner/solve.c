@@ -238,10 +238,10 @@ static void s_summary(const s_run_t *x, int32_t unmet, const double *bound, doub
     printf("school_share_min: %.6f\nschool_share_max: %.6f\n", p->school_share_min,
            p->school_share_max);
     if (!*x->cfg.from_cbc)
-        printf("first_score: %.3f\niterations: %lld\nreheats: %lld\ncandidates: %lld\n"
-               "setup_seconds: %.3f\n",
+        printf("first_score: %.3f\niterations: %lld\nreheats: %lld\nislands_seconds: %.3f\n"
+               "candidates: %lld\nsetup_seconds: %.3f\n",
                x->st.first_score, (long long)x->st.iterations, (long long)x->st.reheats,
-               (long long)x->st.candidates, x->st.setup_s);
+               x->st.islands_s, (long long)x->st.candidates, x->st.setup_s);
     if (*x->cfg.base)
         printf("forced: %d\nchanged: %d\nkept: %d\n", (int)x->st.forced, (int)x->st.changed,
                (int)x->st.base_kept);

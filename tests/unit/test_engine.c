@@ -279,6 +279,26 @@ Test(engine, same_seed_and_iterations_give_the_same_plan)
     regio_rpp_destroy(&r);
 }
 
+/* A long timed search on two threads lets them walk as islands; the plan
+ * it returns is still the best copy's, whole and consistent. */
+Test(engine, a_timed_search_on_two_threads_searches_as_islands_and_returns_a_whole_plan)
+{
+    regio_rpp_t *r = fx_region_simple(150, 60, 4);
+    regio_rpp_sol_t a;
+    regio_engine_stats_t st;
+    regio_engine_opts_t o = s_opts(0, 5);
+    o.seconds = 1.5;
+    o.threads = 2;
+    o.stats = &st;
+    regio_rpp_report_t rep = s_solve(r, "lns", &o, &a);
+    cr_assert_gt(st.islands_s, 0, "the threads never searched on their own");
+    cr_assert_lt(st.islands_s, o.seconds);
+    s_near(st.score, rep.score, "lns's own score");
+    cr_assert_geq(rep.score, st.first_score - 1e-6, "the search made the plan worse");
+    regio_rpp_sol_free(&a);
+    regio_rpp_destroy(&r);
+}
+
 /* Withdraw the offerings of every 7th placement outside period P1. */
 static void s_withdraw(const regio_rpp_sol_t *base, regio_rpp_change_t *c)
 {

@@ -36,6 +36,7 @@ typedef struct {
     double solve_s;        /* seconds in all */
     int64_t iterations;    /* search iterations done */
     int64_t reheats;       /* times a stalled search started cooling again (lns.c) */
+    double islands_s;      /* seconds the threads searched on their own (lns.c) */
     int64_t candidates;    /* (learner, offering) pairs the search may use */
     double first_score;    /* score of the constructed plan, before improving */
     double score;          /* score of the returned plan */

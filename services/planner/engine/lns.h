@@ -16,7 +16,10 @@
  * With two or more threads each thread searches its own copy of the plan
  * with its own seed; after every epoch (0.2 s, or 20,000 iterations per
  * thread) all copies become the best one (ties to the lowest thread), so a
- * run with --iterations is deterministic for any thread count.
+ * run with --iterations is deterministic for any thread count. A long timed
+ * search turns the threads into islands once they have done enough
+ * iterations per learner: each walks on its own, and the copies meet only
+ * when the search re-heats and at the end (the summary's islands_seconds).
  */
 #ifndef REGIO_LNS_H
 #define REGIO_LNS_H
