@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bound.h"
 #include "cand.h"
 #include "engine.h"
 #include "engine_fixture.h"
@@ -80,44 +81,68 @@ Test(lp, reads_a_cbc_solution_back)
     regio_rpp_destroy(&r);
 }
 
-/* When CBC is installed: its optimum of the model is a feasible plan whose
- * checked score equals CBC's objective and is at least ours. */
-Test(lp, cbc_optimum_is_feasible_and_scores_its_objective)
+/* CBC's proven optimum of r's model: its plan into *sol, its objective into
+ * *obj. dir is a scratch directory. */
+static void s_cbc_optimum(const regio_rpp_t *r, const char *dir, regio_rpp_sol_t *sol, double *obj)
 {
-    /* ./regio installs coinor-cbc: a missing solver fails, it is not skipped */
-    cr_assert_eq(system("command -v cbc >/dev/null 2>&1"), 0, "cbc (coinor-cbc) is not installed");
-    regio_rpp_t *r = fx_region_simple(25, 15, 5);
-    char dir[] = "/tmp/regio-test-cbc-XXXXXX", cmd[1024], lp[256], out[256];
-    cr_assert_not_null(mkdtemp(dir));
+    char cmd[1024], lp[256], out[256], err[256] = "";
     snprintf(lp, sizeof lp, "%s/m.lp", dir);
     snprintf(out, sizeof out, "%s/s.txt", dir);
     FILE *f = fopen(lp, "w");
     cr_assert_eq(regio_lp_write(r, f), 0);
     fclose(f);
-    snprintf(cmd, sizeof cmd, "cbc %s sec 20 solve solu %s >/dev/null 2>&1", lp, out);
+    snprintf(cmd, sizeof cmd, "cbc %s sec 60 solve solu %s >/dev/null 2>&1", lp, out);
     cr_assert_eq(system(cmd), 0);
-    regio_rpp_sol_t cbc, ours;
-    regio_rpp_report_t rc, ro;
-    char err[256] = "";
-    regio_rpp_sol_init(&cbc);
-    cr_assert_eq(regio_lp_read_cbc(r, out, &cbc, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(regio_rpp_evaluate(r, &cbc, &rc, err, sizeof err), 0);
-    cr_assert(rc.feasible, "CBC's plan breaks a rule: %s", err);
+    regio_rpp_sol_init(sol);
+    cr_assert_eq(regio_lp_read_cbc(r, out, sol, err, sizeof err), 0, "%s", err);
     f = fopen(out, "r");
-    double obj = 0;
-    cr_assert_eq(fscanf(f, "Optimal - objective value %lf", &obj), 1);
+    cr_assert_eq(fscanf(f, "Optimal - objective value %lf", obj), 1, "CBC did not prove optimality");
     fclose(f);
-    cr_assert(fabs(fabs(obj) - rc.score) < 1e-3 * (1 + fabs(obj)), "model %.3f, checker %.3f",
-              obj, rc.score);
-    regio_engine_opts_t o = regio_engine_default_opts();
-    o.iterations = 3000;
-    regio_rpp_sol_init(&ours);
-    cr_assert_eq(regio_engine_find(NULL)->solve(r, &o, &ours), 0);
-    cr_assert_eq(regio_rpp_evaluate(r, &ours, &ro, NULL, 0), 0);
-    cr_assert_leq(ro.score, rc.score + 1e-6, "beat the optimum?");
-    regio_rpp_sol_free(&cbc);
-    regio_rpp_sol_free(&ours);
+    *obj = fabs(*obj);
+}
+
+/* When CBC is installed: its optimum of the model is a feasible plan whose
+ * checked score equals CBC's objective; our plan never beats it, and our
+ * upper bound (bound.h) is never below it. Several regions, so the bound
+ * meets optima where seats are contested and where they are not. */
+Test(lp, cbc_optimum_is_feasible_and_lies_between_our_plan_and_our_bound)
+{
+    /* ./regio installs coinor-cbc: a missing solver fails, it is not skipped */
+    cr_assert_eq(system("command -v cbc >/dev/null 2>&1"), 0, "cbc (coinor-cbc) is not installed");
+    char dir[] = "/tmp/regio-test-cbc-XXXXXX", cmd[1024];
+    cr_assert_not_null(mkdtemp(dir));
+    const struct { int learners, offerings; uint64_t seed; } regions[] = {
+        {25, 15, 5}, {30, 8, 6}, {40, 12, 7}};
+    for (size_t i = 0; i < sizeof regions / sizeof regions[0]; i++) {
+        regio_rpp_t *r = fx_region_simple(regions[i].learners, regions[i].offerings,
+                                          regions[i].seed);
+        regio_rpp_sol_t cbc, ours;
+        regio_rpp_report_t rc, ro;
+        char err[256] = "";
+        double obj = 0, ub = 0;
+        s_cbc_optimum(r, dir, &cbc, &obj);
+        cr_assert_eq(regio_rpp_evaluate(r, &cbc, &rc, err, sizeof err), 0);
+        cr_assert(rc.feasible, "region %zu: CBC's plan breaks a rule: %s", i, err);
+        cr_assert(fabs(obj - rc.score) < 1e-3 * (1 + obj), "region %zu: model %.3f, checker %.3f",
+                  i, obj, rc.score);
+        regio_engine_opts_t o = regio_engine_default_opts();
+        o.iterations = 3000;
+        regio_rpp_sol_init(&ours);
+        cr_assert_eq(regio_engine_find(NULL)->solve(r, &o, &ours), 0);
+        cr_assert_eq(regio_rpp_evaluate(r, &ours, &ro, NULL, 0), 0);
+        cr_assert_leq(ro.score, rc.score + 1e-6, "region %zu: beat the optimum?", i);
+        regio_bound_opts_t bo = regio_bound_default_opts();
+        bo.iterations = 200;
+        bo.lower = ro.score;
+        cr_assert_eq(regio_bound_compute(r, &bo, &ub), 0);
+        cr_assert_geq(ub, rc.score - 1e-6, "region %zu: bound %.3f below CBC's optimum %.3f", i,
+                      ub, rc.score);
+        cr_log_info("region %zu: ours %.1f, CBC's optimum %.1f, our bound %.1f", i, ro.score,
+                    rc.score, ub);
+        regio_rpp_sol_free(&cbc);
+        regio_rpp_sol_free(&ours);
+        regio_rpp_destroy(&r);
+    }
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_assert_eq(system(cmd), 0);
-    regio_rpp_destroy(&r);
 }
