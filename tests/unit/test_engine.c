@@ -299,6 +299,31 @@ Test(engine, a_timed_search_on_two_threads_searches_as_islands_and_returns_a_who
     regio_rpp_destroy(&r);
 }
 
+/* A big region on two threads searches in slabs (lns.c): each thread
+ * changes only its own slab's learners and seats, and the slabs' changes
+ * are merged after every epoch. The merged plan must be feasible, its
+ * incremental score must be the checker's, the search must not lose what
+ * the construction found, and a run counting iterations must stay
+ * deterministic. */
+Test(engine, big_regions_search_in_slabs_whose_merged_plans_are_whole_and_deterministic)
+{
+    regio_rpp_t *r = fx_region_simple(10000, 300, 12);
+    regio_rpp_sol_t a, b;
+    regio_engine_stats_t st;
+    regio_engine_opts_t o = s_opts(60000, 9);
+    o.threads = 2;
+    o.stats = &st;
+    regio_rpp_report_t rep = s_solve(r, "lns", &o, &a);
+    cr_assert_gt(st.slab_epochs, 1, "no epoch searched in slabs");
+    s_near(st.score, rep.score, "lns's own score after merging slabs");
+    cr_assert_gt(rep.score, st.first_score, "the slab search did not raise the plan");
+    s_solve(r, "lns", &o, &b);
+    cr_assert_eq(regio_rpp_changed(&a, &b), 0, "same seed and iterations, other plan");
+    regio_rpp_sol_free(&a);
+    regio_rpp_sol_free(&b);
+    regio_rpp_destroy(&r);
+}
+
 /* Withdraw the offerings of every 7th placement outside period P1. */
 static void s_withdraw(const regio_rpp_sol_t *base, regio_rpp_change_t *c)
 {

@@ -49,6 +49,12 @@ static void s_join(regio_cycle_t *c, int32_t l)
     c->u[c->n++] = l;
 }
 
+/* Whether this searcher may change (l, p) (c->only, c->w.allowed). */
+static int s_may(const regio_cycle_t *c, int32_t l, int p)
+{
+    return (!c->only || c->only[l]) && regio_plan_may_change(c->pl, &c->w, l, p);
+}
+
 /* A learner that may change at p, with need left if one turns up: -1 if none. */
 static int32_t s_seed(regio_cycle_t *c, int p)
 {
@@ -56,7 +62,7 @@ static int32_t s_seed(regio_cycle_t *c, int p)
     int32_t any = -1;
     for (int tries = 0; tries < 32 && pl->L > 0; tries++) {
         int32_t l = (int32_t)regio_rng_below(&c->g, (uint32_t)pl->L);
-        if (!regio_plan_changeable(pl, l, p))
+        if (!s_may(c, l, p))
             continue;
         if (pl->worth[l].cov < c->sh->need[l])
             return l;
@@ -94,7 +100,7 @@ static void s_group(regio_cycle_t *c, int p)
                 if (b > a)
                     v = pl->c->inv[a + (int64_t)regio_rng_below(&c->g, (uint32_t)(b - a))];
             }
-            if (v >= 0 && c->pos[v] < 0 && regio_plan_changeable(pl, v, p)) {
+            if (v >= 0 && c->pos[v] < 0 && s_may(c, v, p)) {
                 s_join(c, v);
                 added++;
             }

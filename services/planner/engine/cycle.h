@@ -37,7 +37,9 @@
 typedef struct {
     regio_plan_t *pl;              /* borrowed */
     const regio_lns_shared_t *sh;  /* borrowed */
-    regio_plan_work_t w;
+    regio_plan_work_t w;           /* w.allowed: offerings it may use (NULL: all) */
+    const uint8_t *only;           /* per learner: when set, only learners marked 1 change
+                                      (NULL: all); borrowed */
     regio_rng_t g;
     int32_t *pos;                  /* per learner: index in the group, or -1 */
     int32_t u[REGIO_CYCLE_GROUP];  /* the group */

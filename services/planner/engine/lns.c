@@ -74,6 +74,27 @@
  * lose 0.1%; meeting every 1 s instead of every 0.2 s, no change. */
 #define S_ISLAND_AFTER 1000
 
+/* Slabs: in a region of S_SLAB_FROM learners or more, with two or more
+ * threads, each epoch cuts the region with parallel lines at a random
+ * angle into one slab per thread (as many learners each). A thread changes
+ * only the learners whose home lies in its slab, and places them only at
+ * offerings in its slab; a pick held across a line stays for the epoch.
+ * So the threads touch disjoint learners and disjoint seats, and after the
+ * epoch every slab's changes add up in one plan: both threads' work
+ * counts, where copies that meet at the best keep one thread's. The next
+ * epoch cuts at another angle, so picks held across this epoch's lines
+ * can move then. Cycles keep to the slab; rebuilds do not run (their
+ * clusters cross the lines).
+ * Why only big regions: a big region's search is far from converged at
+ * its default budget, so throughput pays; a small one's is not, and there
+ * keeping the better of two walks pays more, and a line cuts off a larger
+ * share of its learners' offerings. Measured (2 threads, default budget,
+ * this machine): 20,000 learners, seeds 1-3: +1.6%, +2.0%, +1.0%; 100,000
+ * learners, seed 1: +2.5%; 5,000 learners, seeds 2-3: -0.3%, +0.8%; 2,000
+ * learners, seeds 1-4: -1.0% (slabs every epoch) and -0.2% (every other
+ * epoch; from 60% of the schedule on: -0.1%). */
+#define S_SLAB_FROM 10000
+
 /* Default budget: about a second for 2,000 learners, growing with size. */
 static double s_default_seconds(const regio_rpp_t *r, const regio_engine_opts_t *opts)
 {
@@ -104,6 +125,13 @@ typedef struct {
     double best, best_at;      /* the best objective so far, and when it was reached */
     int islands;               /* 1: the threads walk on their own (S_ISLAND_AFTER) */
     double islands_from;       /* since when */
+    /* slab epochs (S_SLAB_FROM); slabs 0: never */
+    int slabs;
+    regio_rng_t pg;            /* draws the lines */
+    uint8_t *slab_l;           /* n * L: [i*L + l] 1 when learner l is in thread i's slab */
+    uint8_t *slab_o;           /* n * O: likewise for offerings */
+    int32_t *members;          /* L: the learners of slab 0, then of slab 1, ... */
+    int32_t at[S_MAX_THREADS + 1]; /* where each slab's learners start in members */
 } s_search_t;
 
 static void s_search_free(s_search_t *q)
@@ -121,6 +149,9 @@ static void s_search_free(s_search_t *q)
         regio_plan_free(&q->copy[i]);
     }
     regio_lns_shared_free(&q->sh);
+    free(q->slab_l);
+    free(q->slab_o);
+    free(q->members);
 }
 
 /* A copy of the session's plan for another thread, extras shared. */
@@ -169,7 +200,124 @@ static int s_search_init(s_search_t *q, regio_session_t *s, uint64_t seed, const
         q->x[0].focus = focus;
         q->x[0].n_focus = n_focus;
     }
+    if (rc == 0 && q->n > 1 && q->n_rb > 0 && s->r->n_learners >= S_SLAB_FROM) {
+        size_t L = (size_t)s->r->n_learners, O = (size_t)(s->r->n_offerings ? s->r->n_offerings : 1);
+        q->slab_l = malloc((size_t)q->n * L);
+        q->slab_o = malloc((size_t)q->n * O);
+        q->members = malloc(L * sizeof *q->members);
+        if (!q->slab_l || !q->slab_o || !q->members)
+            return -ENOMEM;
+        q->slabs = 1;
+        regio_rng_seed(&q->pg, seed ^ 0x5bd1e995u);
+    }
     return rc;
+}
+
+static int s_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Where a point lies along direction (c, s), on a local flat map. */
+static double s_along(double lat, double lon, double c, double s)
+{
+    return lat * c + lon * 0.62 * s; /* 0.62: cos of the latitude of the Netherlands */
+}
+
+#define S_SLAB_SAMPLE 4096
+
+/* Which slab a point at k along the cut direction lies in. */
+static int s_slab_of(const double *cut, int n, double k)
+{
+    int i = 0;
+    while (i < n - 1 && k >= cut[i])
+        i++;
+    return i;
+}
+
+/* Cut the region into one slab per thread: parallel lines at a random
+ * angle, at the learners' quantiles along it (sampled), so the slabs hold
+ * as many learners each. */
+static void s_cut(s_search_t *q)
+{
+    const regio_rpp_t *r = q->s->r;
+    int32_t L = r->n_learners, O = r->n_offerings;
+    double th = 3.14159265358979323846 * regio_rng_unit(&q->pg), c = cos(th), sn = sin(th);
+    double key[S_SLAB_SAMPLE], cut[S_MAX_THREADS];
+    int m = 0;
+    for (int32_t i = 0; i < L && m < S_SLAB_SAMPLE; i++) {
+        int32_t l = L <= S_SLAB_SAMPLE ? i : (int32_t)regio_rng_below(&q->pg, (uint32_t)L);
+        key[m++] = s_along(r->learners[l].lat, r->learners[l].lon, c, sn);
+    }
+    qsort(key, (size_t)m, sizeof *key, s_cmp_double);
+    for (int i = 1; i < q->n; i++)
+        cut[i - 1] = key[(size_t)m * (size_t)i / (size_t)q->n];
+    memset(q->slab_l, 0, (size_t)q->n * (size_t)L);
+    memset(q->slab_o, 0, (size_t)q->n * (size_t)(O ? O : 1));
+    int32_t count[S_MAX_THREADS + 1] = {0};
+    for (int32_t l = 0; l < L; l++) {
+        int i = s_slab_of(cut, q->n, s_along(r->learners[l].lat, r->learners[l].lon, c, sn));
+        q->slab_l[(size_t)i * (size_t)L + (size_t)l] = 1;
+        count[i]++;
+    }
+    q->at[0] = 0;
+    for (int i = 0; i < q->n; i++) {
+        q->at[i + 1] = q->at[i] + count[i];
+        int32_t k = q->at[i];
+        for (int32_t l = 0; l < L; l++)
+            if (q->slab_l[(size_t)i * (size_t)L + (size_t)l])
+                q->members[k++] = l;
+    }
+    for (int32_t o = 0; o < O; o++) {
+        int i = s_slab_of(cut, q->n, s_along(r->offerings[o].lat, r->offerings[o].lon, c, sn));
+        q->slab_o[(size_t)i * (size_t)O + (size_t)o] = 1;
+    }
+}
+
+/* Give every thread its slab (on) or the whole region back (off). */
+static void s_slabs(s_search_t *q, int on)
+{
+    size_t L = (size_t)q->s->r->n_learners, O = (size_t)q->s->r->n_offerings;
+    for (int i = 0; i < q->n; i++) {
+        const uint8_t *sl = on ? q->slab_l + (size_t)i * L : NULL;
+        const uint8_t *so = on ? q->slab_o + (size_t)i * O : NULL;
+        q->x[i].only = sl;
+        q->x[i].focus = on ? q->members + q->at[i] : NULL;
+        q->x[i].n_focus = on ? q->at[i + 1] - q->at[i] : 0;
+        q->x[i].w.allowed = so;
+        if (i < q->n_rb) {
+            q->cy[i].only = sl;
+            q->cy[i].w.allowed = so;
+        }
+    }
+}
+
+/* After a slab epoch: every other slab's changes into copy 0 (they touch
+ * disjoint learners and seats, so they add up), then every copy becomes
+ * it. The changed picks are all freed before any is set, so no seat is
+ * ever taken twice on the way (a seat may have changed hands in a slab). */
+static void s_merge(s_search_t *q)
+{
+    regio_plan_t *dst = q->x[0].pl;
+    const regio_pick_t none = {.cand = REGIO_PICK_NONE, .slots = 0};
+    int P = dst->P;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 1; i < q->n; i++) {
+            const regio_plan_t *src = q->x[i].pl;
+            for (int32_t j = q->at[i]; j < q->at[i + 1]; j++) {
+                int64_t at = (int64_t)q->members[j] * P;
+                for (int p = 0; p < P; p++) {
+                    regio_pick_t a = dst->pick[at + p], b = src->pick[at + p];
+                    if (pass == 0 && (a.cand != b.cand || a.slots != b.slots) && a.cand >= 0)
+                        regio_plan_set(dst, &q->x[0].w, q->members[j], p, none);
+                    else if (pass == 1 && (a.cand != b.cand || a.slots != b.slots))
+                        regio_plan_set(dst, &q->x[0].w, q->members[j], p, b);
+                }
+            }
+        }
+    for (int i = 1; i < q->n; i++)
+        regio_plan_copy(q->x[i].pl, dst);
 }
 
 /* Annealing temperature at fraction f of the search: from 20 dagdelen of
@@ -344,11 +492,19 @@ static int s_epoch(s_search_t *q, int epoch)
         for (int i = 0; i < q->n; i++)
             job[i].b = (regio_lns_budget_t){.deadline = end};
     }
+    int slabs = q->slabs && !q->islands;
+    if (slabs) {
+        s_cut(q);
+        s_slabs(q, 1);
+        s->stats.slab_epochs++;
+    }
     for (int i = 0; i < q->n; i++) {
         job[i].x = &q->x[i];
         job[i].rb = i < q->n_rb ? &q->rb[i] : NULL;
         job[i].cy = i < q->n_rb ? &q->cy[i] : NULL;
         s_shares(q, q->fa + (q->fb - q->fa) * f0, job[i].share);
+        if (slabs) /* rebuilds' clusters would cross the lines */
+            job[i].share[1] = 0;
         job[i].r = s->r;
         job[i].b.temp_from = s_temp(s->r, q->fa + (q->fb - q->fa) * f0);
         job[i].b.temp_to = s_temp(s->r, q->fa + (q->fb - q->fa) * f1);
@@ -375,8 +531,12 @@ static int s_epoch(s_search_t *q, int epoch)
     }
     int over = regio_session_done(s);
     double v;
+    if (slabs) {
+        s_slabs(q, 0);
+        s_merge(q);
+    }
     s_best_copy(q, &v);
-    if (!q->islands)
+    if (!q->islands && !slabs)
         s_meet(q);
     if (s_reheat(q, v) && q->islands)
         s_meet(q);

@@ -20,6 +20,10 @@
  * search turns the threads into islands once they have done enough
  * iterations per learner: each walks on its own, and the copies meet only
  * when the search re-heats and at the end (the summary's islands_seconds).
+ * In a big region (10,000 learners or more) the threads instead split the
+ * region into slabs every epoch, a slab each, cut at a new angle each time,
+ * and their changes are merged: both threads' work counts (the summary's
+ * slab_epochs).
  */
 #ifndef REGIO_LNS_H
 #define REGIO_LNS_H

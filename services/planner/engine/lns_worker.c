@@ -13,7 +13,7 @@
 
 static int s_changeable(const regio_lns_worker_t *x, int32_t l, int p)
 {
-    return (!x->only || x->only[l]) && regio_plan_changeable(x->pl, l, p);
+    return (!x->only || x->only[l]) && regio_plan_may_change(x->pl, &x->w, l, p);
 }
 
 /* Add (l, p) to the neighbourhood unless present, full or not changeable. */

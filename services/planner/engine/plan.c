@@ -100,6 +100,7 @@ void regio_plan_copy(regio_plan_t *dst, const regio_plan_t *src)
 int regio_plan_work_init(regio_plan_work_t *w, const regio_plan_t *pl)
 {
     size_t n = pl->max_needs > 0 ? (size_t)pl->max_needs : 1;
+    w->allowed = NULL;
     w->opt = NULL;
     w->cap_opt = 0;
     w->credit = calloc(n, sizeof *w->credit);
@@ -401,7 +402,8 @@ static double s_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, in
         if (k < 0 || (j >= 0 && k == cur.cand))
             continue;
         const regio_cand_t *cd = s_cand(pl, l, k);
-        if ((wh.at >= 0 && cd->offering != wh.at) || (wh.away && cd->offering == here))
+        if ((wh.at >= 0 && cd->offering != wh.at) || (wh.away && cd->offering == here) ||
+            (w->allowed && !w->allowed[cd->offering]))
             continue;
         uint32_t a = wh.at >= 0 ? wh.room
                      : wh.seats ? pl->avail[(int64_t)cd->offering * pl->P + p]

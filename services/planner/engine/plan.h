@@ -64,6 +64,9 @@ typedef struct {
 
 /* Scratch space for one thread's evaluations. */
 typedef struct {
+    const uint8_t *allowed; /* per offering: 0 = this thread places nobody there and
+                               moves nobody away from there (the choices below skip it;
+                               see regio_plan_may_change); NULL: every offering. Borrowed. */
     int64_t *credit;        /* max_needs */
     int64_t *credit2;       /* max_needs */
     regio_exact_opt_t *opt; /* options of one learner's periods */
@@ -82,7 +85,7 @@ void regio_plan_free(regio_plan_t *pl);
  * same instance; extras are shared pointers, not copied). Can't fail. */
 void regio_plan_copy(regio_plan_t *dst, const regio_plan_t *src);
 
-/* Allocate scratch for pl; returns 0 or -ENOMEM. */
+/* Allocate scratch for pl (allowed NULL: every offering); returns 0 or -ENOMEM. */
 int regio_plan_work_init(regio_plan_work_t *w, const regio_plan_t *pl);
 void regio_plan_work_free(regio_plan_work_t *w);
 
@@ -181,6 +184,17 @@ static inline int regio_plan_changeable(const regio_plan_t *pl, int32_t l, int p
 {
     return (pl->r->learners[l].planned >> p & 1u) && pl->c->start[l + 1] > pl->c->start[l] &&
            !(pl->frozen && pl->frozen[(int64_t)l * pl->P + p]);
+}
+
+/* Whether the thread owning scratch w may change the pick of (l, p): it is
+ * changeable and not at an offering w is kept off (w->allowed). */
+static inline int regio_plan_may_change(const regio_plan_t *pl, const regio_plan_work_t *w,
+                                        int32_t l, int p)
+{
+    if (!regio_plan_changeable(pl, l, p))
+        return 0;
+    int32_t o = w->allowed ? regio_plan_offering(pl, l, p) : -1;
+    return o < 0 || w->allowed[o];
 }
 
 /* Whether pick pk differs from the base plan's pick b (a change costs the

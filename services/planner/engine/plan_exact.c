@@ -8,8 +8,9 @@
 
 #define S_NODES 4000 /* search nodes per learner */
 
-/* Options of (l, p): the current pick alone when frozen; else no placement
- * and every candidate that fits the seats left. Returns how many. */
+/* Options of (l, p): the current pick alone when frozen (or held at an
+ * offering w is kept off); else no placement and every candidate that fits
+ * the seats left (at offerings w may use). Returns how many. */
 static int32_t s_options(const regio_plan_t *pl, regio_plan_work_t *w, const regio_exact_t *e,
                          int p, regio_exact_opt_t *opt)
 {
@@ -20,7 +21,7 @@ static int32_t s_options(const regio_plan_t *pl, regio_plan_work_t *w, const reg
     regio_pick_t b = pl->base ? pl->base[at] : (regio_pick_t){.cand = REGIO_PICK_FREE};
     const regio_pick_t none = {.cand = REGIO_PICK_NONE, .slots = 0};
     int32_t n = 0, weeks = r->periods[p].weeks;
-    if (pl->frozen && pl->frozen[at]) {
+    if (!regio_plan_may_change(pl, w, e->l, p) && (L->planned >> p & 1u)) {
         if (cur.cand < 0)
             return 0;
         const regio_cand_t *cd = &pl->c->v[pl->c->start[e->l] + cur.cand];
@@ -38,6 +39,8 @@ static int32_t s_options(const regio_plan_t *pl, regio_plan_work_t *w, const reg
     opt[n++] = (regio_exact_opt_t){.ub = vnone, .fixed = vnone, .k = REGIO_EXACT_NONE};
     for (int32_t k = 0; k < pl->c->start[e->l + 1] - pl->c->start[e->l]; k++) {
         const regio_cand_t *cd = &pl->c->v[pl->c->start[e->l] + k];
+        if (w->allowed && !w->allowed[cd->offering])
+            continue;
         uint16_t mask;
         int keep, days = regio_plan_slots(pl, e->l, p, k, regio_plan_room(pl, e->l, p, k), &mask,
                                           &keep);
