@@ -139,3 +139,66 @@ Test(cycle, frozen_picks_never_move)
     regio_cycle_free(&c);
     fx_plan_teardown(&f);
 }
+
+/* The arcs' weights: the best pick at one offering, for many offerings at
+ * once, is what placing the learner there scores, fits the room, and at
+ * the offering of the learner's best pick matches regio_plan_best. */
+Test(cycle, best_at_each_scores_what_the_pick_scores_and_agrees_with_the_best)
+{
+    fx_plan_t f;
+    fx_plan_setup(&f, 200, 5);
+    regio_plan_t *pl = &f.pl;
+    int checked = 0, best_seen = 0;
+    for (int32_t l = 0; l < pl->L; l++) {
+        const regio_rpp_learner_t *L = &f.r->learners[l];
+        for (int p = 0; p < pl->P; p++) {
+            int64_t n = f.c.start[l + 1] - f.c.start[l];
+            if (n == 0)
+                continue;
+            int m = n < 24 ? (int)n : 24;
+            int32_t o[25];
+            uint32_t room[25];
+            regio_pick_t out[25];
+            double val[25];
+            for (int j = 0; j < m; j++) {
+                o[j] = f.c.v[f.c.start[l] + j].offering;
+                room[j] = pl->avail[(int64_t)o[j] * pl->P + p];
+            }
+            o[m] = -1; /* no offering: no pick */
+            room[m] = 0x3ff;
+            regio_plan_best_at_each(pl, &f.w, l, p, m + 1, o, room, out, val);
+            cr_assert(val[m] == -HUGE_VAL && out[m].cand == REGIO_PICK_NONE);
+            regio_pick_t cur = pl->pick[(int64_t)l * pl->P + p], bpk;
+            double best = regio_plan_best(pl, &f.w, l, p, &bpk, NULL);
+            for (int j = 0; j < m; j++) {
+                uint32_t own = cur.cand == j ? cur.slots : 0;
+                if (val[j] == -HUGE_VAL) {
+                    cr_assert(!(L->planned >> p & 1u) ||
+                              __builtin_popcount((room[j] | own) & L->free[p]) < L->dagdelen);
+                    continue;
+                }
+                cr_assert_eq(out[j].cand, j);
+                cr_assert_eq(out[j].slots & ~((room[j] | own) & L->free[p]), 0);
+                cr_assert_eq(__builtin_popcount(out[j].slots), L->dagdelen);
+                cr_assert_leq(val[j], best + 1e-6);
+                if (bpk.cand == j) {
+                    cr_assert(fabs(val[j] - best) <= 1e-6 * fabs(best) + 1e-6, "%f vs %f",
+                              val[j], best);
+                    best_seen++;
+                }
+                double was = pl->worth[l].obj;
+                regio_plan_set(pl, &f.w, l, p, out[j]);
+                cr_assert(fabs(pl->worth[l].obj - val[j]) <= 1e-6 * fabs(val[j]) + 1e-6,
+                          "learner %d period %d: placed %f, said %f", l, p, pl->worth[l].obj,
+                          val[j]);
+                regio_plan_set(pl, &f.w, l, p, cur);
+                cr_assert(fabs(pl->worth[l].obj - was) <= 1e-9 * fabs(was) + 1e-9);
+                checked++;
+            }
+        }
+    }
+    cr_assert_gt(checked, 100);
+    cr_assert_gt(best_seen, 10);
+    fx_plan_check(pl);
+    fx_plan_teardown(&f);
+}

@@ -120,23 +120,24 @@ static void s_arcs(regio_cycle_t *c, int p, double *sink, regio_pick_t *sink_pk)
 {
     regio_plan_t *pl = c->pl;
     int n = c->n;
+    int32_t off[S_N], at[S_N];
+    uint32_t room[S_N];
+    for (int j = 0; j < n; j++) {
+        off[j] = s_off(c, j, p);
+        room[j] = off[j] < 0 ? 0 : pl->avail[(int64_t)off[j] * pl->P + p] |
+                                       pl->pick[(int64_t)c->u[j] * pl->P + p].slots;
+    }
     for (int i = 0; i < n; i++) {
-        int32_t l = c->u[i], oi = s_off(c, i, p);
+        int32_t l = c->u[i];
         double now = pl->worth[l].obj;
         sink[i] = regio_plan_best_away(pl, &c->w, l, p, &sink_pk[i]) - now;
-        for (int j = 0; j < n; j++) {
-            double *a = &c->arc[i * S_N + j];
-            int32_t oj = s_off(c, j, p);
-            *a = -HUGE_VAL;
-            if (j == i || oj < 0 || oj == oi)
-                continue;
-            int64_t op = (int64_t)oj * pl->P + p;
-            regio_pick_t vk = pl->pick[(int64_t)c->u[j] * pl->P + p];
-            uint32_t room = pl->avail[op] | vk.slots;
-            double v = regio_plan_best_at(pl, &c->w, l, p, oj, room, &c->move[i * S_N + j]);
-            if (v > -HUGE_VAL)
-                *a = v - now;
-        }
+        for (int j = 0; j < n; j++) /* no arc to itself or to its own offering */
+            at[j] = j == i || off[j] == off[i] ? -1 : off[j];
+        double *a = &c->arc[i * S_N];
+        regio_plan_best_at_each(pl, &c->w, l, p, n, at, room, &c->move[i * S_N], a);
+        for (int j = 0; j < n; j++)
+            if (a[j] > -HUGE_VAL)
+                a[j] -= now;
     }
 }
 

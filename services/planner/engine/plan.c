@@ -364,64 +364,100 @@ void regio_plan_refine(const regio_plan_t *pl, int32_t l, int p, regio_pick_t *p
                      pl->seats + ((int64_t)o * pl->P + p) * REGIO_RPP_SLOTS, &pk->slots);
 }
 
-/* Where s_best looks: at every offering (at < 0) within the seats left
- * (seats 1) or as if nobody held one (seats 0); or at offering `at` only,
- * within `room`. With away set, not at l's current offering, and l's own
- * seats do not count as free. */
+/* Where s_best looks: at every offering within the seats left (seats 1)
+ * or as if nobody held one (seats 0). With away set, not at l's current
+ * offering, and l's own seats do not count as free. */
 typedef struct {
     int seats;
-    int32_t at;
-    uint32_t room;
     int away;
 } s_where_t;
 
-/* regio_plan_best, regio_plan_wish, regio_plan_best_at and _away. */
+/* What every candidate of (l, p) is weighed against: l's other periods
+ * (s_others), its current and base picks, and its free slots at p. */
+typedef struct {
+    int32_t l;
+    int p;
+    regio_pick_t cur, b;
+    s_others_t x;
+    int32_t weeks, add;
+    uint32_t freem;   /* free slots at p (0 when p is not planned) */
+    int room;         /* whether freem holds a placement's dagdelen */
+} s_pcx_t;
+
+static void s_pcx(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p, s_pcx_t *c)
+{
+    const regio_rpp_learner_t *L = &pl->r->learners[l];
+    c->l = l;
+    c->p = p;
+    c->cur = pl->pick[(int64_t)l * pl->P + p];
+    c->b = pl->base ? pl->base[(int64_t)l * pl->P + p] : (regio_pick_t){.cand = REGIO_PICK_FREE};
+    s_others(pl, w, l, p, &c->x);
+    c->weeks = pl->r->periods[p].weeks;
+    c->add = c->weeks * L->dagdelen;
+    c->freem = (L->planned >> p & 1u) ? L->free[p] : 0;
+    c->room = __builtin_popcount(c->freem) >= L->dagdelen;
+}
+
+/* l's objective (less price terms) with candidate k at p on slots chosen
+ * from a (the learner's free slots are applied here); -HUGE_VAL when no
+ * placement there fits. */
+static double s_try(const regio_plan_t *pl, regio_plan_work_t *w, const s_pcx_t *c, int32_t k,
+                    uint32_t a, regio_pick_t *pk)
+{
+    const regio_cand_t *cd = s_cand(pl, c->l, k);
+    uint16_t mask;
+    int keep, days = regio_plan_slots(pl, c->l, c->p, k, a & c->freem, &mask, &keep);
+    if (days < 0)
+        return -HUGE_VAL;
+    int64_t cov = s_cov_with(pl, w, c->l, &c->x, cd, c->add);
+    regio_worth_t v = s_finish(
+        pl, c->l, cov, c->x.travel + cd->trip * c->weeks * days,
+        s_rep_with(pl, c->l, c->p, &c->x, k, cd), c->x.pref + ((cd->flags & REGIO_CAND_PREFERRED) != 0),
+        c->x.changes + (pl->base && c->b.cand != REGIO_PICK_FREE && !keep));
+    *pk = (regio_pick_t){.cand = k, .slots = mask};
+    return v.obj - regio_plan_price(pl, c->l, c->p, *pk) + c->x.price;
+}
+
+/* A pick at the current offering with as many days keeps the current
+ * slots: no churn. Returns whether it did. */
+static int s_calm(const s_pcx_t *c, regio_pick_t *out)
+{
+    if (out->cand < 0 || out->cand != c->cur.cand ||
+        regio_slots_days(out->slots) != regio_slots_days(c->cur.slots))
+        return 0;
+    out->slots = c->cur.slots;
+    return 1;
+}
+
+/* regio_plan_best, regio_plan_wish and regio_plan_best_away. */
 static double s_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
                      regio_pick_t *out, double *second, s_where_t wh)
 {
-    const regio_rpp_learner_t *L = &pl->r->learners[l];
-    const regio_pick_t cur = pl->pick[(int64_t)l * pl->P + p];
-    const regio_pick_t b = pl->base ? pl->base[(int64_t)l * pl->P + p]
-                                    : (regio_pick_t){.cand = REGIO_PICK_FREE};
-    s_others_t x;
-    s_others(pl, w, l, p, &x);
+    s_pcx_t c;
+    s_pcx(pl, w, l, p, &c);
     const regio_pick_t none = {.cand = REGIO_PICK_NONE, .slots = 0};
-    regio_worth_t v0 = s_finish(pl, l, x.cov, x.travel, x.rep, x.pref,
-                                x.changes + regio_pick_changed(b, none));
-    double best = wh.at >= 0 ? -HUGE_VAL : v0.obj + x.price, sec = -1e300;
-    int32_t here = cur.cand >= 0 ? s_cand(pl, l, cur.cand)->offering : -1;
+    regio_worth_t v0 = s_finish(pl, l, c.x.cov, c.x.travel, c.x.rep, c.x.pref,
+                                c.x.changes + regio_pick_changed(c.b, none));
+    double best = v0.obj + c.x.price, sec = -1e300;
+    int32_t here = c.cur.cand >= 0 ? s_cand(pl, l, c.cur.cand)->offering : -1;
     *out = none;
-    int64_t n = pl->c->start[l + 1] - pl->c->start[l];
-    int32_t weeks = pl->r->periods[p].weeks, add = weeks * L->dagdelen;
-    uint32_t freem = (L->planned >> p & 1u) ? L->free[p] : 0;
-    if (__builtin_popcount(freem) < L->dagdelen)
-        n = 0;
+    int64_t n = c.room ? pl->c->start[l + 1] - pl->c->start[l] : 0;
     /* the current pick first, so that ties keep it */
     for (int64_t j = -1; j < n; j++) {
-        int32_t k = j < 0 ? cur.cand : (int32_t)j;
-        if (k < 0 || (j >= 0 && k == cur.cand))
+        int32_t k = j < 0 ? c.cur.cand : (int32_t)j;
+        if (k < 0 || (j >= 0 && k == c.cur.cand))
             continue;
         const regio_cand_t *cd = s_cand(pl, l, k);
-        if ((wh.at >= 0 && cd->offering != wh.at) || (wh.away && cd->offering == here) ||
-            (w->allowed && !w->allowed[cd->offering]))
+        if ((wh.away && cd->offering == here) || (w->allowed && !w->allowed[cd->offering]))
             continue;
-        uint32_t a = wh.at >= 0 ? wh.room
-                     : wh.seats ? pl->avail[(int64_t)cd->offering * pl->P + p]
-                                : pl->capmask[(int64_t)cd->offering * pl->P + p];
-        if (k == cur.cand)
-            a |= cur.slots;
-        a &= freem;
-        uint16_t mask;
-        int keep, days = regio_plan_slots(pl, l, p, k, a, &mask, &keep);
-        if (days < 0)
+        uint32_t a = wh.seats ? pl->avail[(int64_t)cd->offering * pl->P + p]
+                              : pl->capmask[(int64_t)cd->offering * pl->P + p];
+        if (k == c.cur.cand)
+            a |= c.cur.slots;
+        regio_pick_t pk;
+        double val = s_try(pl, w, &c, k, a, &pk);
+        if (val == -HUGE_VAL)
             continue;
-        int64_t cov = s_cov_with(pl, w, l, &x, cd, add);
-        regio_worth_t v = s_finish(
-            pl, l, cov, x.travel + cd->trip * weeks * days, s_rep_with(pl, l, p, &x, k, cd),
-            x.pref + ((cd->flags & REGIO_CAND_PREFERRED) != 0),
-            x.changes + (pl->base && b.cand != REGIO_PICK_FREE && !keep));
-        regio_pick_t pk = {.cand = k, .slots = mask};
-        double val = v.obj - regio_plan_price(pl, l, p, pk) + x.price;
         if (val > best + S_EPS || (j < 0 && val >= best - S_EPS)) {
             sec = best;
             best = val;
@@ -430,10 +466,7 @@ static double s_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, in
             sec = val;
         }
     }
-    if (out->cand >= 0 && out->cand == cur.cand &&
-        regio_slots_days(out->slots) == regio_slots_days(cur.slots))
-        out->slots = cur.slots; /* as good: do not churn */
-    else if (wh.seats && wh.at < 0)
+    if (!s_calm(&c, out) && wh.seats)
         regio_plan_refine(pl, l, p, out);
     if (second)
         *second = sec;
@@ -443,25 +476,44 @@ static double s_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, in
 double regio_plan_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
                        regio_pick_t *out, double *second)
 {
-    return s_best(pl, w, l, p, out, second, (s_where_t){.seats = 1, .at = -1});
+    return s_best(pl, w, l, p, out, second, (s_where_t){.seats = 1});
 }
 
-double regio_plan_best_at(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
-                          int32_t o, uint32_t room, regio_pick_t *out)
+void regio_plan_best_at_each(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
+                             int n, const int32_t *o, const uint32_t *room, regio_pick_t *out,
+                             double *val)
 {
-    return s_best(pl, w, l, p, out, NULL, (s_where_t){.seats = 1, .at = o, .room = room});
+    s_pcx_t c;
+    s_pcx(pl, w, l, p, &c);
+    for (int j = 0; j < n; j++) {
+        int32_t k = o[j] >= 0 ? regio_cands_find(pl->c, l, o[j]) : -1;
+        out[j] = (regio_pick_t){.cand = REGIO_PICK_NONE, .slots = 0};
+        val[j] = -HUGE_VAL;
+        if (k < 0 || (w->allowed && !w->allowed[o[j]]))
+            continue;
+        uint32_t a = room[j] | (k == c.cur.cand ? c.cur.slots : 0);
+        if (c.room || k == c.cur.cand) {
+            regio_pick_t pk;
+            double v = s_try(pl, w, &c, k, a, &pk);
+            if (v > -HUGE_VAL) {
+                val[j] = v;
+                out[j] = pk;
+                s_calm(&c, &out[j]);
+            }
+        }
+    }
 }
 
 double regio_plan_best_away(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
                             regio_pick_t *out)
 {
-    return s_best(pl, w, l, p, out, NULL, (s_where_t){.seats = 1, .at = -1, .away = 1});
+    return s_best(pl, w, l, p, out, NULL, (s_where_t){.seats = 1, .away = 1});
 }
 
 double regio_plan_wish(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
                        regio_pick_t *out)
 {
-    return s_best(pl, w, l, p, out, NULL, (s_where_t){.seats = 0, .at = -1});
+    return s_best(pl, w, l, p, out, NULL, (s_where_t){.seats = 0});
 }
 
 double regio_plan_learner_greedy(regio_plan_t *pl, regio_plan_work_t *w, int32_t l)

@@ -115,12 +115,16 @@ double regio_plan_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, 
 double regio_plan_wish(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
                        regio_pick_t *out);
 
-/* Like regio_plan_best, but only at offering o, within room: the slots
- * where the caller reckons a seat is free at (o, p) (say, the seats left
- * plus those another learner would give up). Returns l's objective with
- * it, or -HUGE_VAL (out NONE) when no candidate at o fits. */
-double regio_plan_best_at(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
-                          int32_t o, uint32_t room, regio_pick_t *out);
+/* Like regio_plan_best, but only at one offering, for each of n in turn:
+ * o[j] within room[j] (the slots where the caller reckons a seat is free at
+ * (o[j], p), say the seats left plus those another learner would give up;
+ * l's own current seats there count as free too). val[j] gets l's
+ * objective with the best pick there and out[j] the pick, or -HUGE_VAL and
+ * NONE when no candidate at o[j] fits (or o[j] < 0). What does not depend
+ * on the offering is worked out once. Can't fail. */
+void regio_plan_best_at_each(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,
+                             int n, const int32_t *o, const uint32_t *room, regio_pick_t *out,
+                             double *val);
 
 /* Like regio_plan_best, but l leaves its current offering at p and gives
  * up its seats there: the best pick elsewhere, or none. */
