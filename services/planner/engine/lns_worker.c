@@ -315,26 +315,64 @@ static double s_repair_random(regio_lns_worker_t *x, int from)
     return d;
 }
 
-/* Insert the item with the largest regret (best minus second best) first. */
+/* Whether moving (l, p) from offering was to offering now (-1: none) can
+ * change the best pick of item it: the same learner (its other periods
+ * changed), or the same period with a candidate at either offering (its
+ * seats there changed). Nothing else regio_plan_best reads moves. */
+static int s_touches(const regio_lns_worker_t *x, const regio_lns_item_t *it, int32_t l, int p,
+                     int32_t was, int32_t now)
+{
+    if (it->l == l)
+        return 1;
+    if (it->p != p)
+        return 0;
+    return (was >= 0 && regio_cands_find(x->pl->c, it->l, was) >= 0) ||
+           (now >= 0 && regio_cands_find(x->pl->c, it->l, now) >= 0);
+}
+
+/* Insert the item with the largest regret (best minus second best) first.
+ * Each item's regret is kept until an insertion touches it (s_touches),
+ * which makes this the same as re-asking every item at every step, at a
+ * fraction of the cost. */
 static double s_repair_regret(regio_lns_worker_t *x)
 {
-    double d = 0;
+    double d = 0, reg[REGIO_LNS_MAX_D];
+    regio_pick_t pick[REGIO_LNS_MAX_D];
+    uint8_t stale[REGIO_LNS_MAX_D];
+    memset(stale, 1, sizeof stale);
     for (int done = 0; done < x->nd; done++) {
         int bi = done;
         double breg = -1e300;
         for (int i = done; i < x->nd; i++) {
-            regio_pick_t pk;
-            double sec, best = regio_plan_best(x->pl, &x->w, x->d[i].l, x->d[i].p, &pk, &sec);
-            double reg = pk.cand >= 0 ? best - sec : 0;
-            if (reg > breg) {
-                breg = reg;
+            if (stale[i]) {
+                double sec, best = regio_plan_best(x->pl, &x->w, x->d[i].l, x->d[i].p, &pick[i], &sec);
+                reg[i] = pick[i].cand >= 0 ? best - sec : 0;
+                stale[i] = 0;
+            }
+            if (reg[i] > breg) {
+                breg = reg[i];
                 bi = i;
             }
         }
         regio_lns_item_t t = x->d[done];
         x->d[done] = x->d[bi];
         x->d[bi] = t;
-        d += s_insert(x, done);
+        double tr = reg[done];
+        reg[done] = reg[bi];
+        reg[bi] = tr;
+        regio_pick_t tp = pick[done];
+        pick[done] = pick[bi];
+        pick[bi] = tp;
+        int32_t l = x->d[done].l;
+        int p = x->d[done].p;
+        regio_pick_t cur = x->pl->pick[(int64_t)l * x->pl->P + p];
+        if (pick[done].cand == cur.cand && pick[done].slots == cur.slots)
+            continue; /* nothing moved: every kept regret still holds */
+        int32_t was = regio_plan_offering(x->pl, l, p);
+        d += regio_plan_set(x->pl, &x->w, l, p, pick[done]);
+        int32_t now = regio_plan_offering(x->pl, l, p);
+        for (int i = done + 1; i < x->nd; i++)
+            stale[i] |= (uint8_t)s_touches(x, &x->d[i], l, p, was, now);
     }
     return d;
 }

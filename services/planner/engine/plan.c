@@ -106,7 +106,10 @@ int regio_plan_work_init(regio_plan_work_t *w, const regio_plan_t *pl)
     w->credit = calloc(n, sizeof *w->credit);
     w->credit2 = calloc(n, sizeof *w->credit2);
     w->memo = regio_exact_memo_new();
-    if (!w->credit || !w->credit2 || !w->memo) {
+    w->cand_at = malloc((size_t)(pl->O > 0 ? pl->O : 1) * sizeof *w->cand_at);
+    for (int32_t o = 0; w->cand_at && o < pl->O; o++)
+        w->cand_at[o] = -1;
+    if (!w->credit || !w->credit2 || !w->memo || !w->cand_at) {
         regio_plan_work_free(w);
         return -ENOMEM;
     }
@@ -118,6 +121,8 @@ void regio_plan_work_free(regio_plan_work_t *w)
     free(w->credit);
     free(w->credit2);
     free(w->opt);
+    free(w->cand_at);
+    w->cand_at = NULL;
     regio_exact_memo_free(w->memo);
     w->memo = NULL;
     w->credit = w->credit2 = NULL;
@@ -485,8 +490,12 @@ void regio_plan_best_at_each(const regio_plan_t *pl, regio_plan_work_t *w, int32
 {
     s_pcx_t c;
     s_pcx(pl, w, l, p, &c);
+    const regio_cand_t *v = pl->c->v + pl->c->start[l];
+    int32_t nc = (int32_t)(pl->c->start[l + 1] - pl->c->start[l]);
+    for (int32_t k = 0; k < nc; k++)
+        w->cand_at[v[k].offering] = k;
     for (int j = 0; j < n; j++) {
-        int32_t k = o[j] >= 0 ? regio_cands_find(pl->c, l, o[j]) : -1;
+        int32_t k = o[j] >= 0 ? w->cand_at[o[j]] : -1;
         out[j] = (regio_pick_t){.cand = REGIO_PICK_NONE, .slots = 0};
         val[j] = -HUGE_VAL;
         if (k < 0 || (w->allowed && !w->allowed[o[j]]))
@@ -502,6 +511,8 @@ void regio_plan_best_at_each(const regio_plan_t *pl, regio_plan_work_t *w, int32
             }
         }
     }
+    for (int32_t k = 0; k < nc; k++)
+        w->cand_at[v[k].offering] = -1;
 }
 
 double regio_plan_best_away(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p,

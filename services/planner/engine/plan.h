@@ -72,6 +72,8 @@ typedef struct {
     regio_exact_opt_t *opt; /* options of one learner's periods */
     int64_t cap_opt;
     regio_exact_memo_t *memo; /* for regio_plan_learner_exact (NULL: searched without) */
+    int32_t *cand_at;       /* O entries, all -1 between calls: one learner's candidate
+                               per offering, while regio_plan_best_at_each runs */
 } regio_plan_work_t;
 
 /* Set up an empty plan (no placements, all seats free) for r with
