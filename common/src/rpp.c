@@ -468,7 +468,7 @@ double regio_rpp_dist_km(double lat1, double lon1, double lat2, double lon2)
     return 2 * 6371.0 * asin(sqrt(a < 1.0 ? a : 1.0));
 }
 
-int regio_rpp_eligible(const regio_rpp_t *r, int32_t l, int32_t o)
+int regio_rpp_qualified(const regio_rpp_t *r, int32_t l, int32_t o)
 {
     const regio_rpp_learner_t *L = &r->learners[l];
     const regio_rpp_offering_t *O = &r->offerings[o];
@@ -479,9 +479,20 @@ int regio_rpp_eligible(const regio_rpp_t *r, int32_t l, int32_t o)
         if (!ok)
             return 0;
     }
-    if (L->age < O->min_age)
-        return 0;
-    return regio_rpp_dist_km(L->lat, L->lon, O->lat, O->lon) <= L->max_km + 1e-6;
+    return L->age >= O->min_age;
+}
+
+int regio_rpp_within(const regio_rpp_t *r, int32_t l, double km)
+{
+    return km <= r->learners[l].max_km + 1e-6;
+}
+
+int regio_rpp_eligible(const regio_rpp_t *r, int32_t l, int32_t o)
+{
+    const regio_rpp_learner_t *L = &r->learners[l];
+    const regio_rpp_offering_t *O = &r->offerings[o];
+    return regio_rpp_qualified(r, l, o) &&
+           regio_rpp_within(r, l, regio_rpp_dist_km(L->lat, L->lon, O->lat, O->lon));
 }
 
 /* Copying --------------------------------------------------------------- */

@@ -224,6 +224,12 @@ double regio_rpp_dist_km(double lat1, double lon1, double lat2, double lon2);
  * distance with the checker's 1e-6 km tolerance). Can't fail. */
 int regio_rpp_eligible(const regio_rpp_t *r, int32_t l, int32_t o);
 
+/* The two halves of regio_rpp_eligible, for callers that need the
+ * distance anyway: qualification and age; and whether km (from
+ * regio_rpp_dist_km) is within l's max_km. eligible == qualified && within. */
+int regio_rpp_qualified(const regio_rpp_t *r, int32_t l, int32_t o);
+int regio_rpp_within(const regio_rpp_t *r, int32_t l, double km);
+
 /* Solutions ------------------------------------------------------------- */
 
 /* Initialise an empty solution (no allocation yet). */

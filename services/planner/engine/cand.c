@@ -121,11 +121,14 @@ static int s_consider(s_job_t *j, int32_t l, int32_t o, int forced)
         cd.flags |= REGIO_CAND_PREFERRED;
     if (!any && !(cd.flags & REGIO_CAND_PREFERRED) && !forced)
         return 0;
-    if (!regio_rpp_eligible(r, l, o))
+    if (!regio_rpp_qualified(r, l, o))
+        return 0;
+    double km = regio_rpp_dist_km(L->lat, L->lon, r->offerings[o].lat, r->offerings[o].lon);
+    if (!regio_rpp_within(r, l, km))
         return 0;
     if (s_listed(L->history, L->n_history, cd.partner))
         cd.flags |= REGIO_CAND_HISTORY;
-    cd.trip = 2 * regio_rpp_dist_km(L->lat, L->lon, r->offerings[o].lat, r->offerings[o].lon);
+    cd.trip = 2 * km;
     j->wide[l] |= (uint8_t)wide;
     return s_vec_push(&j->out, &cd);
 }

@@ -174,25 +174,20 @@ static int s_dropped(const s_decide_t *d, int32_t **out, int32_t *n)
     return *out ? 0 : -ENOMEM;
 }
 
-int regio_replan_forced(const regio_rpp_t *r, const regio_rpp_sol_t *base, uint32_t pinned,
-                        regio_rpp_sol_t *dropped, char *err, size_t errlen)
+int regio_replan_decide(const regio_rpp_t *r, const regio_rpp_sol_t *base, uint32_t pinned,
+                        uint8_t *keep, char *err, size_t errlen)
 {
     size_t ns = (size_t)r->n_offerings * r->n_periods * REGIO_RPP_SLOTS;
-    s_decide_t d = {.r = r, .base = base, .pinned = pinned, .err = err, .errlen = errlen};
+    s_decide_t d = {.r = r, .base = base, .pinned = pinned, .keep = keep, .err = err,
+                    .errlen = errlen};
     d.seats = malloc((ns ? ns : 1) * sizeof *d.seats);
-    d.keep = malloc((size_t)(base->n ? base->n : 1));
-    int rc = d.seats && d.keep ? 0 : -ENOMEM;
+    int rc = d.seats ? 0 : -ENOMEM;
     for (int32_t o = 0; rc == 0 && o < r->n_offerings; o++)
         memcpy(d.seats + (size_t)o * r->n_periods * REGIO_RPP_SLOTS, r->offerings[o].cap,
                (size_t)r->n_periods * REGIO_RPP_SLOTS * sizeof *d.seats);
     if (rc == 0)
         rc = s_decide(&d);
-    for (int32_t i = 0; rc == 0 && i < base->n; i++)
-        if (!d.keep[i])
-            rc = regio_rpp_sol_add(dropped, base->v[i].learner, base->v[i].period,
-                                   base->v[i].offering, base->v[i].slots);
     free(d.seats);
-    free(d.keep);
     return rc;
 }
 
@@ -221,8 +216,8 @@ static void s_commit(regio_plan_t *pl, s_decide_t *d, regio_engine_stats_t *st)
 }
 
 int regio_replan_load(regio_plan_t *pl, regio_plan_work_t *w, const regio_rpp_sol_t *base,
-                      uint32_t pinned, double margin, int32_t **focus, int32_t *n_focus,
-                      regio_engine_stats_t *st, char *err, size_t errlen)
+                      const uint8_t *keep, uint32_t pinned, double margin, int32_t **focus,
+                      int32_t *n_focus, regio_engine_stats_t *st, char *err, size_t errlen)
 {
     size_t lp = (size_t)pl->L * pl->P;
     *focus = NULL;
@@ -243,7 +238,19 @@ int regio_replan_load(regio_plan_t *pl, regio_plan_work_t *w, const regio_rpp_so
                     .err = err, .errlen = errlen};
     if (!(d.keep = malloc((size_t)(base->n ? base->n : 1))))
         return -ENOMEM;
-    int rc = s_decide(&d);
+    int rc = 0;
+    if (keep) { /* decided already: take the kept placements' seats */
+        memcpy(d.keep, keep, (size_t)base->n);
+        for (int32_t i = 0; i < base->n; i++) {
+            if (!d.keep[i])
+                continue;
+            int32_t *seat = s_seats_of(&d, base->v[i].offering, base->v[i].period);
+            for (uint32_t m = base->v[i].slots; m; m &= m - 1)
+                seat[__builtin_ctz(m)]--;
+        }
+    } else {
+        rc = s_decide(&d);
+    }
     if (rc == 0) {
         s_commit(pl, &d, st);
         regio_plan_sync(pl, w);

@@ -31,33 +31,35 @@ double regio_session_clock(void)
  * free). Everyone else keeps the base plan and needs no search for
  * candidates, which keeps a small change cheap in a large region. The lost
  * learners themselves get all their candidates. */
-static int s_scope(const regio_rpp_t *r, const regio_engine_opts_t *opts, uint8_t **only)
+static int s_scope(const regio_rpp_t *r, const regio_engine_opts_t *opts, uint8_t *keep,
+                   uint8_t **only)
 {
-    regio_rpp_sol_t lost;
+    const regio_rpp_sol_t *base = opts->base;
     regio_cands_t c;
     int P = r->n_periods;
-    regio_rpp_sol_init(&lost);
-    int rc = regio_replan_forced(r, opts->base, opts->pinned, &lost, opts->err, opts->errlen);
+    int rc = regio_replan_decide(r, base, opts->pinned, keep, opts->err, opts->errlen);
     *only = calloc((size_t)r->n_learners + 1, 1);
     uint16_t *want = calloc((size_t)r->n_offerings * P + 1, sizeof *want); /* slots wanted */
     if (rc == 0 && (!*only || !want))
         rc = -ENOMEM;
-    for (int32_t i = 0; rc == 0 && i < lost.n; i++)
-        (*only)[lost.v[i].learner] = 1;
+    for (int32_t i = 0; rc == 0 && i < base->n; i++)
+        if (!keep[i])
+            (*only)[base->v[i].learner] = 1;
     if (rc == 0 && (rc = regio_cands_build_some(r, NULL, *only, S_SCOPE_CANDS, 1, &c)) == 0) {
-        for (int32_t i = 0; i < lost.n; i++) {
-            const regio_rpp_placement_t *v = &lost.v[i];
+        for (int32_t i = 0; i < base->n; i++) {
+            const regio_rpp_placement_t *v = &base->v[i];
+            if (keep[i])
+                continue;
             for (int64_t k = c.start[v->learner]; k < c.start[v->learner + 1]; k++)
                 want[(int64_t)c.v[k].offering * P + v->period] |= r->learners[v->learner].free[v->period];
         }
         regio_cands_free(&c);
-        for (int32_t i = 0; i < opts->base->n; i++) {
-            const regio_rpp_placement_t *v = &opts->base->v[i];
+        for (int32_t i = 0; i < base->n; i++) {
+            const regio_rpp_placement_t *v = &base->v[i];
             if (want[(int64_t)v->offering * P + v->period] & v->slots)
                 (*only)[v->learner] = 1;
         }
     }
-    regio_rpp_sol_free(&lost);
     free(want);
     return rc;
 }
@@ -72,30 +74,40 @@ int regio_session_open(regio_session_t *s, const regio_rpp_t *r, const regio_eng
     s->deadline = s->t0 + (opts->seconds > 0 ? opts->seconds : default_seconds);
     s->last_report = s->t0;
     s->iter_limit = opts->iterations > 0 ? opts->iterations : 0;
-    uint8_t *only = NULL;
-    int rc = opts->base ? s_scope(r, opts, &only) : 0;
+    uint8_t *only = NULL, *keep = NULL; /* keep: per base placement, decided once */
+    int rc = 0;
+    if (opts->base) {
+        keep = malloc((size_t)(opts->base->n ? opts->base->n : 1));
+        rc = keep ? s_scope(r, opts, keep, &only) : -ENOMEM;
+    }
     if (rc == 0)
         rc = regio_cands_build_some(r, opts->base, only, REGIO_CANDS_MAX, opts->threads,
                                     &s->cands);
     free(only);
-    if (rc < 0)
+    if (rc < 0) {
+        free(keep);
         return rc;
+    }
     if ((rc = regio_plan_init(&s->plan, r, &s->cands)) < 0)
         goto fail;
     if ((rc = regio_plan_work_init(&s->work, &s->plan)) < 0)
         goto fail;
     if (opts->base || opts->pinned) {
-        rc = regio_replan_load(&s->plan, &s->work, opts->base, opts->pinned, opts->move_margin,
-                               &s->focus, &s->n_focus, &s->stats, opts->err, opts->errlen);
+        rc = regio_replan_load(&s->plan, &s->work, opts->base, keep, opts->pinned,
+                               opts->move_margin, &s->focus, &s->n_focus, &s->stats, opts->err,
+                               opts->errlen);
         if (rc < 0)
             goto fail;
     }
+    free(keep);
+    keep = NULL;
     s->stats.candidates = s->cands.start[r->n_learners];
     s->stats.setup_s = regio_session_clock() - s->t0;
     if (opts->seconds <= 0) /* the default budget is for planning, after the set-up */
         s->deadline = s->t0 + s->stats.setup_s + default_seconds;
     return 0;
 fail:
+    free(keep);
     regio_session_close(s);
     return rc;
 }
