@@ -314,6 +314,26 @@ Test(rpp, eligibility_checks_qualification_age_and_distance)
     regio_rpp_destroy(&r);
 }
 
+/* The halves the candidate builder uses: qualified (qualification, age)
+ * and within (a distance against max_km) make up eligible. */
+Test(rpp, eligible_is_qualified_and_within)
+{
+    regio_rpp_t *r = s_base();
+    double km = regio_rpp_dist_km(r->learners[0].lat, r->learners[0].lon, r->offerings[0].lat,
+                                  r->offerings[0].lon);
+    cr_assert(regio_rpp_qualified(r, 0, 0) && regio_rpp_within(r, 0, km));
+    r->learners[0].max_km = km - 1e-5;
+    cr_assert(regio_rpp_qualified(r, 0, 0));
+    cr_assert_not(regio_rpp_within(r, 0, km));
+    cr_assert_not(regio_rpp_eligible(r, 0, 0));
+    r->learners[0].max_km = km;
+    r->learners[0].age = 15;
+    cr_assert(regio_rpp_within(r, 0, km));
+    cr_assert_not(regio_rpp_qualified(r, 0, 0));
+    cr_assert_not(regio_rpp_eligible(r, 0, 0));
+    regio_rpp_destroy(&r);
+}
+
 Test(rpp, clone_is_deep_and_equal)
 {
     regio_rpp_t *r = s_base();
