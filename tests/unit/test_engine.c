@@ -121,6 +121,67 @@ Test(engine, incremental_score_equals_full_recount_after_many_random_moves)
     }
 }
 
+/* Random moves on pl, each kept only when it raises the objective. */
+static void s_climb(regio_plan_t *pl, regio_plan_work_t *w, regio_rng_t *g, int moves)
+{
+    for (int i = 0; i < moves; i++) {
+        int32_t l = (int32_t)regio_rng_below(g, (uint32_t)pl->L);
+        int p = (int)regio_rng_below(g, (uint32_t)pl->P);
+        regio_pick_t old = pl->pick[(int64_t)l * pl->P + p];
+        if (!(pl->r->learners[l].planned >> p & 1u))
+            continue;
+        if (regio_plan_set(pl, w, l, p, s_random_pick(pl, g, l, p)) <= 0)
+            regio_plan_set(pl, w, l, p, old); /* frees the new pick's seats, takes the old */
+    }
+}
+
+/* Two walks from one plan, crossed: the result is feasible, scored right,
+ * at least as good as either (each group of learners placed differently
+ * takes the better side), and strictly better than both somewhere. */
+Test(engine, crossing_two_plans_keeps_the_better_side_of_every_group)
+{
+    int above_both = 0;
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        regio_rpp_t *r = fx_region_simple(300, 150, seed);
+        regio_cands_t c;
+        regio_plan_t a, b;
+        regio_plan_work_t w;
+        regio_rng_t g;
+        cr_assert_eq(regio_cands_build(r, NULL, 1, &c), 0);
+        cr_assert_eq(regio_plan_init(&a, r, &c), 0);
+        cr_assert_eq(regio_plan_init(&b, r, &c), 0);
+        cr_assert_eq(regio_plan_work_init(&w, &a), 0);
+        regio_rng_seed(&g, seed);
+        s_climb(&a, &w, &g, 3000);
+        regio_plan_copy(&b, &a);
+        s_climb(&a, &w, &g, 3000);
+        s_climb(&b, &w, &g, 3000);
+        double va, vb, vx, sx;
+        regio_plan_totals(&a, &va, NULL, NULL, NULL);
+        regio_plan_totals(&b, &vb, NULL, NULL, NULL);
+        cr_assert_eq(regio_plan_cross(&a, &w, &a, NULL), 0, "a plan crossed with itself moves");
+        int64_t groups = 0;
+        double gain = regio_plan_cross(&a, &w, &b, &groups);
+        regio_plan_totals(&a, &vx, NULL, NULL, NULL);
+        s_near(vx - va, gain, "cross gain vs objective change");
+        cr_assert_geq(vx, va - 1e-6);
+        cr_assert_geq(vx, vb - 1e-6, "seed %lu: crossed %.3f below the other walk %.3f",
+                      (unsigned long)seed, vx, vb);
+        cr_assert_eq(groups > 0, gain > 0);
+        above_both += vx > (va > vb ? va : vb) + 1e-6;
+        regio_plan_totals(&a, NULL, &sx, NULL, NULL);
+        s_compare_recount(&a, sx); /* feasible, and its score is the checker's */
+        regio_plan_copy(&b, &a);
+        cr_assert_eq(regio_plan_cross(&b, &w, &a, NULL), 0, "equal plans cross to a change");
+        regio_plan_work_free(&w);
+        regio_plan_free(&a);
+        regio_plan_free(&b);
+        regio_cands_free(&c);
+        regio_rpp_destroy(&r);
+    }
+    cr_assert_gt(above_both, 0, "crossing never beat both walks");
+}
+
 Test(engine, every_plan_is_feasible_on_synthetic_regions_of_several_seeds)
 {
     for (uint64_t seed = 1; seed <= 6; seed++) {

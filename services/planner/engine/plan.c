@@ -580,6 +580,72 @@ void regio_plan_refresh(regio_plan_t *pl, regio_plan_work_t *w)
         pl->worth[l] = regio_plan_worth(pl, w, l, pl->pick + (int64_t)l * pl->P);
 }
 
+static int32_t s_root(int32_t *up, int32_t l)
+{
+    while (up[l] != l)
+        l = up[l] = up[up[l]];
+    return l;
+}
+
+static int s_differs(const regio_plan_t *a, const regio_plan_t *b, int32_t l)
+{
+    const regio_pick_t *x = a->pick + (int64_t)l * a->P, *y = b->pick + (int64_t)l * a->P;
+    for (int p = 0; p < a->P; p++)
+        if (x[p].cand != y[p].cand || x[p].slots != y[p].slots)
+            return 1;
+    return 0;
+}
+
+double regio_plan_cross(regio_plan_t *dst, regio_plan_work_t *w, const regio_plan_t *src,
+                        int64_t *groups)
+{
+    const regio_pick_t none = {.cand = REGIO_PICK_NONE, .slots = 0};
+    int P = dst->P;
+    int64_t nop = (int64_t)dst->O * P;
+    int32_t *up = malloc(((size_t)dst->L + 1) * sizeof *up);      /* union-find; -1: same */
+    int32_t *first = malloc(((size_t)nop + 1) * sizeof *first);   /* a learner at (o, p) */
+    double *gain = calloc((size_t)dst->L + 1, sizeof *gain);      /* per group root */
+    double d = 0;
+    if (groups)
+        *groups = 0;
+    if (!up || !first || !gain)
+        goto done;
+    for (int64_t op = 0; op < nop; op++)
+        first[op] = -1;
+    for (int32_t l = 0; l < dst->L; l++)
+        up[l] = s_differs(dst, src, l) ? l : -1;
+    for (int32_t l = 0; l < dst->L; l++)
+        for (int p = 0; up[l] >= 0 && p < P; p++)
+            for (int side = 0; side < 2; side++) {
+                int32_t o = regio_plan_offering(side ? src : dst, l, p);
+                if (o < 0)
+                    continue;
+                int32_t *f = &first[(int64_t)o * P + p];
+                if (*f < 0)
+                    *f = l;
+                else
+                    up[s_root(up, l)] = s_root(up, *f);
+            }
+    for (int32_t l = 0; l < dst->L; l++)
+        if (up[l] >= 0)
+            gain[s_root(up, l)] += src->worth[l].obj - dst->worth[l].obj;
+    /* free the seats of every moving group, then take src's picks */
+    for (int pass = 0; pass < 2; pass++)
+        for (int32_t l = 0; l < dst->L; l++) {
+            if (up[l] < 0 || gain[s_root(up, l)] <= S_EPS)
+                continue;
+            if (pass == 1 && groups && s_root(up, l) == l)
+                (*groups)++;
+            for (int p = 0; p < P; p++)
+                d += regio_plan_set(dst, w, l, p, pass ? src->pick[(int64_t)l * P + p] : none);
+        }
+done:
+    free(up);
+    free(first);
+    free(gain);
+    return d;
+}
+
 void regio_plan_sync(regio_plan_t *pl, regio_plan_work_t *w)
 {
     for (int64_t op = 0; op < (int64_t)pl->O * pl->P; op++) {

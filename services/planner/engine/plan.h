@@ -87,6 +87,17 @@ void regio_plan_free(regio_plan_t *pl);
  * same instance; extras are shared pointers, not copied). Can't fail. */
 void regio_plan_copy(regio_plan_t *dst, const regio_plan_t *src);
 
+/* Cross two plans of the same instance and candidates into dst. The
+ * learners placed differently fall into groups: two of them are in one
+ * group when either plan has both at one offering in one period. No seat
+ * is shared across groups, except with learners placed the same in both,
+ * so every group can take either plan's picks and the seats still fit;
+ * each group whose picks in src are worth more takes them. dst's
+ * objective rises by the returned amount (>= 0; 0 too when out of memory,
+ * then dst is unchanged). *groups (may be NULL) gets how many groups moved. */
+double regio_plan_cross(regio_plan_t *dst, regio_plan_work_t *w, const regio_plan_t *src,
+                        int64_t *groups);
+
 /* Allocate scratch for pl (allowed NULL: every offering); returns 0 or -ENOMEM. */
 int regio_plan_work_init(regio_plan_work_t *w, const regio_plan_t *pl);
 void regio_plan_work_free(regio_plan_work_t *w);
