@@ -38,7 +38,8 @@ typedef struct {
     int64_t reheats;       /* times a stalled search started cooling again (lns.c) */
     double islands_s;      /* seconds the threads searched on their own (lns.c) */
     int64_t slab_epochs;   /* epochs whose threads each searched a slab of the region (lns.c) */
-    int64_t crossed;       /* groups of learners the best copy took from another when copies met (lns.c) */
+    int64_t crossed;       /* groups of learners the best copy took from another copy
+                              when they met (lns.c) */
     int64_t candidates;    /* (learner, offering) pairs the search may use */
     double first_score;    /* score of the constructed plan, before improving */
     double score;          /* score of the returned plan */

@@ -345,7 +345,8 @@ static double s_repair_regret(regio_lns_worker_t *x)
         double breg = -1e300;
         for (int i = done; i < x->nd; i++) {
             if (stale[i]) {
-                double sec, best = regio_plan_best(x->pl, &x->w, x->d[i].l, x->d[i].p, &pick[i], &sec);
+                double sec, best =
+                    regio_plan_best(x->pl, &x->w, x->d[i].l, x->d[i].p, &pick[i], &sec);
                 reg[i] = pick[i].cand >= 0 ? best - sec : 0;
                 stale[i] = 0;
             }

@@ -415,10 +415,10 @@ static double s_try(const regio_plan_t *pl, regio_plan_work_t *w, const s_pcx_t 
     if (days < 0)
         return -HUGE_VAL;
     int64_t cov = s_cov_with(pl, w, c->l, &c->x, cd, c->add);
-    regio_worth_t v = s_finish(
-        pl, c->l, cov, c->x.travel + cd->trip * c->weeks * days,
-        s_rep_with(pl, c->l, c->p, &c->x, k, cd), c->x.pref + ((cd->flags & REGIO_CAND_PREFERRED) != 0),
-        c->x.changes + (pl->base && c->b.cand != REGIO_PICK_FREE && !keep));
+    regio_worth_t v = s_finish(pl, c->l, cov, c->x.travel + cd->trip * c->weeks * days,
+                               s_rep_with(pl, c->l, c->p, &c->x, k, cd),
+                               c->x.pref + ((cd->flags & REGIO_CAND_PREFERRED) != 0),
+                               c->x.changes + (pl->base && c->b.cand != REGIO_PICK_FREE && !keep));
     *pk = (regio_pick_t){.cand = k, .slots = mask};
     return v.obj - regio_plan_price(pl, c->l, c->p, *pk) + c->x.price;
 }
