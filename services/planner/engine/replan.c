@@ -12,7 +12,6 @@
 /* What deciding which base placements stay works on. */
 typedef struct {
     const regio_rpp_t *r;
-    const regio_cands_t *c;  /* when not NULL: eligible = among the candidates */
     const regio_rpp_sol_t *base;
     uint32_t pinned;
     int32_t *seats;  /* seats left, [(o*P + p)*10 + t]; may go below 0 while deciding */
@@ -45,8 +44,7 @@ static int s_fits_alone(const s_decide_t *d, const regio_rpp_placement_t *v)
     if (!(L->planned >> v->period & 1u) || (v->slots & ~(uint32_t)L->free[v->period]) ||
         __builtin_popcount(v->slots) != L->dagdelen)
         return 0;
-    return d->c ? regio_cands_find(d->c, v->learner, v->offering) >= 0
-                : regio_rpp_eligible(d->r, v->learner, v->offering);
+    return regio_rpp_eligible(d->r, v->learner, v->offering);
 }
 
 /* Every id in range and at most one placement per (learner, period). */
@@ -217,7 +215,7 @@ static void s_commit(regio_plan_t *pl, s_decide_t *d, regio_engine_stats_t *st)
 
 int regio_replan_load(regio_plan_t *pl, regio_plan_work_t *w, const regio_rpp_sol_t *base,
                       const uint8_t *keep, uint32_t pinned, double margin, int32_t **focus,
-                      int32_t *n_focus, regio_engine_stats_t *st, char *err, size_t errlen)
+                      int32_t *n_focus, regio_engine_stats_t *st)
 {
     size_t lp = (size_t)pl->L * pl->P;
     *focus = NULL;
@@ -234,28 +232,20 @@ int regio_replan_load(regio_plan_t *pl, regio_plan_work_t *w, const regio_rpp_so
     for (size_t i = 0; i < lp; i++)
         pl->base[i] = (regio_pick_t){.cand = REGIO_PICK_NONE, .slots = 0};
     /* the candidates hold every eligible base offering (built with base as extra) */
-    s_decide_t d = {.r = pl->r, .c = pl->c, .base = base, .pinned = pinned, .seats = pl->seats,
-                    .err = err, .errlen = errlen};
+    s_decide_t d = {.r = pl->r, .base = base, .pinned = pinned, .seats = pl->seats};
     if (!(d.keep = malloc((size_t)(base->n ? base->n : 1))))
         return -ENOMEM;
-    int rc = 0;
-    if (keep) { /* decided already: take the kept placements' seats */
-        memcpy(d.keep, keep, (size_t)base->n);
-        for (int32_t i = 0; i < base->n; i++) {
-            if (!d.keep[i])
-                continue;
-            int32_t *seat = s_seats_of(&d, base->v[i].offering, base->v[i].period);
-            for (uint32_t m = base->v[i].slots; m; m &= m - 1)
-                seat[__builtin_ctz(m)]--;
-        }
-    } else {
-        rc = s_decide(&d);
+    memcpy(d.keep, keep, (size_t)base->n);
+    for (int32_t i = 0; i < base->n; i++) { /* the kept placements take their seats */
+        if (!d.keep[i])
+            continue;
+        int32_t *seat = s_seats_of(&d, base->v[i].offering, base->v[i].period);
+        for (uint32_t m = base->v[i].slots; m; m &= m - 1)
+            seat[__builtin_ctz(m)]--;
     }
-    if (rc == 0) {
-        s_commit(pl, &d, st);
-        regio_plan_sync(pl, w);
-        rc = s_dropped(&d, focus, n_focus);
-    }
+    s_commit(pl, &d, st);
+    regio_plan_sync(pl, w);
+    int rc = s_dropped(&d, focus, n_focus);
     free(d.keep);
     return rc;
 }

@@ -15,25 +15,25 @@
 #include "engine.h"
 #include "plan.h"
 
-/* Load base (may be NULL: nothing to keep) into the empty plan pl and set
- * its extras: frozen picks in pinned periods, base picks and the margin.
- * keep (may be NULL) is regio_replan_decide's answer for base, when the
- * caller has it; otherwise the same rules decide here. *focus (caller
- * frees) gets the learners that lost a placement, ascending. Returns 0,
- * REGIO_EINVALID (a placement names a learner, period or offering r lacks,
- * repeats a (learner, period), or a pinned placement no longer fits; err
- * says which) or -ENOMEM. */
-int regio_replan_load(regio_plan_t *pl, regio_plan_work_t *w, const regio_rpp_sol_t *base,
-                      const uint8_t *keep, uint32_t pinned, double margin, int32_t **focus,
-                      int32_t *n_focus, regio_engine_stats_t *st, char *err, size_t errlen);
-
 /* Which base placements stay: keep[i] (base->n entries, the caller's) = 1
  * for every placement that still fits on its own (eligible, planned, on
  * free slots); where those no longer fit the seats, the fewest unpinned
  * ones (those holding most over-used seats first) get 0. Cheap: needs no
  * candidates or plan, so a replan knows whom to search candidates for.
- * Returns 0, REGIO_EINVALID (as regio_replan_load) or -ENOMEM. */
+ * Returns 0, REGIO_EINVALID (a placement names a learner, period or
+ * offering r lacks, repeats a (learner, period), or a pinned placement no
+ * longer fits; err says which) or -ENOMEM. */
 int regio_replan_decide(const regio_rpp_t *r, const regio_rpp_sol_t *base, uint32_t pinned,
                         uint8_t *keep, char *err, size_t errlen);
+
+/* Load base (may be NULL: nothing to keep) into the empty plan pl, whose
+ * candidates hold base's offerings (cand.h, built with base as extra), and
+ * set its extras: frozen picks in pinned periods, base picks and the
+ * margin. keep is regio_replan_decide's answer for base (unused when base
+ * is NULL). *focus (caller frees) gets the learners that lost a
+ * placement, ascending. Returns 0 or -ENOMEM. */
+int regio_replan_load(regio_plan_t *pl, regio_plan_work_t *w, const regio_rpp_sol_t *base,
+                      const uint8_t *keep, uint32_t pinned, double margin, int32_t **focus,
+                      int32_t *n_focus, regio_engine_stats_t *st);
 
 #endif

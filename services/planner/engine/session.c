@@ -94,8 +94,7 @@ int regio_session_open(regio_session_t *s, const regio_rpp_t *r, const regio_eng
         goto fail;
     if (opts->base || opts->pinned) {
         rc = regio_replan_load(&s->plan, &s->work, opts->base, keep, opts->pinned,
-                               opts->move_margin, &s->focus, &s->n_focus, &s->stats, opts->err,
-                               opts->errlen);
+                               opts->move_margin, &s->focus, &s->n_focus, &s->stats);
         if (rc < 0)
             goto fail;
     }
