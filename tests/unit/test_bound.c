@@ -1,6 +1,8 @@
 /* test_bound - the Lagrangian upper bound on the optimum. */
 #include <criterion/criterion.h>
+#include <float.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "bound.h"
 #include "engine.h"
@@ -102,4 +104,34 @@ Test(bound, is_at_least_the_brute_force_optimum_which_the_search_finds)
                   found, b.best);
         regio_rpp_destroy(&r);
     }
+}
+
+/* min_rounds: a first round slower than seconds / min_rounds ends the run
+ * with no bound and the prices as they were; one that fits runs on. */
+Test(bound, stops_with_nothing_when_too_few_rounds_fit)
+{
+    regio_rpp_t *r = fx_region_simple(1200, 60, 3); /* > 256 learners: the round sees its deadline */
+    size_t n = (size_t)r->n_offerings * r->n_periods * REGIO_RPP_SLOTS;
+    double *price = malloc(n * sizeof *price), ub;
+    cr_assert_not_null(price);
+    for (size_t i = 0; i < n; i++)
+        price[i] = -1; /* never a price the bound writes */
+    regio_bound_opts_t bo = regio_bound_default_opts();
+    bo.prices = price;
+    bo.seconds = 60; /* time for many rounds, but ... */
+    bo.min_rounds = 1000000000; /* ... the first one gets 60 ns */
+    cr_assert_eq(regio_bound_compute(r, &bo, &ub), 0);
+    cr_assert_eq(ub, DBL_MAX, "a round that cannot fit must leave no bound, got %.3f", ub);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(price[i], -1, "price %zu written although no round finished", i);
+    double score = s_plan(r, 2000, 3);
+    bo.min_rounds = 1;
+    bo.iterations = 20;
+    bo.lower = score;
+    cr_assert_eq(regio_bound_compute(r, &bo, &ub), 0);
+    cr_assert(ub < DBL_MAX && ub >= score, "bound %.3f, plan %.3f", ub, score);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_geq(price[i], 0, "price %zu not written by a run that finished rounds", i);
+    free(price);
+    regio_rpp_destroy(&r);
 }

@@ -194,7 +194,8 @@ static void *s_work(void *arg)
 regio_bound_opts_t regio_bound_default_opts(void)
 {
     return (regio_bound_opts_t){.seconds = 0, .iterations = 0, .lower = 0, .threads = 1,
-                                .prices = NULL, .nodes = 0, .patience = 0};
+                                .prices = NULL, .nodes = 0, .patience = 0,
+                                .min_rounds = 0};
 }
 
 /* Solve every learner under the current prices; returns the Lagrangian
@@ -281,7 +282,7 @@ static int s_loop(const regio_rpp_t *r, const regio_bound_opts_t *o, s_ctx_t *x,
     size_t nseats = (size_t)r->n_offerings * r->n_periods * REGIO_RPP_SLOTS;
     double t0 = s_clock(), theta = 1.0;
     double secs = o->seconds > 0 ? o->seconds : 5.0 + 0.0006 * r->n_learners;
-    x->deadline = t0 + secs;
+    x->deadline = t0 + (o->min_rounds > 0 ? secs / o->min_rounds : secs);
     int iters = o->iterations > 0 ? o->iterations : 3000, stall = 0;
     int patience = o->patience > 0 ? o->patience : 5;
     *ub = DBL_MAX;
@@ -293,6 +294,7 @@ static int s_loop(const regio_rpp_t *r, const regio_bound_opts_t *o, s_ctx_t *x,
             return -ENOMEM;
         if (isinf(lag)) /* out of time mid-round */
             break;
+        x->deadline = t0 + secs;
         lag += s_seat_term(r, x->price);
         if (lag < *ub - 1e-9 * fabs(*ub)) {
             *ub = lag;
@@ -355,7 +357,7 @@ int regio_bound_run(const regio_rpp_t *r, const regio_cands_t *c, const regio_bo
         if (!w[i].use || !w[i].credit || !w[i].memo)
             rc = -ENOMEM;
     }
-    if (rc == 0 && (rc = s_loop(r, o, &x, w, n, use, ub)) == 0)
+    if (rc == 0 && (rc = s_loop(r, o, &x, w, n, use, ub)) == 0 && *ub < DBL_MAX)
         *ub += 1e-9 * fabs(*ub) + 1e-6; /* round-off must never cut into a feasible score */
     for (int i = 0; i < n; i++) {
         free(w[i].use);

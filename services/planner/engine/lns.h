@@ -1,9 +1,11 @@
 /* lns - the default engine: construction, then large-neighbourhood search.
  *
  * Construction: a greedy plan (greedy.h), then, while 30% of the budget
- * lasts, seat prices from the Lagrangian bound (bound.h) and a second greedy
- * plan that pays those prices when choosing; the better plan starts the
- * search. The search (lns_worker.h) anneals: early on it accepts some worse
+ * lasts (45% from 1,000 learners), seat prices from the Lagrangian bound
+ * (bound.h) and a second greedy plan that pays those prices when choosing;
+ * the better plan starts the search, whose moves pay them too. Where fewer
+ * than ten rounds of prices would fit (about 20,000 learners and up) there
+ * are none, and the search gets the time. The search (lns_worker.h) anneals: early on it accepts some worse
  * moves, later almost none, and it always returns the best plan it saw.
  * Once it has cooled a little, part of each epoch goes to rebuilds
  * (rebuild.h: a cluster of learners planned afresh) and to cycles
