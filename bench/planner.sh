@@ -26,7 +26,7 @@
 #    the plain LP relaxation (cbc initialSolve), each as a gap above
 #    CBC's plan.
 # 3. Replanning a 20,000-learner plan: withdraw 1% of the offerings, and a
-#    single offering (5 draws): forced vs changed placements, milliseconds.
+#    single offering (10 draws): forced vs changed placements, milliseconds.
 # Benchmarks print figures; they never fail on speed.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -226,8 +226,11 @@ section_replan() {
     say "replanning the $n-learner plan (margin: the default)"
     printf '%-22s %8s %8s %7s %10s %10s %15s\n' change forced changed ratio engine_ms total_ms score
     local kind args i ch out t0 t1
-    for kind in "1% withdrawn" "1 withdrawn #1" "1 withdrawn #2" "1 withdrawn #3" "1 withdrawn #4" \
-        "1 withdrawn #5"; do
+    local rows=$BENCH_TMP/replan-rows.txt
+    : >"$rows"
+    local kinds=("1% withdrawn")
+    for i in 1 2 3 4 5 6 7 8 9 10; do kinds+=("1 withdrawn #$i"); done
+    for kind in "${kinds[@]}"; do
         i=${kind##*#}
         ch=$BENCH_TMP/change-${i// /_}.json
         case "$kind" in
@@ -242,13 +245,24 @@ section_replan() {
         local score
         score=$(checked "$f" "$BENCH_TMP/replan.json" --change "$ch" --base "$base")
         python3 - "$kind" "$(val "$out" forced)" "$(val "$out" changed)" "$(val "$out" plan_seconds)" \
-            "$t0" "$t1" "$score" <<'PY'
+            "$t0" "$t1" "$score" "$rows" <<'PY'
 import sys
-k, forced, changed, plan_s, t0, t1, score = sys.argv[1:]
+k, forced, changed, plan_s, t0, t1, score, rows = sys.argv[1:]
 ratio = "%.2f" % (int(changed) / int(forced)) if int(forced) else "-"
 print("%-22s %8s %8s %7s %10.0f %10.0f %15s" % (k, forced, changed, ratio, 1000 * float(plan_s), 1000 * (float(t1) - float(t0)), score))
+if k.startswith("1 withdrawn"):
+    open(rows, "a").write("%s %s %s\n" % (forced, changed, plan_s))
 PY
     done
+    python3 - "$rows" <<'PY'
+import statistics, sys
+rows = [tuple(map(float, line.split())) for line in open(sys.argv[1])]
+if rows:
+    ms = sorted(1000 * r[2] for r in rows)
+    forced, changed = sum(r[0] for r in rows), sum(r[1] for r in rows)
+    print("one offering, %d draws: engine_ms median %.0f, max %.0f; changed/forced %.2f"
+          % (len(rows), statistics.median(ms), ms[-1], changed / forced if forced else 0))
+PY
     echo "engine_ms: planning time inside regio-planner; total_ms adds reading and writing the JSON."
 }
 
