@@ -4,6 +4,7 @@
 #   bench/planner.sh [--sizes "100 300 2000 2000@1.8 20000 100000"] [--threads 2] [--seed 1]
 #                    [--bound-seconds S] [--cbc-sizes "60 120 300@600/d,5,10,30 500@600/d,5"]
 #                    [--cbc-seconds 60] [--cbc-seeds 3] [--no-cbc] [--no-replan] [--quick]
+#                    [--spread "2000 2000@1.8"] [--spread-regions 8]
 #
 # A size N@S gives that run a budget of S seconds instead of the default.
 # 1. Synthetic regions (build/bin/regio-gen) of each size: solve with the
@@ -27,6 +28,10 @@
 #    CBC's plan.
 # 3. Replanning a 20,000-learner plan: withdraw 1% of the offerings, and a
 #    single offering (10 draws): forced vs changed placements, milliseconds.
+# 4. The spread over regions (--spread "2000 2000@1.8", --spread-regions 8):
+#    each size planned in regions of seeds SEED, SEED+1, ..., as a share of
+#    each region's bound (n/100 s, 20..900): one region's score moves with
+#    the seed and the machine's load, so one run says little about a target.
 # Benchmarks print figures; they never fail on speed.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -42,6 +47,8 @@ SEED=1
 BOUND_SECONDS=""
 DO_CBC=1
 DO_REPLAN=1
+SPREAD="2000 2000@1.8"
+SPREAD_REGIONS=8
 while [ $# -gt 0 ]; do
     case "$1" in
     --sizes) SIZES=$2; shift 2 ;;
@@ -53,8 +60,10 @@ while [ $# -gt 0 ]; do
     --cbc-seeds) CBC_SEEDS=$2; shift 2 ;;
     --no-cbc) DO_CBC=0; shift ;;
     --no-replan) DO_REPLAN=0; shift ;;
-    --quick) SIZES="100 300 2000 2000@1.8"; CBC_SIZES="60"; CBC_SECONDS=20; shift ;;
-    -h | --help) sed -n '2,30p' "$0"; exit 0 ;;
+    --spread) SPREAD=$2; shift 2 ;;
+    --spread-regions) SPREAD_REGIONS=$2; shift 2 ;;
+    --quick) SIZES="100 300 2000 2000@1.8"; CBC_SIZES="60"; CBC_SECONDS=20; SPREAD=""; shift ;;
+    -h | --help) sed -n '2,36p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
     esac
 done
@@ -266,7 +275,45 @@ PY
     echo "engine_ms: planning time inside regio-planner; total_ms adds reading and writing the JSON."
 }
 
+# 4. The spread over regions ---------------------------------------------------
+section_spread() {
+    say "spread: planner seed $SEED in regions of seeds $SEED..$((SEED + SPREAD_REGIONS - 1)), as a share of each region's bound"
+    local spec n secs k rs f out bs
+    local -A bound=()
+    for spec in $SPREAD; do
+        n=${spec%@*}
+        secs=0
+        [ "$spec" = "$n" ] || secs=${spec#*@}
+        local shares=()
+        for ((k = 0; k < SPREAD_REGIONS; k++)); do
+            rs=$((SEED + k))
+            f=$BENCH_TMP/spread-$n-$rs.json
+            [ -f "$f" ] || "$GEN" --learners "$n" --seed "$rs" --out "$f"
+            out=$BENCH_TMP/spread.txt
+            if [ -z "${bound[$n-$rs]:-}" ]; then
+                bs=${BOUND_SECONDS:-$(python3 -c "print(min(900, max(20, round($n / 100))))")}
+                "$PLANNER" --solve "$f" --out "$BENCH_TMP/spread.json" --threads "$THREADS" --seed "$SEED" \
+                    --seconds "$secs" --bound --bound-seconds "$bs" >"$out"
+                bound[$n-$rs]=$(val "$out" bound)
+            else
+                "$PLANNER" --solve "$f" --out "$BENCH_TMP/spread.json" --threads "$THREADS" --seed "$SEED" \
+                    --seconds "$secs" >"$out"
+            fi
+            checked "$f" "$BENCH_TMP/spread.json" >/dev/null
+            shares+=("$(python3 -c "print('%.2f' % (100 * $(val "$out" score) / ${bound[$n-$rs]}))")")
+        done
+        python3 - "$spec" "${shares[@]}" <<'PY'
+import sys
+spec, v = sys.argv[1], [float(x) for x in sys.argv[2:]]
+print("%-10s %% of bound: %s  mean %.2f, lowest %.2f, at 97%% or more: %d of %d"
+      % (spec, " ".join("%.2f" % x for x in v), sum(v) / len(v), min(v),
+         sum(x >= 97 for x in v), len(v)))
+PY
+    done
+}
+
 section_sizes
 [ "$DO_CBC" = 1 ] && section_cbc
 [ "$DO_REPLAN" = 1 ] && section_replan
+[ -n "$SPREAD" ] && section_spread
 exit 0
