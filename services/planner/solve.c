@@ -239,11 +239,11 @@ static void s_summary(const s_run_t *x, int32_t unmet, const double *bound, doub
            p->school_share_max);
     if (!*x->cfg.from_cbc)
         printf("first_score: %.3f\niterations: %lld\nreheats: %lld\nislands_seconds: %.3f\n"
-               "slab_epochs: %lld\ncrossed: %lld\ncandidates: %lld\nsetup_seconds: %.3f\n",
+               "slab_epochs: %lld\ncrossed: %lld\nprices_seconds: %.3f\nprices_used: %d\n"
+               "candidates: %lld\nsetup_seconds: %.3f\n",
                x->st.first_score, (long long)x->st.iterations, (long long)x->st.reheats,
                x->st.islands_s, (long long)x->st.slab_epochs, (long long)x->st.crossed,
-               (long long)x->st.candidates,
-               x->st.setup_s);
+               x->st.prices_s, x->st.prices_used, (long long)x->st.candidates, x->st.setup_s);
     if (*x->cfg.base)
         printf("forced: %d\nchanged: %d\nkept: %d\n", (int)x->st.forced, (int)x->st.changed,
                (int)x->st.base_kept);

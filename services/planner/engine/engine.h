@@ -40,6 +40,9 @@ typedef struct {
     int64_t slab_epochs;   /* epochs whose threads each searched a slab of the region (lns.c) */
     int64_t crossed;       /* groups of learners the best copy took from another copy
                               when they met (lns.c) */
+    double prices_s;       /* seconds spent on seat prices for the search (lns.c) */
+    int prices_used;       /* 1: the search was guided by them; 0: none (a replan, a short
+                              budget, or too few rounds of prices fitted) */
     int64_t candidates;    /* (learner, offering) pairs the search may use */
     double first_score;    /* score of the constructed plan, before improving */
     double score;          /* score of the returned plan */

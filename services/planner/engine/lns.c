@@ -678,13 +678,17 @@ int regio_lns_solve(const regio_rpp_t *r, const regio_engine_opts_t *opts, regio
     regio_plan_totals(&s.plan, NULL, &s.stats.first_score, NULL, NULL);
     if (opts->base && opts->seconds <= 0) /* a replan searches briefly after its set-up */
         s.deadline = regio_session_clock() + S_REPLAN_SECONDS;
-    double left = s.deadline - regio_session_clock();
-    if (!opts->base && (opts->iterations > 0 || left > 0.2) &&
-        (prices = s_prices(&s, s.stats.first_score,
-                           (r->n_learners >= S_CROSS_FROM ? S_PRICE_SHARE_BIG : S_PRICE_SHARE) *
-                               left))) {
+    double now = regio_session_clock(), left = s.deadline - now;
+    if (!opts->base && (opts->iterations > 0 || left > 0.2)) {
+        prices = s_prices(&s, s.stats.first_score,
+                          (r->n_learners >= S_CROSS_FROM ? S_PRICE_SHARE_BIG : S_PRICE_SHARE) *
+                              left);
+        s.stats.prices_s = regio_session_clock() - now;
+    }
+    if (prices) {
         s_priced_start(&s, prices);
         s.plan.price = prices;
+        s.stats.prices_used = 1;
     }
     double deadline = s.deadline;
     int64_t iters = s.iter_limit;
