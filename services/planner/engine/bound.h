@@ -31,7 +31,8 @@ typedef struct {
     double *prices;   /* when not NULL: n_offerings * n_periods * 10 entries that get the
                          seat prices of the best bound, [(o*P + p)*10 + t] */
     int min_rounds;   /* > 0: the first round (every learner once) gets seconds / min_rounds;
-                         when it takes longer the run stops there with *ub = DBL_MAX and
+                         when it would take longer (judged from its pace after each 256
+                         learners of a thread) the run stops there with *ub = DBL_MAX and
                          prices untouched, as too few rounds would fit to move them */
 } regio_bound_opts_t;
 
