@@ -63,11 +63,12 @@ while [ $# -gt 0 ]; do
     --spread) SPREAD=$2; shift 2 ;;
     --spread-regions) SPREAD_REGIONS=$2; shift 2 ;;
     --quick) SIZES="100 300 2000 2000@1.8"; CBC_SIZES="60"; CBC_SECONDS=20; SPREAD=""; shift ;;
-    -h | --help) sed -n '2,36p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,35p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
     esac
 done
 
+[[ $SPREAD_REGIONS =~ ^[1-9][0-9]*$ ]] || die "--spread-regions needs a count of 1 or more"
 CHECK=$BENCH_ROOT/../shared/tools/rpp_check.py
 [ -f "$CHECK" ] || die "rpp_check.py not found at $CHECK"
 trap '[ "$BENCH_KEEP" = 1 ] || rm -rf "$BENCH_TMP"' EXIT
@@ -278,13 +279,14 @@ PY
 # 4. The spread over regions ---------------------------------------------------
 section_spread() {
     say "spread: planner seed $SEED in regions of seeds $SEED..$((SEED + SPREAD_REGIONS - 1)), as a share of each region's bound"
-    local spec n secs k rs f out bs
+    local spec n secs k rs f out bs score priced
     local -A bound=()
     for spec in $SPREAD; do
         n=${spec%@*}
         secs=0
         [ "$spec" = "$n" ] || secs=${spec#*@}
         local shares=()
+        priced=0
         for ((k = 0; k < SPREAD_REGIONS; k++)); do
             rs=$((SEED + k))
             f=$BENCH_TMP/spread-$n-$rs.json
@@ -295,19 +297,21 @@ section_spread() {
                 "$PLANNER" --solve "$f" --out "$BENCH_TMP/spread.json" --threads "$THREADS" --seed "$SEED" \
                     --seconds "$secs" --bound --bound-seconds "$bs" >"$out"
                 bound[$n-$rs]=$(val "$out" bound)
+                [[ ${bound[$n-$rs]} =~ ^[0-9.]+$ ]] || die "no bound for region $rs: $(cat "$out")"
             else
                 "$PLANNER" --solve "$f" --out "$BENCH_TMP/spread.json" --threads "$THREADS" --seed "$SEED" \
                     --seconds "$secs" >"$out"
             fi
-            checked "$f" "$BENCH_TMP/spread.json" >/dev/null
-            shares+=("$(python3 -c "print('%.2f' % (100 * $(val "$out" score) / ${bound[$n-$rs]}))")")
+            score=$(checked "$f" "$BENCH_TMP/spread.json")
+            shares+=("$(python3 -c "print('%.2f' % (100 * $score / ${bound[$n-$rs]}))")")
+            if [ "$(val "$out" prices_used)" = 1 ]; then priced=$((priced + 1)); fi
         done
-        python3 - "$spec" "${shares[@]}" <<'PY'
+        python3 - "$spec" "$priced" "${shares[@]}" <<'PY'
 import sys
-spec, v = sys.argv[1], [float(x) for x in sys.argv[2:]]
-print("%-10s %% of bound: %s  mean %.2f, lowest %.2f, at 97%% or more: %d of %d"
+spec, priced, v = sys.argv[1], sys.argv[2], [float(x) for x in sys.argv[3:]]
+print("%-10s %% of bound: %s  mean %.2f, lowest %.2f, at 97%% or more: %d of %d (priced: %s)"
       % (spec, " ".join("%.2f" % x for x in v), sum(v) / len(v), min(v),
-         sum(x >= 97 for x in v), len(v)))
+         sum(x >= 97 for x in v), len(v), priced))
 PY
     done
 }

@@ -3,6 +3,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "bound.h"
 #include "engine.h"
@@ -110,7 +111,7 @@ Test(bound, is_at_least_the_brute_force_optimum_which_the_search_finds)
  * with no bound and the prices as they were; one that fits runs on. */
 Test(bound, stops_with_nothing_when_too_few_rounds_fit)
 {
-    regio_rpp_t *r = fx_region_simple(1200, 60, 3); /* > 256 learners: the round sees its deadline */
+    regio_rpp_t *r = fx_region_simple(1200, 60, 3); /* > 255 learners: the round judges */
     size_t n = (size_t)r->n_offerings * r->n_periods * REGIO_RPP_SLOTS;
     double *price = malloc(n * sizeof *price), ub;
     cr_assert_not_null(price);
@@ -133,5 +134,43 @@ Test(bound, stops_with_nothing_when_too_few_rounds_fit)
     for (size_t i = 0; i < n; i++)
         cr_assert_geq(price[i], 0, "price %zu not written by a run that finished rounds", i);
     free(price);
+    regio_rpp_destroy(&r);
+}
+
+static double s_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* A first round that min_rounds rules out stops at its pace, not at its
+ * deadline: with half a round's time it gives up after about 255 of 12,000
+ * learners (2%), where waiting for the deadline would take half. The
+ * margin is large either way, so a noisy machine does not decide it. */
+Test(bound, a_round_that_cannot_fit_stops_at_its_pace)
+{
+    regio_rpp_t *r = fx_region_simple(12000, 400, 5);
+    regio_cands_t c;
+    cr_assert_eq(regio_cands_build(r, NULL, 1, &c), 0);
+    regio_bound_opts_t bo = regio_bound_default_opts();
+    double ub, round = 1e300;
+    bo.iterations = 1;
+    bo.seconds = 600;
+    for (int i = 0; i < 3; i++) { /* one whole round, the fastest of three */
+        double t0 = s_now();
+        cr_assert_eq(regio_bound_run(r, &c, &bo, &ub), 0);
+        cr_assert(ub < DBL_MAX);
+        round = fmin(round, s_now() - t0);
+    }
+    bo.seconds = round / 2;
+    bo.min_rounds = 1;
+    double t0 = s_now();
+    cr_assert_eq(regio_bound_run(r, &c, &bo, &ub), 0);
+    double took = s_now() - t0;
+    cr_assert_eq(ub, DBL_MAX, "half a round's time cannot give a bound");
+    cr_assert_lt(took, 0.3 * round, "stopped after %.4f s of a %.4f s round: at the deadline, "
+                 "not at its pace", took, round);
+    regio_cands_free(&c);
     regio_rpp_destroy(&r);
 }

@@ -1,6 +1,7 @@
 /* test_cand - each learner's candidate offerings. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <string.h>
 
 #include "cand.h"
 #include "engine_fixture.h"
@@ -53,6 +54,47 @@ Test(cand, candidates_are_exactly_the_useful_eligible_offerings)
             for (int64_t i = c.inv_start[o]; i < c.inv_start[o + 1]; i++)
                 cr_assert_geq(regio_cands_find(&c, c.inv[i], o), 0);
         regio_cands_free(&c);
+        regio_rpp_destroy(&r);
+    }
+}
+
+/* regio_cands_top keeps what a capped build keeps, in offering order. */
+Test(cand, top_keeps_the_candidates_a_capped_build_keeps)
+{
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        regio_rpp_t *r = fx_region_simple(150, 120, seed);
+        regio_cands_t all, top, capped;
+        cr_assert_eq(regio_cands_build(r, NULL, 1, &all), 0);
+        cr_assert_eq(regio_cands_top(r, &all, 3, &top), 0);
+        cr_assert_eq(regio_cands_build_some(r, NULL, NULL, 3, 1, &capped), 0);
+        int cut = 0;
+        for (int32_t l = 0; l < r->n_learners; l++) {
+            int64_t n = all.start[l + 1] - all.start[l], m = top.start[l + 1] - top.start[l];
+            cut += n > 3;
+            cr_assert_eq(m, n < 3 ? n : 3, "learner %d: %lld of %lld kept", (int)l,
+                         (long long)m, (long long)n);
+            cr_assert_eq(capped.start[l + 1] - capped.start[l], m);
+            cr_assert_eq(top.wide[l], all.wide[l]);
+            for (int64_t k = 0; k < m; k++) {
+                const regio_cand_t *t = &top.v[top.start[l] + k];
+                const regio_cand_t *b = &capped.v[capped.start[l] + k];
+                cr_assert(k == 0 || t[-1].offering < t->offering, "learner %d: not by offering",
+                          (int)l);
+                cr_assert_eq(t->offering, b->offering, "learner %d keeps another offering",
+                             (int)l);
+                int32_t i = regio_cands_find(&all, l, t->offering);
+                cr_assert_geq(i, 0);
+                cr_assert_eq(memcmp(t, &all.v[all.start[l] + i], sizeof *t), 0);
+            }
+        }
+        cr_assert_gt(cut, 0, "seed %d: no learner had more than 3 candidates", (int)seed);
+        for (int32_t o = 0; o < r->n_offerings; o++) /* the inverse lists agree */
+            for (int64_t i = top.inv_start[o]; i < top.inv_start[o + 1]; i++)
+                cr_assert_geq(regio_cands_find(&top, top.inv[i], o), 0);
+        cr_assert_eq(top.inv_start[r->n_offerings], top.start[r->n_learners]);
+        regio_cands_free(&all);
+        regio_cands_free(&top);
+        regio_cands_free(&capped);
         regio_rpp_destroy(&r);
     }
 }

@@ -28,8 +28,7 @@ typedef struct {
     int64_t nodes;        /* search nodes per learner, this round */
     int64_t full;         /* ... once the prices have settled */
     double deadline;      /* clock value at which a round gives up */
-    double round_t0;      /* clock value at which this round began */
-    int project;          /* 1: give up as soon as the round's pace shows it would end late */
+    int project;          /* 1: give up as soon as a worker's pace shows it would end late */
 } s_ctx_t;
 
 /* A worker's share: learners [l0, l1), their value and seat use. */
@@ -180,12 +179,12 @@ static void *s_work(void *arg)
     w->value = 0;
     w->exact = 1;
     w->late = 0;
+    double t0 = s_clock(); /* this worker's own start: workers may run one after another */
     for (int32_t l = w->l0; l < w->l1; l++) {
         if (((l - w->l0) & 255) == 255) {
             const s_ctx_t *x = w->x;
             double now = s_clock(), done = (double)(l - w->l0) / (double)(w->l1 - w->l0);
-            if (now > x->deadline || (x->project && x->round_t0 + (now - x->round_t0) / done >
-                                                        x->deadline)) {
+            if (now > x->deadline || (x->project && t0 + (now - t0) / done > x->deadline)) {
                 w->late = 1;
                 break;
             }
@@ -290,7 +289,6 @@ static int s_loop(const regio_rpp_t *r, const regio_bound_opts_t *o, s_ctx_t *x,
     double t0 = s_clock(), theta = 1.0;
     double secs = o->seconds > 0 ? o->seconds : 5.0 + 0.0006 * r->n_learners;
     x->deadline = t0 + (o->min_rounds > 0 ? secs / o->min_rounds : secs);
-    x->round_t0 = t0;
     x->project = o->min_rounds > 0; /* a first round that cannot fit stops early */
     int iters = o->iterations > 0 ? o->iterations : 3000, stall = 0;
     int patience = o->patience > 0 ? o->patience : 5;

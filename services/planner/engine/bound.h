@@ -30,16 +30,17 @@ typedef struct {
                          learners given 12 s instead of 8) */
     double *prices;   /* when not NULL: n_offerings * n_periods * 10 entries that get the
                          seat prices of the best bound, [(o*P + p)*10 + t] */
-    int min_rounds;   /* > 0: the first round (every learner once) gets seconds / min_rounds;
-                         when it would take longer (judged from its pace after each 256
-                         learners of a thread) the run stops there with *ub = DBL_MAX and
+    int min_rounds;   /* <= 0: off. > 0: the first round (every learner once) gets
+                         seconds / min_rounds; when it would take longer (judged from each
+                         thread's pace after every 255 of its learners; a thread with
+                         fewer never judges) the run stops there with *ub = DBL_MAX and
                          prices untouched, as too few rounds would fit to move them */
 } regio_bound_opts_t;
 
 regio_bound_opts_t regio_bound_default_opts(void);
 
-/* Compute an upper bound on the optimum of r into *ub (DBL_MAX: none, only
- * when o->min_rounds stopped it). Returns 0 or -ENOMEM. */
+/* Compute an upper bound on the optimum of r into *ub (DBL_MAX: none, when
+ * no round finished in time). Returns 0 or -ENOMEM. */
 int regio_bound_compute(const regio_rpp_t *r, const regio_bound_opts_t *o, double *ub);
 
 /* As regio_bound_compute, with r's candidates already built (cand.h; they

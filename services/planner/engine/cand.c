@@ -144,34 +144,48 @@ static int s_cmp_ranked(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-/* Keep learner l's j->max most promising candidates (and every
- * extra one): what one placement there could be worth on its own, at most. */
-static void s_keep_best(s_job_t *j, int32_t l, int64_t first)
+/* Learner l's longest planned period, in weeks. */
+static int s_weeks(const regio_rpp_t *r, int32_t l)
 {
-    const regio_rpp_t *r = j->r;
     const regio_rpp_learner_t *L = &r->learners[l];
-    int64_t n = j->out.n - first, kept = 0;
     int weeks = 0;
     for (int p = 0; p < r->n_periods; p++)
         weeks = (L->planned >> p & 1u) && r->periods[p].weeks > weeks ? r->periods[p].weeks : weeks;
+    return weeks;
+}
+
+/* What one placement of learner l at cd could be worth on its own, at most
+ * (weeks: s_weeks): how candidates rank when only the most promising stay. */
+static double s_promise(const regio_rpp_t *r, int32_t l, const regio_cand_t *cd, int weeks)
+{
+    const regio_rpp_learner_t *L = &r->learners[l];
     int64_t add = (int64_t)weeks * L->dagdelen;
+    double cov = 0;
+    for (uint64_t m = cd->needs; m; m &= m - 1) {
+        int64_t a = L->needs[__builtin_ctzll(m)].amount;
+        cov += (double)(a < add ? a : add);
+    }
+    return r->w.coverage * cov - r->w.km * cd->trip * weeks * ((L->dagdelen + 1) / 2) +
+           ((cd->flags & REGIO_CAND_PREFERRED) ? r->w.preference : 0) -
+           ((cd->flags & REGIO_CAND_HISTORY) ? r->w.repeat : 0);
+}
+
+/* Keep learner l's j->max most promising candidates (and every
+ * extra one). */
+static void s_keep_best(s_job_t *j, int32_t l, int64_t first)
+{
+    const regio_rpp_t *r = j->r;
+    int64_t n = j->out.n - first, kept = 0;
+    int weeks = s_weeks(r, l);
     s_ranked_t *v = malloc((size_t)n * sizeof *v);
     if (!v)
         return; /* keep them all */
     for (int64_t k = 0; k < n; k++) {
         const regio_cand_t *cd = &j->out.v[first + k];
-        double cov = 0;
-        for (uint64_t m = cd->needs; m; m &= m - 1) {
-            int64_t a = L->needs[__builtin_ctzll(m)].amount;
-            cov += (double)(a < add ? a : add);
-        }
         int forced = j->xoff && s_listed(j->xoff + j->xstart[l],
                                          (int)(j->xstart[l + 1] - j->xstart[l]), cd->offering);
         v[k].cd = *cd;
-        v[k].key = forced ? 1e300
-                          : r->w.coverage * cov - r->w.km * cd->trip * weeks * ((L->dagdelen + 1) / 2) +
-                                ((cd->flags & REGIO_CAND_PREFERRED) ? r->w.preference : 0) -
-                                ((cd->flags & REGIO_CAND_HISTORY) ? r->w.repeat : 0);
+        v[k].key = forced ? 1e300 : s_promise(r, l, cd, weeks);
     }
     qsort(v, (size_t)n, sizeof *v, s_cmp_ranked);
     for (int64_t k = 0; k < n; k++)
@@ -483,6 +497,65 @@ int regio_cands_build_some(const regio_rpp_t *r, const regio_rpp_sol_t *extra,
     free(capmask);
     if (rc < 0)
         regio_cands_free(c);
+    return rc;
+}
+
+typedef struct {
+    double key;
+    int64_t k;
+} s_rank_t;
+
+static int s_cmp_rank(const void *a, const void *b)
+{
+    const s_rank_t *x = a, *y = b;
+    if (x->key != y->key)
+        return (x->key < y->key) - (x->key > y->key);
+    return (x->k > y->k) - (x->k < y->k);
+}
+
+int regio_cands_top(const regio_rpp_t *r, const regio_cands_t *src, int64_t max,
+                    regio_cands_t *dst)
+{
+    int32_t L = src->n_learners;
+    int64_t total = 0, most = 0;
+    memset(dst, 0, sizeof *dst);
+    dst->n_learners = L;
+    dst->n_offerings = src->n_offerings;
+    for (int32_t l = 0; l < L; l++) {
+        int64_t n = src->start[l + 1] - src->start[l];
+        total += n < max ? n : max;
+        most = n > most ? n : most;
+    }
+    dst->start = calloc((size_t)L + 1, sizeof *dst->start);
+    dst->wide = malloc((size_t)L + 1);
+    dst->v = malloc((size_t)(total ? total : 1) * sizeof *dst->v);
+    s_rank_t *rank = malloc((size_t)(most ? most : 1) * sizeof *rank);
+    uint8_t *keep = malloc((size_t)(most ? most : 1));
+    int rc = dst->start && dst->wide && dst->v && rank && keep ? 0 : -ENOMEM;
+    for (int32_t l = 0; rc == 0 && l < L; l++) {
+        const regio_cand_t *v = src->v + src->start[l];
+        int64_t n = src->start[l + 1] - src->start[l], at = dst->start[l];
+        memset(keep, n <= max, (size_t)n);
+        if (n > max) {
+            int weeks = s_weeks(r, l);
+            for (int64_t k = 0; k < n; k++)
+                rank[k] = (s_rank_t){.key = s_promise(r, l, &v[k], weeks), .k = k};
+            qsort(rank, (size_t)n, sizeof *rank, s_cmp_rank);
+            for (int64_t k = 0; k < max; k++)
+                keep[rank[k].k] = 1;
+        }
+        for (int64_t k = 0; k < n; k++) /* in src's order: by offering */
+            if (keep[k])
+                dst->v[at++] = v[k];
+        dst->start[l + 1] = at;
+        dst->wide[l] = src->wide[l];
+    }
+    free(rank);
+    free(keep);
+    if (rc == 0)
+        rc = s_inverse(dst);
+    if (rc < 0)
+        regio_cands_free(dst);
     return rc;
 }
 

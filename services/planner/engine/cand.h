@@ -61,6 +61,15 @@ int regio_cands_build(const regio_rpp_t *r, const regio_rpp_sol_t *extra, int th
 int regio_cands_build_some(const regio_rpp_t *r, const regio_rpp_sol_t *extra,
                            const uint8_t *only, int64_t max, int threads, regio_cands_t *c);
 
+/* Into *dst (the caller frees it with regio_cands_free): src with each
+ * learner's max (> 0) most promising candidates only, by the promise
+ * regio_cands_build_some's max ranks with (ties: the lower offering), in
+ * src's order. Cheaper searches that need not see every candidate use it, such
+ * as the seat prices that guide the search. Returns 0 or -ENOMEM (*dst
+ * then empty). */
+int regio_cands_top(const regio_rpp_t *r, const regio_cands_t *src, int64_t max,
+                    regio_cands_t *dst);
+
 /* Free everything in c (the struct itself is the caller's); safe on a zeroed c. */
 void regio_cands_free(regio_cands_t *c);
 

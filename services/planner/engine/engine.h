@@ -42,7 +42,7 @@ typedef struct {
                               when they met (lns.c) */
     double prices_s;       /* seconds spent on seat prices for the search (lns.c) */
     int prices_used;       /* 1: the search was guided by them; 0: none (a replan, a short
-                              budget, or too few rounds of prices fitted) */
+                              budget, too few rounds of prices fitted, or no memory) */
     int64_t candidates;    /* (learner, offering) pairs the search may use */
     double first_score;    /* score of the constructed plan, before improving */
     double score;          /* score of the returned plan */

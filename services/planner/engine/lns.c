@@ -601,9 +601,12 @@ int regio_lns_improve(regio_session_t *s, uint64_t seed, const int32_t *focus, i
 
 /* Seat prices for the start and the moves (s_prices): a Lagrangian run of
  * S_PRICE_SHARE of the budget (S_PRICE_SHARE_BIG, with patience
- * S_PRICE_PATIENCE_BIG, from S_CROSS_FROM learners), and none at all when
- * fewer than S_PRICE_ROUNDS rounds would fit: a round prices every learner
- * once, and a few rounds leave the prices where they began (at zero).
+ * S_PRICE_PATIENCE_BIG and over each learner's S_PRICE_CANDS most
+ * promising candidates only, from S_CROSS_FROM learners), and none at all
+ * when fewer than S_PRICE_ROUNDS rounds would fit: a round prices every
+ * learner once, and a few rounds leave the prices where they began (at
+ * zero). The prices are per seat, so the search over all candidates pays
+ * them as well.
  * Measured (2 threads, this machine, % of the bound over regions 1-8 of
  * 2,000 learners): share 0.3 and patience 5 (the defaults), 97.38% at the
  * default budget and 97.60-97.69% at 1.8 s; share 0.45, 97.79%; share 0.45
@@ -613,12 +616,19 @@ int regio_lns_improve(regio_session_t *s, uint64_t seed, const int32_t *focus, i
  * 62.72M without prices). 300 learners, seeds 1-4 with 3 planner seeds:
  * mean 2,882,110 against 2,880,081 (share 0.45, patience 2), so small
  * regions keep the defaults. 20,000 learners, seed 1: a round takes about
- * 0.7 s, 4 fit in the defaults' 2.5 s, and they end at zero prices:
- * 313.6-314.3M with them, 316.7M without. */
+ * 0.7 s over all 75 candidates a learner has there, 4 fit in the
+ * defaults' 2.5 s, and they end at zero prices: 313.6-314.3M with them,
+ * 316.7M without. Over 16 candidates enough rounds fit, and they pay:
+ * planner seeds 1-3, 316.5-316.9M, 315.5M and 316.6M without prices,
+ * 318.6-319.0M, 317.7M and 319.1M with (8 candidates: 316.7M; 24 and 32:
+ * 318.7M and 318.5M); 100,000 learners 1,685.7M without, 1,693.8M with;
+ * 5,000 learners +0.2% and +0.4%; 2,000 learners, regions 1-8, 97.61%
+ * against 97.77% at the default budget, 97.87% and 97.82% at 1.8 s. */
 #define S_PRICE_SHARE 0.3
 #define S_PRICE_SHARE_BIG 0.45
 #define S_PRICE_PATIENCE_BIG 2
 #define S_PRICE_ROUNDS 10
+#define S_PRICE_CANDS 16
 
 /* Seat prices of a short Lagrangian run taking up to seconds, or NULL
  * (none: out of memory, or too few rounds fit). */
@@ -636,13 +646,24 @@ static double *s_prices(regio_session_t *s, double lower, double seconds)
     bo.nodes = 300; /* rough prices are enough to guide */
     bo.iterations = 300;
     bo.min_rounds = S_PRICE_ROUNDS;
-    if (r->n_learners >= S_CROSS_FROM)
+    int big = r->n_learners >= S_CROSS_FROM;
+    if (big)
         bo.patience = S_PRICE_PATIENCE_BIG;
     if (s->opts->iterations > 0) { /* deterministic: a fixed number of steps */
         bo.seconds = 1e9;
         bo.iterations = 60;
     }
-    if (!prices || regio_bound_run(r, &s->cands, &bo, &ub) < 0 || ub == DBL_MAX) {
+    regio_cands_t top;
+    const regio_cands_t *c = &s->cands;
+    int rc = prices ? 0 : -ENOMEM;
+    for (int32_t l = 0; rc == 0 && big && l < r->n_learners && c == &s->cands; l++)
+        if (s->cands.start[l + 1] - s->cands.start[l] > S_PRICE_CANDS)
+            c = (rc = regio_cands_top(r, &s->cands, S_PRICE_CANDS, &top)) == 0 ? &top : c;
+    if (rc == 0)
+        rc = regio_bound_run(r, c, &bo, &ub);
+    if (c != &s->cands)
+        regio_cands_free(&top);
+    if (rc < 0 || ub == DBL_MAX) {
         free(prices);
         return NULL;
     }

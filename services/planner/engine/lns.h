@@ -2,11 +2,13 @@
  *
  * Construction: a greedy plan (greedy.h), then, while 30% of the budget
  * lasts (45% from 1,000 learners), seat prices from the Lagrangian bound
- * (bound.h) and a second greedy plan that pays those prices when choosing;
- * the better plan starts the search, whose moves pay them too. Where fewer
- * than ten rounds of prices would fit (about 20,000 learners and up) there
- * are none, and the search gets the time. The search (lns_worker.h) anneals: early on it accepts some worse
- * moves, later almost none, and it always returns the best plan it saw.
+ * (bound.h; from 1,000 learners over each learner's 16 most promising
+ * candidates, which keeps a round short in dense regions) and a second
+ * greedy plan that pays those prices when choosing; the better plan starts
+ * the search, whose moves pay them too. Where fewer than ten rounds of
+ * prices would fit there are none, and the search gets the time. The
+ * search (lns_worker.h) anneals: early on it accepts some worse moves,
+ * later almost none, and it always returns the best plan it saw.
  * Once it has cooled a little, part of each epoch goes to rebuilds
  * (rebuild.h: a cluster of learners planned afresh) and to cycles
  * (cycle.h: ejection chains and cyclic exchanges), as much as they gain
