@@ -84,7 +84,7 @@ const regio_config_entry_t *regio_planner_config_table(regio_planner_config_t *c
         {"engine", REGIO_CONFIG_STR, c->engine, "", 0, -1, "planning engine (empty = default)"},
         {"seconds", REGIO_CONFIG_DOUBLE, &c->seconds, "0", 0, 3600, "planning time budget (0 = engine default)"},
         {"threads", REGIO_CONFIG_INT, &c->threads, "2", 1, 64, "engine threads"},
-        {"move-margin", REGIO_CONFIG_DOUBLE, &c->move_margin, "10000", 0, 1000000000, "replanning keeps a feasible placement unless moving gains this much score"},
+        {"move-margin", REGIO_CONFIG_DOUBLE, &c->move_margin, "10000", 0, 1000000000, "replanning keeps a feasible placement unless moving gains this much score (cancelling: twice)"},
         {"replan-delay-ms", REGIO_CONFIG_INT, &c->replan_delay_ms, "200", 0, 600000, "gather capacity changes this long before replanning"},
         {"auto-replan", REGIO_CONFIG_BOOL, &c->auto_replan, "yes", 0, -1, "replan when capacity or offerings change"},
         {"w-coverage", REGIO_CONFIG_DOUBLE, &c->w_coverage, "100", 0, 1000000, "score weight per dagdeel of need covered"},

@@ -55,8 +55,8 @@ static const regio_config_entry_t *s_table(s_cfg_t *c)
         {"change", REGIO_CONFIG_STR, c->change, "", 0, -1, "rpp-1-change to apply (with --base)"},
         {"base", REGIO_CONFIG_STR, c->base, "", 0, -1, "previous solution to repair"},
         {"margin", REGIO_CONFIG_DOUBLE, &c->margin, "10000", 0, -1,
-         "replanning: move an unforced placement only for at least this gain "
-         "(10000: about one placement's worth of coverage)"},
+         "replanning: move an unforced placement only for at least this gain, "
+         "cancel one only for twice it (10000: about one placement's worth of coverage)"},
         {"explain", REGIO_CONFIG_STR, c->explain, "", 0, -1, "write why needs stay unmet (JSON)"},
         {"fair", REGIO_CONFIG_BOOL, &c->fair, "0", 0, -1,
          "raise the lowest school share, giving up at most 1% of the score"},

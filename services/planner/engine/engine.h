@@ -12,7 +12,7 @@
  * Replanning (opts.base): base placements in pinned periods never change;
  * every other base placement that still fits is kept; learners who lost one
  * are replanned, and other placements move only when that gains at least
- * opts.move_margin. Only learners who lost a placement and those placed where
+ * opts.move_margin (are cancelled only for twice that). Only learners who lost a placement and those placed where
  * they could go are searched at all, so a small change in a large region
  * costs little; others keep their base placements as they are.
  */
@@ -65,8 +65,10 @@ typedef struct {
     const regio_rpp_sol_t *base; /* previous plan to repair, or NULL */
     uint32_t pinned;         /* bit p: placements of base in period p stay */
     double move_margin;      /* a feasible base placement moves only when the
-                                score gains at least this much (regio-planner's
-                                default: 10000, about one placement's coverage) */
+                                score gains at least this much, and is cancelled
+                                (its learner left without one) only for twice
+                                this (regio-planner's default: 10000, about one
+                                placement's coverage) */
     int fair;                /* raise the lowest school share (<= 1% score) */
     regio_engine_progress_cb progress; /* may be NULL */
     void *progress_arg;

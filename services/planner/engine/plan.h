@@ -214,12 +214,17 @@ static inline int regio_plan_may_change(const regio_plan_t *pl, const regio_plan
     return o < 0 || w->allowed[o];
 }
 
-/* Whether pick pk differs from the base plan's pick b (a change costs the
- * margin); never when b is REGIO_PICK_FREE. */
+/* How many margins pick pk costs against the base plan's pick b: 0 when
+ * it is the same or b is REGIO_PICK_FREE, 2 when it cancels a base
+ * placement (the learner loses its place, which is worse than moving: a
+ * forced learner may take a kept learner's seat only for twice the gain),
+ * 1 for any other change. */
 static inline int regio_pick_changed(regio_pick_t b, regio_pick_t pk)
 {
     if (b.cand == REGIO_PICK_FREE)
         return 0;
+    if (b.cand >= 0 && pk.cand < 0)
+        return 2;
     return b.cand != pk.cand || (pk.cand >= 0 && b.slots != pk.slots);
 }
 

@@ -3,8 +3,9 @@
  * Keeps every base placement that still fits (pinned periods never move),
  * and marks the rest forced: those learners are the replanner's focus. The
  * objective then charges a margin for every other pick that moves away from
- * the base, so a later search moves an unforced placement only when that
- * gains more than the margin.
+ * the base (two when the learner is left without a placement there), so a
+ * later search moves an unforced placement only when that gains more than
+ * the margin, and cancels one only for more than twice it.
  */
 #ifndef REGIO_REPLAN_H
 #define REGIO_REPLAN_H
