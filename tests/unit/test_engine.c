@@ -90,34 +90,51 @@ static void s_compare_recount(const regio_plan_t *pl, double running)
     regio_rpp_sol_free(&sol);
 }
 
+/* A plan over a small region (fx_region_simple(60, 40, seed)), empty, with
+ * its scratch and a random stream. */
+typedef struct {
+    regio_rpp_t *r;
+    regio_cands_t c;
+    regio_plan_t pl;
+    regio_plan_work_t w;
+    regio_rng_t g;
+} s_small_t;
+
+static void s_small_open(s_small_t *f, uint64_t seed)
+{
+    f->r = fx_region_simple(60, 40, seed);
+    cr_assert_eq(regio_cands_build(f->r, NULL, 1, &f->c), 0);
+    cr_assert_eq(regio_plan_init(&f->pl, f->r, &f->c), 0);
+    cr_assert_eq(regio_plan_work_init(&f->w, &f->pl), 0);
+    regio_rng_seed(&f->g, seed);
+}
+
+static void s_small_close(s_small_t *f)
+{
+    regio_plan_work_free(&f->w);
+    regio_plan_free(&f->pl);
+    regio_cands_free(&f->c);
+    regio_rpp_destroy(&f->r);
+}
+
 Test(engine, incremental_score_equals_full_recount_after_many_random_moves)
 {
     for (uint64_t seed = 1; seed <= 3; seed++) {
-        regio_rpp_t *r = fx_region_simple(60, 40, seed);
-        regio_cands_t c;
-        regio_plan_t pl;
-        regio_plan_work_t w;
-        regio_rng_t g;
-        cr_assert_eq(regio_cands_build(r, NULL, 1, &c), 0);
-        cr_assert_eq(regio_plan_init(&pl, r, &c), 0);
-        cr_assert_eq(regio_plan_work_init(&w, &pl), 0);
-        regio_rng_seed(&g, seed);
+        s_small_t f;
+        s_small_open(&f, seed);
         double running = 0;
         for (int i = 1; i <= 6000; i++) {
-            int32_t l = (int32_t)regio_rng_below(&g, (uint32_t)r->n_learners);
-            int p = (int)regio_rng_below(&g, (uint32_t)r->n_periods);
-            if (!(r->learners[l].planned >> p & 1u))
+            int32_t l = (int32_t)regio_rng_below(&f.g, (uint32_t)f.r->n_learners);
+            int p = (int)regio_rng_below(&f.g, (uint32_t)f.r->n_periods);
+            if (!(f.r->learners[l].planned >> p & 1u))
                 continue;
-            regio_pick_t pk = s_random_pick(&pl, &g, l, p);
-            cr_assert(regio_plan_fits(&pl, l, p, pk));
-            running += regio_plan_set(&pl, &w, l, p, pk);
+            regio_pick_t pk = s_random_pick(&f.pl, &f.g, l, p);
+            cr_assert(regio_plan_fits(&f.pl, l, p, pk));
+            running += regio_plan_set(&f.pl, &f.w, l, p, pk);
             if (i % 1000 == 0)
-                s_compare_recount(&pl, running);
+                s_compare_recount(&f.pl, running);
         }
-        regio_plan_work_free(&w);
-        regio_plan_free(&pl);
-        regio_cands_free(&c);
-        regio_rpp_destroy(&r);
+        s_small_close(&f);
     }
 }
 
@@ -126,54 +143,46 @@ Test(engine, incremental_score_equals_full_recount_after_many_random_moves)
  * unchanged one none; the score itself never pays it. */
 Test(engine, cancelling_a_base_placement_costs_twice_the_margin_of_moving_it)
 {
-    regio_rpp_t *r = fx_region_simple(60, 40, 4);
-    regio_cands_t c;
-    regio_plan_t pl;
-    regio_plan_work_t w;
-    regio_rng_t g;
-    cr_assert_eq(regio_cands_build(r, NULL, 1, &c), 0);
-    cr_assert_eq(regio_plan_init(&pl, r, &c), 0);
-    cr_assert_eq(regio_plan_work_init(&w, &pl), 0);
-    regio_rng_seed(&g, 4);
+    s_small_t f;
+    s_small_open(&f, 4);
+    const regio_rpp_t *r = f.r;
+    regio_plan_t *pl = &f.pl;
     for (int i = 0; i < 3000; i++) { /* some placements to keep */
-        int32_t l = (int32_t)regio_rng_below(&g, (uint32_t)r->n_learners);
-        int p = (int)regio_rng_below(&g, (uint32_t)r->n_periods);
+        int32_t l = (int32_t)regio_rng_below(&f.g, (uint32_t)r->n_learners);
+        int p = (int)regio_rng_below(&f.g, (uint32_t)r->n_periods);
         if (r->learners[l].planned >> p & 1u)
-            regio_plan_set(&pl, &w, l, p, s_random_pick(&pl, &g, l, p));
+            regio_plan_set(pl, &f.w, l, p, s_random_pick(pl, &f.g, l, p));
     }
-    size_t lp = (size_t)pl.L * pl.P;
-    pl.base = malloc(lp * sizeof *pl.base);
-    cr_assert_not_null(pl.base);
-    memcpy(pl.base, pl.pick, lp * sizeof *pl.base);
-    pl.margin = 1000;
+    size_t lp = (size_t)pl->L * pl->P;
+    pl->base = malloc(lp * sizeof *pl->base);
+    cr_assert_not_null(pl->base);
+    memcpy(pl->base, pl->pick, lp * sizeof *pl->base);
+    pl->margin = 1000;
     int moved = 0, cancelled = 0;
     regio_pick_t pk[REGIO_RPP_MAX_PERIODS];
-    for (int32_t l = 0; l < pl.L; l++)
-        for (int p = 0; p < pl.P; p++) {
-            regio_pick_t b = pl.base[(int64_t)l * pl.P + p];
+    for (int32_t l = 0; l < pl->L; l++)
+        for (int p = 0; p < pl->P; p++) {
+            regio_pick_t b = pl->base[(int64_t)l * pl->P + p];
             if (b.cand < 0)
                 continue;
-            memcpy(pk, pl.pick + (int64_t)l * pl.P, (size_t)pl.P * sizeof *pk);
-            regio_worth_t v = regio_plan_worth(&pl, &w, l, pk);
+            memcpy(pk, pl->pick + (int64_t)l * pl->P, (size_t)pl->P * sizeof *pk);
+            regio_worth_t v = regio_plan_worth(pl, &f.w, l, pk);
             cr_assert_float_eq(v.obj, v.score, 1e-6, "unchanged picks pay no margin");
             pk[p] = (regio_pick_t){.cand = REGIO_PICK_NONE, .slots = 0};
-            v = regio_plan_worth(&pl, &w, l, pk);
-            cr_assert_float_eq(v.obj, v.score - 2 * pl.margin, 1e-6, "a cancel costs two margins");
+            v = regio_plan_worth(pl, &f.w, l, pk);
+            cr_assert_float_eq(v.obj, v.score - 2 * pl->margin, 1e-6, "a cancel costs two margins");
             cancelled++;
-            int64_t nc = c.start[l + 1] - c.start[l];
+            int64_t nc = f.c.start[l + 1] - f.c.start[l];
             if (nc > 1) { /* another offering, same slots: a move */
                 pk[p] = (regio_pick_t){.cand = (b.cand + 1) % (int32_t)nc, .slots = b.slots};
-                v = regio_plan_worth(&pl, &w, l, pk);
-                cr_assert_float_eq(v.obj, v.score - pl.margin, 1e-6, "a move costs one margin");
+                v = regio_plan_worth(pl, &f.w, l, pk);
+                cr_assert_float_eq(v.obj, v.score - pl->margin, 1e-6, "a move costs one margin");
                 moved++;
             }
         }
     cr_assert_gt(cancelled, 10);
     cr_assert_gt(moved, 10);
-    regio_plan_work_free(&w);
-    regio_plan_free(&pl);
-    regio_cands_free(&c);
-    regio_rpp_destroy(&r);
+    s_small_close(&f);
 }
 
 /* Random moves on pl, each kept only when it raises the objective. */
