@@ -89,6 +89,12 @@ region() {
     echo "$f"
 }
 
+# bound_seconds N: the time a bound of an N-learner region gets (--bound-seconds, or n/100, 20..900).
+bound_seconds() {
+    [ -n "$BOUND_SECONDS" ] && { echo "$BOUND_SECONDS"; return; }
+    python3 -c "print(min(900, max(20, round($1 / 100))))"
+}
+
 # checked INSTANCE SOLUTION [args]: rpp_check.py's score, or dies when infeasible.
 checked() {
     local out
@@ -109,7 +115,7 @@ section_sizes() {
         f=$(region "$n")
         sol=$BENCH_TMP/sol-$spec.json
         out=$BENCH_TMP/solve-$spec.txt
-        bs=${BOUND_SECONDS:-$(python3 -c "print(min(900, max(20, round($n / 100))))")}
+        bs=$(bound_seconds "$n")
         /usr/bin/time -v "$PLANNER" --solve "$f" --out "$sol" --threads "$THREADS" --seed "$SEED" \
             --seconds "$secs" --bound --bound-seconds "$bs" >"$out" 2>"$out.time" ||
             die "solve of $spec failed: $(cat "$out.time")"
@@ -173,7 +179,7 @@ section_cbc() {
         local lp ours_b bs
         lp=$( (cd "$BENCH_TMP" && cbc "m-$n.lp" initialSolve 2>&1) |
             awk '/^Optimal - objective value/ { v = $5 } END { print v == "" ? "nan" : (v < 0 ? -v : v) }')
-        bs=${BOUND_SECONDS:-$(python3 -c "print(min(900, max(20, round($n / 100))))")}
+        bs=$(bound_seconds "$n")
         "$PLANNER" --solve "$f" --out "$BENCH_TMP/bound-$n.json" --threads "$THREADS" --seed "$SEED" \
             --bound --bound-seconds "$bs" >"$BENCH_TMP/bound-$n.txt"
         ours_b=$(val "$BENCH_TMP/bound-$n.txt" bound)
@@ -293,7 +299,7 @@ section_spread() {
             [ -f "$f" ] || "$GEN" --learners "$n" --seed "$rs" --out "$f"
             out=$BENCH_TMP/spread.txt
             if [ -z "${bound[$n-$rs]:-}" ]; then
-                bs=${BOUND_SECONDS:-$(python3 -c "print(min(900, max(20, round($n / 100))))")}
+                bs=$(bound_seconds "$n")
                 "$PLANNER" --solve "$f" --out "$BENCH_TMP/spread.json" --threads "$THREADS" --seed "$SEED" \
                     --seconds "$secs" --bound --bound-seconds "$bs" >"$out"
                 bound[$n-$rs]=$(val "$out" bound)

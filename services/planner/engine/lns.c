@@ -630,39 +630,35 @@ int regio_lns_improve(regio_session_t *s, uint64_t seed, const int32_t *focus, i
 #define S_PRICE_ROUNDS 10
 #define S_PRICE_CANDS 16
 
-/* Seat prices of a short Lagrangian run taking up to seconds, or NULL
- * (none: out of memory, or too few rounds fit). */
-static double *s_prices(regio_session_t *s, double lower, double seconds)
+/* Seat prices of a short Lagrangian run taking its share of left seconds
+ * of budget, or NULL (none: out of memory, or too few rounds fit). */
+static double *s_prices(regio_session_t *s, double lower, double left)
 {
     const regio_rpp_t *r = s->r;
+    int big = r->n_learners >= S_CROSS_FROM;
     size_t n = (size_t)r->n_offerings * r->n_periods * REGIO_RPP_SLOTS;
     double *prices = calloc(n + 1, sizeof *prices);
     regio_bound_opts_t bo = regio_bound_default_opts();
     double ub;
-    bo.seconds = seconds;
+    bo.seconds = (big ? S_PRICE_SHARE_BIG : S_PRICE_SHARE) * left;
     bo.lower = lower;
     bo.prices = prices;
     bo.threads = s->opts->threads;
     bo.nodes = 300; /* rough prices are enough to guide */
     bo.iterations = 300;
     bo.min_rounds = S_PRICE_ROUNDS;
-    int big = r->n_learners >= S_CROSS_FROM;
-    if (big)
-        bo.patience = S_PRICE_PATIENCE_BIG;
+    bo.patience = big ? S_PRICE_PATIENCE_BIG : 0;
     if (s->opts->iterations > 0) { /* deterministic: a fixed number of steps */
         bo.seconds = 1e9;
         bo.iterations = 60;
     }
-    regio_cands_t top;
-    const regio_cands_t *c = &s->cands;
+    regio_cands_t top = {0};
     int rc = prices ? 0 : -ENOMEM;
-    for (int32_t l = 0; rc == 0 && big && l < r->n_learners && c == &s->cands; l++)
-        if (s->cands.start[l + 1] - s->cands.start[l] > S_PRICE_CANDS)
-            c = (rc = regio_cands_top(r, &s->cands, S_PRICE_CANDS, &top)) == 0 ? &top : c;
+    if (rc == 0 && big)
+        rc = regio_cands_top(r, &s->cands, S_PRICE_CANDS, &top);
     if (rc == 0)
-        rc = regio_bound_run(r, c, &bo, &ub);
-    if (c != &s->cands)
-        regio_cands_free(&top);
+        rc = regio_bound_run(r, big ? &top : &s->cands, &bo, &ub);
+    regio_cands_free(&top);
     if (rc < 0 || ub == DBL_MAX) {
         free(prices);
         return NULL;
@@ -701,9 +697,7 @@ int regio_lns_solve(const regio_rpp_t *r, const regio_engine_opts_t *opts, regio
         s.deadline = regio_session_clock() + S_REPLAN_SECONDS;
     double now = regio_session_clock(), left = s.deadline - now;
     if (!opts->base && (opts->iterations > 0 || left > 0.2)) {
-        prices = s_prices(&s, s.stats.first_score,
-                          (r->n_learners >= S_CROSS_FROM ? S_PRICE_SHARE_BIG : S_PRICE_SHARE) *
-                              left);
+        prices = s_prices(&s, s.stats.first_score, left);
         s.stats.prices_s = regio_session_clock() - now;
     }
     if (prices) {
