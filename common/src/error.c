@@ -20,6 +20,8 @@ static const char *s_own(int code)
     case REGIO_ETRIMMED: return "history was trimmed: a snapshot is needed";
     case REGIO_ENOTREADY: return "not ready: a dependency is not synced yet";
     case REGIO_EDUPLICATE: return "duplicate id";
+    case REGIO_EFORBIDDEN: return "forbidden for this caller's role";
+    case REGIO_ECONFIRM: return "held until a coordinator confirms";
     default: return NULL;
     }
 }

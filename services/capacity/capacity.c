@@ -7,6 +7,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "regio/authz.h"
 #include "regio/error.h"
 #include "regio/follow.h"
 #include "regio/log.h"
@@ -28,6 +29,7 @@ struct regio_capacity_s {
     uint64_t pending_seq;
     regio_follow_t *registry;
     regio_registry_mirror_t mirror;
+    const regio_principal_t *who; /* sender of the request being applied */
     long dedup_ms;
     uv_timer_t prune;
     uint64_t applied, duplicates, stale, pruned;
@@ -51,7 +53,7 @@ typedef struct slot_s {
 
 const regio_config_entry_t *regio_capacity_config_table(regio_capacity_config_t *c)
 {
-    static regio_config_entry_t t[15];
+    static regio_config_entry_t t[20];
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7411", "tcp://127.0.0.1:7412", "var/capacity", "256", "16384"),
         {"registry-router", REGIO_CONFIG_STR, c->registry_router, "tcp://127.0.0.1:7401", 0, -1, "registry requests"},
@@ -107,7 +109,7 @@ static int s_remember(regio_capacity_t *c, MDB_txn *txn, const char *id, slot_t 
 static int s_check_target(regio_capacity_t *c, const char *update_id, const char *offering,
                           slot_t *s)
 {
-    char err[200];
+    char err[320];
     if (regio_validate_id(update_id, "update_id", err, sizeof err) < 0)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, update_id, "%s", err);
     if (regio_validate_id(offering, "offering", err, sizeof err) < 0)
@@ -122,6 +124,11 @@ static int s_check_target(regio_capacity_t *c, const char *update_id, const char
     if (known == 0)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, offering,
                         "offering %s is withdrawn", offering);
+    char what[REGIO_ID_MAX + 16];
+    snprintf(what, sizeof what, "offering %s", offering);
+    if (regio_authz_partner(c->who, regio_registry_mirror_partner(&c->mirror, offering), what, err,
+                            sizeof err) < 0)
+        return regio_node_forbid(&c->node, &s->no, c->who, offering, err);
     return 0;
 }
 
@@ -235,8 +242,7 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     regio_capacity_t *c = arg;
     slot_t *s = slot;
     regio_envelope_t *e = req->env;
-    if (!e)
-        return REJECT(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "not a regio envelope");
+    c->who = regio_node_principal(&c->node, req);
     switch (e->body_case) {
     case REGIO__ENVELOPE__BODY_CAPACITY_UPDATE: return s_update(c, txn, e->capacity_update, s);
     case REGIO__ENVELOPE__BODY_CAPACITY_UPDATES: return s_updates(c, txn, e->capacity_updates, s);
@@ -252,7 +258,17 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
 
 /* All availability rows as messages; strings and seats point into the
  * read transaction's pages, so free only the arrays, before it ends. */
-static void s_load_rows(regio_capacity_t *c, MDB_txn *txn, Regio__CapacitySnapshot *snap)
+/* Whether who may see the rows of offering (a partner sees its own). */
+static int s_visible(regio_capacity_t *c, const regio_principal_t *who, const char *offering)
+{
+    if (regio_authz_reads_all(who))
+        return 1;
+    const char *partner = regio_registry_mirror_partner(&c->mirror, offering);
+    return partner && who->role == REGIO_ROLE_PARTNER && strcmp(partner, who->scope) == 0;
+}
+
+static void s_load_rows(regio_capacity_t *c, MDB_txn *txn, Regio__CapacitySnapshot *snap,
+                        const regio_principal_t *who)
 {
     MDB_stat st;
     MDB_cursor *cur;
@@ -277,6 +293,8 @@ static void s_load_rows(regio_capacity_t *c, MDB_txn *txn, Regio__CapacitySnapsh
         if (!(sep = memchr(name, 0x1f, k.mv_size)))
             continue;
         *sep = '\0';
+        if (!s_visible(c, who, name))
+            continue;
         regio__availability__init(&a[i]);
         a[i].offering = name;
         a[i].period = sep + 1;
@@ -300,12 +318,22 @@ static void s_reply_snapshot(regio_capacity_t *c, regio_msg_t *req)
                                "cannot open a read transaction");
         return;
     }
+    const regio_principal_t *who = regio_node_principal(&c->node, req);
     Regio__CapacitySnapshot snap = REGIO__CAPACITY_SNAPSHOT__INIT;
     regio_store_get_u64(txn, c->meta, "seq", &snap.seq);
-    s_load_rows(c, txn, &snap);
+    snap.store_id = c->node.store_id;
+    s_load_rows(c, txn, &snap, who);
     snap.exceptions = (Regio__CapacityException **)regio_store_load_all(
         txn, c->exceptions, &regio__capacity_exception__descriptor, &snap.n_exceptions);
     mdb_txn_abort(txn);
+    size_t kept = 0; /* exceptions of offerings the caller may see */
+    for (size_t i = 0; i < snap.n_exceptions; i++) {
+        if (s_visible(c, who, snap.exceptions[i]->offering))
+            snap.exceptions[kept++] = snap.exceptions[i];
+        else
+            regio__capacity_exception__free_unpacked(snap.exceptions[i], NULL);
+    }
+    snap.n_exceptions = kept;
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT;
     env.capacity_snapshot = &snap;
@@ -539,7 +567,7 @@ int regio_capacity_new(regio_service_t *svc, const regio_capacity_config_t *cfg,
     regio_node_opts_t o = {
         .name = TOPIC, .router = cfg->router, .pub = cfg->pub, .db = cfg->db,
         .map_bytes = (size_t)cfg->map_mb << 20, .map_max_bytes = (size_t)cfg->map_max_mb << 20,
-        .max_dbs = 8, .pub_hwm = 1000000,
+        .max_dbs = 8, .pub_hwm = 1000000, .audit_days = cfg->audit_days,
         .batch = {.max = (size_t)cfg->batch_max, .window_us = cfg->batch_window_us,
                   .queue_max = (size_t)cfg->queue_max, .slot_size = sizeof(slot_t),
                   .apply = s_apply, .done = s_done, .begin = s_begin, .precommit = s_precommit,

@@ -24,6 +24,8 @@ typedef struct {
     long batch_window_us;                /* wait for more before committing */
     long queue_max;                      /* held updates before answering BUSY */
     long dedup_hours;                    /* how long update ids are remembered */
+    regio_security_config_t sec;         /* keys, principals, --insecure */
+    long audit_days;                     /* audit retention */
     char log_level[REGIO_CONFIG_STR_MAX];
     int dump_config;
 } regio_capacity_config_t;

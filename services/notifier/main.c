@@ -20,7 +20,7 @@ static void s_destroy(void **obj)
 
 int main(int argc, char **argv)
 {
-    regio_service_def_t def = {"notifier", regio_notifier_config_table(&s_cfg), s_cfg.log_level,
+    regio_service_def_t def = {"notifier", regio_notifier_config_table(&s_cfg), &s_cfg.sec, s_cfg.log_level,
                                &s_cfg.dump_config, s_create, s_stop, s_destroy};
     return regio_service_main(&def, argc, argv);
 }

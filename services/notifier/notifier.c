@@ -40,7 +40,7 @@ typedef struct {
 
 const regio_config_entry_t *regio_notifier_config_table(regio_notifier_config_t *c)
 {
-    static regio_config_entry_t t[13];
+    static regio_config_entry_t t[18];
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7431", "tcp://127.0.0.1:7432", "var/notifier", "256", "16384"),
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "256", 1, 65536, "requests per transaction"},
@@ -426,7 +426,7 @@ int regio_notifier_new(regio_service_t *svc, const regio_notifier_config_t *cfg,
     regio_node_opts_t o = {
         .name = "notifier", .router = cfg->router, .pub = cfg->pub, .db = cfg->db,
         .map_bytes = (size_t)cfg->map_mb << 20, .map_max_bytes = (size_t)cfg->map_max_mb << 20,
-        .max_dbs = 8, .pub_hwm = (int)cfg->pub_hwm,
+        .max_dbs = 8, .pub_hwm = (int)cfg->pub_hwm, .audit_days = cfg->audit_days,
         .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
                   .done = s_done, .begin = s_begin, .flush = s_flush, .arg = n},
         .open_tables = s_open_tables, .fill_status = s_fill_status,

@@ -26,6 +26,8 @@ typedef struct {
     long replay_max;                    /* most notifications per replay request */
     long retain_hours;                  /* trim log entries older than this (0 = keep) */
     long retain_max;                    /* keep at most this many entries (0 = no cap) */
+    regio_security_config_t sec;         /* keys, principals, --insecure */
+    long audit_days;                     /* audit retention */
     char log_level[REGIO_CONFIG_STR_MAX];
     int dump_config;
 } regio_notifier_config_t;

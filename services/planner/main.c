@@ -26,7 +26,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--solve") || !strcmp(argv[i], "--export-lp"))
             return regio_planner_solve_main(argc, argv);
-    regio_service_def_t def = {"planner", regio_planner_config_table(&s_cfg), s_cfg.log_level,
+    regio_service_def_t def = {"planner", regio_planner_config_table(&s_cfg), &s_cfg.sec, s_cfg.log_level,
                                &s_cfg.dump_config, s_create, s_stop, s_destroy};
     return regio_service_main(&def, argc, argv);
 }

@@ -134,12 +134,13 @@ regio_outbox_t *regio_outbox_new(regio_service_t *svc, regio_store_t *store, MDB
     ob->store = store;
     ob->outbox = outbox;
     ob->meta = meta;
-    if (regio_service_socket(svc, ZMQ_DEALER, notifier_router, 0, 0, &ob->dealer) < 0) {
+    char err[512];
+    if (regio_service_connect(svc, ZMQ_DEALER, notifier_router, 0, "notifier", &ob->dealer, err,
+                              sizeof err) < 0) {
+        REGIO_ERROR("msg=\"cannot connect to the notifier\" reason=\"%s\"", err);
         free(ob);
         return NULL;
     }
-    int one = 1; /* do not queue batches for a notifier that is down */
-    zmq_setsockopt(ob->dealer, ZMQ_IMMEDIATE, &one, sizeof one);
     return ob;
 }
 

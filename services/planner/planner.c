@@ -72,7 +72,7 @@ typedef struct {
 
 const regio_config_entry_t *regio_planner_config_table(regio_planner_config_t *c)
 {
-    static regio_config_entry_t t[26];
+    static regio_config_entry_t t[33];
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7421", "tcp://127.0.0.1:7422", "var/planner", "256", "16384"),
         {"registry-router", REGIO_CONFIG_STR, c->registry_router, "tcp://127.0.0.1:7401", 0, -1, "registry requests"},
@@ -689,7 +689,7 @@ int regio_planner_new(regio_service_t *svc, const regio_planner_config_t *cfg,
     regio_node_opts_t o = {
         .name = "planner", .router = cfg->router, .pub = cfg->pub, .db = cfg->db,
         .map_bytes = (size_t)cfg->map_mb << 20, .map_max_bytes = (size_t)cfg->map_max_mb << 20,
-        .max_dbs = 8, .pub_hwm = 1000,
+        .max_dbs = 8, .pub_hwm = 1000, .audit_days = cfg->audit_days,
         .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
                   .done = s_done, .arg = p},
         .open_tables = s_open_tables, .fill_status = s_fill_status,

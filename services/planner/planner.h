@@ -30,6 +30,8 @@ typedef struct {
     long replan_delay_ms;                 /* gather capacity changes this long before replanning */
     int auto_replan;                      /* replan on capacity/offering changes */
     double w_coverage, w_km, w_repeat, w_preference; /* score weights */
+    regio_security_config_t sec;         /* keys, principals, --insecure */
+    long audit_days;                     /* audit retention */
     char log_level[REGIO_CONFIG_STR_MAX];
     int dump_config;
 } regio_planner_config_t;

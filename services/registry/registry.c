@@ -33,7 +33,7 @@ typedef struct {
 
 const regio_config_entry_t *regio_registry_config_table(regio_registry_config_t *c)
 {
-    static regio_config_entry_t t[9];
+    static regio_config_entry_t t[14];
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7401", "tcp://127.0.0.1:7402", "var/registry", "64", "4096"),
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "512", 1, 65536, "requests per transaction"},
@@ -262,6 +262,7 @@ static void s_reply_snapshot(regio_registry_t *r, regio_msg_t *req)
         return;
     }
     Regio__RegistrySnapshot snap = REGIO__REGISTRY_SNAPSHOT__INIT;
+    snap.store_id = r->node.store_id;
     regio_store_get_u64(txn, r->meta, "seq", &snap.seq);
     Regio__PutCalendar *cal = NULL;
     MDB_val k = {8, "calendar"}, d;
@@ -343,7 +344,7 @@ int regio_registry_new(regio_service_t *svc, const regio_registry_config_t *cfg,
     regio_node_opts_t o = {
         .name = TOPIC, .router = cfg->router, .pub = cfg->pub, .db = cfg->db,
         .map_bytes = (size_t)cfg->map_mb << 20, .map_max_bytes = (size_t)cfg->map_max_mb << 20,
-        .max_dbs = 4, .pub_hwm = 100000,
+        .max_dbs = 4, .pub_hwm = 100000, .audit_days = cfg->audit_days,
         .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
                   .done = s_done, .begin = s_begin, .flush = s_flush, .arg = r},
         .open_tables = s_open_tables,

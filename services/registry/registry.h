@@ -18,6 +18,8 @@ typedef struct {
     long map_mb;                       /* initial LMDB map size */
     long map_max_mb;                   /* map growth cap */
     long batch_max;                    /* requests per transaction */
+    regio_security_config_t sec;         /* keys, principals, --insecure */
+    long audit_days;                     /* audit retention */
     char log_level[REGIO_CONFIG_STR_MAX];
     int dump_config;
 } regio_registry_config_t;

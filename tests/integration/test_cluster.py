@@ -109,9 +109,7 @@ class TinyRegion(unittest.TestCase):
         ctx = zmq.Context()
         try:
             for svc in ("registry", "capacity", "planner", "notifier"):
-                s = ctx.socket(zmq.DEALER)
-                s.setsockopt(zmq.LINGER, 0)
-                s.connect(self.c.ep[svc])
+                s = self.c.dealer(ctx, svc)
                 for junk in (b"\xff\xff\xff\xff", b"", b"\x0a\x05hello"):
                     s.send(junk)
                     self.assertTrue(s.poll(5000), f"{svc} answers malformed input")

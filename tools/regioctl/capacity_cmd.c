@@ -93,7 +93,7 @@ static const char *s_default_id(char *buf, size_t n)
 static int s_send(regioctl_t *c, regio_envelope_t *req, Regio__CapacityAck *out)
 {
     regioctl_conn_t k;
-    int rc = regioctl_conn_open(c, &k, "capacity service", c->capacity, ZMQ_DEALER);
+    int rc = regioctl_conn_open(c, &k, "capacity", "capacity service", c->capacity, ZMQ_DEALER);
     if (rc)
         return rc;
     regio_envelope_t *rep = NULL;

@@ -30,4 +30,10 @@ int regioctl_status(regioctl_t *c, int argc, char **argv);
 /* withdraw OFFERING: withdraw an offering in the registry. */
 int regioctl_withdraw(regioctl_t *c, int argc, char **argv);
 
+/* keys new|list|revoke: key pairs and the principals file. */
+int regioctl_keys(regioctl_t *c, int argc, char **argv);
+
+/* audit [--since T] [--who NAME]: the services' audit trails, merged. */
+int regioctl_audit(regioctl_t *c, int argc, char **argv);
+
 #endif

@@ -26,14 +26,39 @@ int regioctl_fail(const regioctl_t *c, int code, const char *fmt, ...)
     return code;
 }
 
-int regioctl_conn_open(regioctl_t *c, regioctl_conn_t *k, const char *name, const char *endpoint,
-                       int type)
+/* The run's own key pair and the peer's public key, read from their files. */
+static int s_curve(regioctl_t *c, const char *peer, char server[REGIO_KEY_TEXT + 1])
+{
+    char path[1024], err[1024];
+    if (!c->kp_loaded) {
+        if (c->key && c->key[0])
+            snprintf(path, sizeof path, "%s", c->key);
+        else
+            snprintf(path, sizeof path, "%s/admin.key", c->keys);
+        if (regio_keys_read_secret(path, &c->kp, err, sizeof err) < 0)
+            return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "own key: %s (give --key FILE or "
+                                 "REGIO_KEY; ./regio up makes var/keys/admin.key)", err);
+        c->kp_loaded = 1;
+    }
+    snprintf(path, sizeof path, "%s/%s.pub", c->keys, peer);
+    if (regio_keys_read_public(path, server, err, sizeof err) < 0)
+        return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "the %s's public key: %s (set REGIO_KEYS or "
+                             "--keys to the folder with the services' .pub files)", peer, err);
+    return 0;
+}
+
+int regioctl_conn_open(regioctl_t *c, regioctl_conn_t *k, const char *peer, const char *name,
+                       const char *endpoint, int type)
 {
     k->sock = NULL;
     k->name = name;
     k->endpoint = endpoint;
     if (!endpoint || !endpoint[0])
         return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "no endpoint for the %s", name);
+    char server[REGIO_KEY_TEXT + 1];
+    int rc = c->insecure ? 0 : s_curve(c, peer, server);
+    if (rc != 0)
+        return rc;
     void *s = zmq_socket(c->zctx, type);
     if (!s)
         return regioctl_fail(c, REGIOCTL_EXIT_SERVICE, "%s: %s", name, zmq_strerror(zmq_errno()));
@@ -41,6 +66,11 @@ int regioctl_conn_open(regioctl_t *c, regioctl_conn_t *k, const char *name, cons
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    regio_curve_t cv = {c->insecure ? NULL : &c->kp, server, NULL};
+    if (regio_curve_apply(s, &cv, 0) < 0) {
+        zmq_close(s);
+        return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s: bad CURVE keys", name);
+    }
     if (zmq_connect(s, endpoint) != 0) {
         int e = zmq_errno();
         zmq_close(s);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "regio/curve.h"
 #include "regio/msg.h"
 
 enum {
@@ -35,6 +36,11 @@ typedef struct {
     int timeout_set;          /* 1 when --timeout-ms was given explicitly */
     const char *cmd;          /* current subcommand, prefixes messages */
     void *zctx;               /* ZeroMQ context, owned */
+    const char *keys;         /* folder of the services' public keys (REGIO_KEYS) */
+    const char *key;          /* own secret key file (REGIO_KEY; default <keys>/admin.key) */
+    int insecure;             /* plain ZeroMQ, for services run with --insecure */
+    regio_keypair_t kp;       /* own keys, loaded on the first connection */
+    int kp_loaded;
 } regioctl_t;
 
 /* A DEALER (or SUB) connected to one service, named for messages. */
@@ -50,10 +56,13 @@ int regioctl_fail(const regioctl_t *c, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Open a socket of type (ZMQ_DEALER or ZMQ_SUB) connected to endpoint, with
- * linger 0 and generous high-water marks. Returns 0, or an exit code after
- * printing why (a malformed endpoint is a usage error). */
-int regioctl_conn_open(regioctl_t *c, regioctl_conn_t *k, const char *name, const char *endpoint,
-                       int type);
+ * linger 0 and generous high-water marks: a CURVE client with the run's key
+ * that trusts only <keys>/<peer>.pub (peer: "registry", "capacity",
+ * "planner", "notifier"), unless c->insecure. name is for messages.
+ * Returns 0, or an exit code after printing why (a malformed endpoint or a
+ * missing key file is a usage error). */
+int regioctl_conn_open(regioctl_t *c, regioctl_conn_t *k, const char *peer, const char *name,
+                       const char *endpoint, int type);
 
 /* Close k's socket; accepts a closed k. */
 void regioctl_conn_close(regioctl_conn_t *k);

@@ -42,9 +42,9 @@ static int s_fetch(regioctl_t *c, s_export_t *x)
     e3.body_case = REGIO__ENVELOPE__BODY_PLANNER_SNAPSHOT_REQUEST;
     e3.planner_snapshot_request = &pr;
     int rc;
-    if ((rc = regioctl_conn_open(c, &reg, "registry", c->registry, ZMQ_DEALER)) ||
-        (rc = regioctl_conn_open(c, &cap, "capacity service", c->capacity, ZMQ_DEALER)) ||
-        (rc = regioctl_conn_open(c, &plan, "planner", c->planner, ZMQ_DEALER)) ||
+    if ((rc = regioctl_conn_open(c, &reg, "registry", "registry", c->registry, ZMQ_DEALER)) ||
+        (rc = regioctl_conn_open(c, &cap, "capacity", "capacity service", c->capacity, ZMQ_DEALER)) ||
+        (rc = regioctl_conn_open(c, &plan, "planner", "planner", c->planner, ZMQ_DEALER)) ||
         (rc = regioctl_request(c, &reg, &e1, REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT, &x->reg,
                                c->timeout_ms)) ||
         (rc = regioctl_request(c, &cap, &e2, REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT, &x->cap,

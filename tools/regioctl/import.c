@@ -295,9 +295,9 @@ static int s_run(regioctl_t *c, s_import_t *im)
     const regio_rpp_t *r = im->r;
     regioctl_conn_t reg = {0}, cap = {0}, plan = {0};
     int rc;
-    if ((rc = regioctl_conn_open(c, &reg, "registry", c->registry, ZMQ_DEALER)) ||
-        (rc = regioctl_conn_open(c, &cap, "capacity service", c->capacity, ZMQ_DEALER)) ||
-        (rc = regioctl_conn_open(c, &plan, "planner", c->planner, ZMQ_DEALER)))
+    if ((rc = regioctl_conn_open(c, &reg, "registry", "registry", c->registry, ZMQ_DEALER)) ||
+        (rc = regioctl_conn_open(c, &cap, "capacity", "capacity service", c->capacity, ZMQ_DEALER)) ||
+        (rc = regioctl_conn_open(c, &plan, "planner", "planner", c->planner, ZMQ_DEALER)))
         goto out;
     if ((rc = s_phase(c, &reg, im, 1, s_build_calendar, s_check_registry)) ||
         (rc = s_phase(c, &reg, im, (size_t)r->n_partners, s_build_partner, s_check_registry)) ||

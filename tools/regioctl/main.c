@@ -32,6 +32,15 @@ static const char s_usage[] =
     "                              close an offering on one date\n"
     "  status                      one line per service; exit 1 if any is down\n"
     "  withdraw OFFERING           withdraw an offering (it keeps its id, gets no seats)\n"
+    "  keys new NAME --role ROLE   make NAME.key (secret, 0600) and NAME.pub in the keys\n"
+    "                              folder and add NAME to its principals file; roles: admin,\n"
+    "                              coordinator, school:ID, partner:ID, subscriber:PREFIX[,...],\n"
+    "                              service:NAME (then ./regio reload, or SIGHUP the services)\n"
+    "  keys list                   the principals: name, role, key fingerprint\n"
+    "  keys revoke NAME            remove NAME from the principals file (then reload)\n"
+    "  audit [--since T] [--who NAME] [--max N] [--json]\n"
+    "                              who changed what, from every service, oldest first;\n"
+    "                              T is unix ms or YYYY-MM-DD[THH:MM[:SS]] (UTC)\n"
     "  help                        this text\n"
     "\n"
     "global flags (before or after the command; env variables in brackets):\n"
@@ -41,6 +50,9 @@ static const char s_usage[] =
     "  --notifier EP      notifier replay        (REGIO_NOTIFIER, tcp://127.0.0.1:7431)\n"
     "  --notifier-pub EP  notifier live feed     (REGIO_NOTIFIER_PUB, tcp://127.0.0.1:7432)\n"
     "  --timeout-ms MS    per request, or idle time for subscribe (10000)\n"
+    "  --keys DIR         the services' public keys, the principals file (REGIO_KEYS, var/keys)\n"
+    "  --key FILE         own secret key (REGIO_KEY, <keys>/admin.key)\n"
+    "  --insecure         plain ZeroMQ, for services run with --insecure (REGIO_INSECURE=1)\n"
     "\n"
     "exit codes: 0 done, 1 a service refused or did not answer, 2 bad usage or input,\n"
     "3 notifier history trimmed (export a snapshot, then subscribe from its seq)\n";
@@ -70,7 +82,7 @@ typedef struct {
 static const s_command_t s_commands[] = {
     {"import", regioctl_import},       {"export", regioctl_export},     {"plan", regioctl_plan},
     {"subscribe", regioctl_subscribe}, {"capacity", regioctl_capacity}, {"status", regioctl_status},
-    {"withdraw", regioctl_withdraw},
+    {"withdraw", regioctl_withdraw},   {"keys", regioctl_keys},         {"audit", regioctl_audit},
 };
 
 static const char **s_field(regioctl_t *c, const s_endpoint_t *e)
@@ -82,6 +94,11 @@ static void s_defaults(regioctl_t *c)
 {
     memset(c, 0, sizeof *c);
     c->timeout_ms = REGIOCTL_DEFAULT_TIMEOUT_MS;
+    const char *keys = getenv("REGIO_KEYS"), *key = getenv("REGIO_KEY"),
+               *insecure = getenv("REGIO_INSECURE");
+    c->keys = keys && keys[0] ? keys : "var/keys";
+    c->key = key && key[0] ? key : NULL;
+    c->insecure = insecure && strcmp(insecure, "1") == 0;
     for (size_t i = 0; i < S_N_ENDPOINTS; i++) {
         const char *v = getenv(s_endpoints[i].env);
         *s_field(c, &s_endpoints[i]) = v && v[0] ? v : s_endpoints[i].def;
@@ -103,6 +120,14 @@ static int s_globals(regioctl_t *c, int argc, char **argv, char **rest, int *n_r
             if (!v)
                 return REGIOCTL_EXIT_USAGE;
             *s_field(c, e) = v;
+        } else if (regioctl_opt_is(argv[i], "--keys") || regioctl_opt_is(argv[i], "--key")) {
+            int own = regioctl_opt_is(argv[i], "--key");
+            const char *v = regioctl_opt_value(c, argc, argv, &i);
+            if (!v)
+                return REGIOCTL_EXIT_USAGE;
+            *(own ? &c->key : &c->keys) = v;
+        } else if (strcmp(argv[i], "--insecure") == 0) {
+            c->insecure = 1;
         } else if (regioctl_opt_is(argv[i], "--timeout-ms")) {
             const char *v = regioctl_opt_value(c, argc, argv, &i);
             long ms;

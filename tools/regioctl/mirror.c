@@ -59,7 +59,7 @@ int regioctl_mirror_head(regioctl_t *c, const char *name, const char *endpoint, 
     regioctl_conn_t k;
     char err[REGIOCTL_ERR_MAX];
     regio_envelope_t *rep = NULL;
-    if (regioctl_conn_open(c, &k, name, endpoint, ZMQ_DEALER) != 0)
+    if (regioctl_conn_open(c, &k, name, name, endpoint, ZMQ_DEALER) != 0)
         return -1;
     int rc = s_status(&k, timeout_ms, &rep, err, sizeof err);
     if (rc == 0) {

@@ -68,7 +68,7 @@ int regioctl_plan(regioctl_t *c, int argc, char **argv)
     if (!c->timeout_set && pr.seconds * 1000.0 + 30000.0 > timeout)
         timeout = (int)(pr.seconds * 1000.0) + 30000; /* a long budget must not time out */
     regioctl_conn_t k;
-    int rc = regioctl_conn_open(c, &k, "planner", c->planner, ZMQ_DEALER);
+    int rc = regioctl_conn_open(c, &k, "planner", "planner", c->planner, ZMQ_DEALER);
     if (rc)
         return rc;
     const char *up[2] = {"registry", "capacity"}, *ep[2] = {c->registry, c->capacity};

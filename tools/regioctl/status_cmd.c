@@ -115,7 +115,7 @@ int regioctl_status(regioctl_t *c, int argc, char **argv)
         {.name = "registry"}, {.name = "capacity"}, {.name = "planner"}, {.name = "notifier"}};
     int timeout = c->timeout_set ? c->timeout_ms : S_STATUS_TIMEOUT_MS, rc = 0;
     for (int i = 0; i < S_N; i++) {
-        if ((rc = regioctl_conn_open(c, &pr[i].k, pr[i].name, eps[i], ZMQ_DEALER)) != 0)
+        if ((rc = regioctl_conn_open(c, &pr[i].k, pr[i].name, pr[i].name, eps[i], ZMQ_DEALER)) != 0)
             goto out;
         s_send(&pr[i]);
     }

@@ -302,12 +302,12 @@ int regioctl_subscribe(regioctl_t *c, int argc, char **argv)
     int has_from = 0, rc;
     if ((rc = s_args(&s, argc, argv, &from, &has_from)) != 0)
         return rc;
-    if ((rc = regioctl_conn_open(c, &s.sub, "notifier feed", c->notifier_pub, ZMQ_SUB)) != 0)
+    if ((rc = regioctl_conn_open(c, &s.sub, "notifier", "notifier feed", c->notifier_pub, ZMQ_SUB)) != 0)
         return rc;
     zmq_setsockopt(s.sub.sock, ZMQ_SUBSCRIBE, s.topic, strlen(s.topic));
     if (s.topic[0]) /* heartbeats: they tell when the tail of the feed was lost */
         zmq_setsockopt(s.sub.sock, ZMQ_SUBSCRIBE, "notifier", 8);
-    if ((rc = regioctl_conn_open(c, &s.req, "notifier", c->notifier, ZMQ_DEALER)) != 0)
+    if ((rc = regioctl_conn_open(c, &s.req, "notifier", "notifier", c->notifier, ZMQ_DEALER)) != 0)
         goto out;
     if (has_from) {
         struct timespec ts = {0, 100 * 1000000L}; /* let the subscription reach the PUB */

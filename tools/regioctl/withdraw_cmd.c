@@ -10,7 +10,7 @@ int regioctl_withdraw(regioctl_t *c, int argc, char **argv)
     if (argc != 2 || argv[1][0] == '-')
         return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "usage: regioctl withdraw OFFERING");
     regioctl_conn_t k;
-    int rc = regioctl_conn_open(c, &k, "registry", c->registry, ZMQ_DEALER);
+    int rc = regioctl_conn_open(c, &k, "registry", "registry", c->registry, ZMQ_DEALER);
     if (rc)
         return rc;
     Regio__WithdrawOffering w = REGIO__WITHDRAW_OFFERING__INIT;

@@ -24,6 +24,8 @@ enum {
     REGIO_ETRIMMED = -40010,   /* history asked for was trimmed */
     REGIO_ENOTREADY = -40011,  /* a dependency has not been synced yet */
     REGIO_EDUPLICATE = -40012, /* an id occurs twice where it must be unique */
+    REGIO_EFORBIDDEN = -40013, /* the caller's role may not do this */
+    REGIO_ECONFIRM = -40014,   /* held until a coordinator confirms */
 };
 
 /* Return a static, human-readable string for any regio return code

@@ -26,6 +26,7 @@ typedef struct {
     size_t head_len;
     regio_envelope_t *env; /* decoded, owned; NULL when not decodable */
     size_t size;           /* bytes of the envelope frame */
+    char key[41];          /* sender's CURVE public key (Z85, the ZAP user id), or "" */
 } regio_msg_t;
 
 /* Next envelope id of this process (starts from the clock so ids of a
@@ -35,7 +36,8 @@ uint64_t regio_msg_next_id(void);
 /* Receive one message without blocking. with_head: 1 for ROUTER and SUB
  * sockets (first frame is identity/topic), 0 for DEALER. Returns 0 with
  * m->env set (or NULL when the frames are not one decodable envelope: the
- * caller replies ERROR_BAD_MESSAGE), -EAGAIN when nothing is queued, or
+ * caller replies ERROR_BAD_MESSAGE) and m->key the sender's CURVE key when
+ * the socket is a CURVE server, -EAGAIN when nothing is queued, or
  * another negative errno. Free with regio_msg_clear. */
 int regio_msg_recv(void *sock, int with_head, regio_msg_t *m);
 

@@ -5,6 +5,20 @@
  * publishes a Status heartbeat every second on its topic, so followers
  * (follow.h) can tell whether they missed something. The service supplies
  * the domain: how to open its tables, apply a request, reply after commit.
+ *
+ * Every request passes the node first: a key that is not (or no longer) in
+ * the principals file, and a role that authz.h does not allow to send the
+ * body, are refused with ERROR_FORBIDDEN (and logged with the principal's
+ * name) before the service sees them; every request that wrote gets an
+ * audit entry in the same transaction (audit.h). AuditRequest is answered
+ * by the node itself. So a service's batch slot must begin with a
+ * regio_node_refusal_t, where the node records its refusals.
+ *
+ * Each store has a random store id, made when it is created and kept both
+ * in the store and in a file "store-id" beside it: a store whose data is
+ * gone while the file remains refuses to open (never an empty database
+ * over a lost one), and followers notice a store that is not the one they
+ * followed.
  */
 #ifndef REGIO_NODE_H
 #define REGIO_NODE_H
@@ -12,6 +26,7 @@
 #include <lmdb.h>
 #include <stdint.h>
 
+#include "regio/audit.h"
 #include "regio/batch.h"
 #include "regio/config.h"
 #include "regio/msg.h"
@@ -29,8 +44,12 @@
 
 /* Settings every node has, as config-table entries (see config.h). c is the
  * service's config struct, which must have fields router, pub, db, map_mb,
- * map_max_mb, log_level and dump_config; the arguments are defaults. */
+ * map_max_mb, audit_days, sec, log_level and dump_config; the arguments are
+ * defaults. Nine entries. */
 #define REGIO_NODE_CONFIG_ENTRIES(c, router_def, pub_def, db_def, map_def, map_max_def)            \
+    REGIO_SECURITY_CONFIG_ENTRIES(&(c)->sec),                                                      \
+    {"audit-days", REGIO_CONFIG_INT, &(c)->audit_days, "90", 1, 36500,                            \
+     "keep audit entries (who changed what) this many days"},                                     \
     {"router", REGIO_CONFIG_STR, (c)->router, router_def, 0, -1, "request endpoint to bind"},      \
     {"pub", REGIO_CONFIG_STR, (c)->pub, pub_def, 0, -1, "change feed endpoint to bind"},           \
     {"db", REGIO_CONFIG_STR, (c)->db, db_def, 0, -1, "LMDB directory"},                            \
@@ -49,6 +68,7 @@ typedef struct {
     size_t map_bytes, map_max_bytes;
     unsigned max_dbs;
     int pub_hwm;            /* messages queued per subscriber before dropping */
+    long audit_days;        /* audit entries older than this are pruned */
     regio_batch_opts_t batch; /* apply/done/... with arg = the service */
     /* Open tables and load state inside the first write txn: 0 or LMDB code. */
     int (*open_tables)(void *arg, MDB_txn *txn);
@@ -57,19 +77,26 @@ typedef struct {
     void (*fill_status)(void *arg, Regio__Status *st);
 } regio_node_opts_t;
 
+#define REGIO_NODE_ALARMS_MAX 8
+
 typedef struct {
     regio_service_t *svc;
     regio_node_opts_t o;
     regio_store_t store;
     void *router, *pub;      /* owned */
     regio_batch_t *batch;
-    uv_timer_t heartbeat;
+    uv_timer_t heartbeat, prune;
     uint64_t seq;            /* last committed change seq (service updates it) */
     uint64_t rejected;       /* requests answered with an error */
+    uint64_t forbidden;      /* requests refused by authorisation */
     int closing, heartbeat_open;
+    char store_id[33];       /* this store's random id (hex) */
+    regio_audit_t audit;
+    int64_t now_ms;          /* commit time of the batch being applied */
     Regio__Status__CountersEntry ce[REGIO_NODE_STATUS_MAX]; /* a Status being built */
     Regio__Status__CountersEntry *cp[REGIO_NODE_STATUS_MAX];
     Regio__Status__UpstreamSeqEntry ue[4], *up[4];
+    char *alarms[REGIO_NODE_ALARMS_MAX];
 } regio_node_t;
 
 /* Open store, sockets and batching. Returns 0 or a negative code with one
@@ -88,6 +115,13 @@ void regio_node_publish_topic(regio_node_t *n, const char *topic, regio_envelope
  * ones beyond REGIO_NODE_STATUS_MAX are dropped. key is borrowed. */
 void regio_node_status_add(regio_node_t *n, Regio__Status *st, const char *key, uint64_t value);
 
+/* Append an alarm (one line, borrowed until the Status is sent) to the
+ * Status being built (inside fill_status). */
+void regio_node_status_alarm(regio_node_t *n, Regio__Status *st, const char *alarm);
+
+/* The principal who sent req (see regio_service_principal), or NULL. */
+const regio_principal_t *regio_node_principal(const regio_node_t *n, const regio_msg_t *req);
+
 /* Append the seq of a followed service to the Status being built. */
 void regio_node_status_upstream(regio_node_t *n, Regio__Status *st, const char *key,
                                 uint64_t seq);
@@ -105,12 +139,18 @@ typedef struct {
 int regio_node_refuse(regio_node_refusal_t *r, Regio__ErrorCode code, const char *ref,
                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Record a refusal by authorisation (why from authz.h), count it and log it
+ * with the principal's name. Returns REGIO_BATCH_NOWRITE. */
+int regio_node_forbid(regio_node_t *n, regio_node_refusal_t *r, const regio_principal_t *p,
+                      const char *ref, const char *why);
+
 /* For done: when the batch failed (rc < 0: "<what>: <why>") or r records a
  * refusal, reply with that error, count it and return 1; otherwise 0. */
 int regio_node_reply_refusal(regio_node_t *n, regio_msg_t *req, int rc,
                              const regio_node_refusal_t *r, const char *what);
 
-/* Reply to a StatusRequest with the node's counters. */
+/* Reply to a StatusRequest with the node's counters (the store's path only
+ * to admins). */
 void regio_node_reply_status(regio_node_t *n, regio_msg_t *req);
 
 /* Reply an error after a failed commit (rc < 0) or a rejection, and count it. */

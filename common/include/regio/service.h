@@ -13,6 +13,25 @@
 #include <uv.h>
 
 #include "regio/config.h"
+#include "regio/curve.h"
+#include "regio/principal.h"
+
+/* Who a service is and whom it admits: every service's config has these. */
+typedef struct {
+    char keys[REGIO_CONFIG_STR_MAX];       /* folder of the services' NAME.pub files */
+    char key[REGIO_CONFIG_STR_MAX];        /* own secret key file ("" = <keys>/<name>.key) */
+    char principals[REGIO_CONFIG_STR_MAX]; /* principals file ("" = <keys>/principals) */
+    int insecure;                          /* no CURVE at all: every caller is admin */
+} regio_security_config_t;
+
+#define REGIO_SECURITY_CONFIG_ENTRIES(s)                                                           \
+    {"keys", REGIO_CONFIG_STR, (s)->keys, "var/keys", 0, -1,                                      \
+     "folder with the services' public keys (NAME.pub) and the principals file"},                 \
+    {"key", REGIO_CONFIG_STR, (s)->key, "", 0, -1, "own secret key file (empty: <keys>/<name>.key)"}, \
+    {"principals", REGIO_CONFIG_STR, (s)->principals, "", 0, -1,                                  \
+     "who may call: lines 'KEY NAME ROLE' (empty: <keys>/principals); reloaded on SIGHUP"},       \
+    {"insecure", REGIO_CONFIG_BOOL, &(s)->insecure, "no", 0, -1,                                  \
+     "run without CURVE: anyone who reaches the ports is admin (tests of old clients only)"}
 
 typedef struct regio_service_s regio_service_t;
 typedef void (*regio_service_stop_cb)(regio_service_t *svc, void *arg);
@@ -20,22 +39,51 @@ typedef void (*regio_service_stop_cb)(regio_service_t *svc, void *arg);
 struct regio_service_s {
     uv_loop_t loop;
     void *zctx;                   /* ZeroMQ context, owned */
-    uv_signal_t sig_term, sig_int;
+    uv_signal_t sig_term, sig_int, sig_hup;
     regio_service_stop_cb on_stop;
     void *arg;
     int stopping;                 /* a stop was requested */
     uint64_t start_ms;            /* for uptime */
+    const char *name;             /* "registry", ... (static) */
+    int insecure;                 /* no CURVE: every caller is anonymous admin */
+    regio_keypair_t kp;           /* own keys (unset when insecure) */
+    char keys_dir[REGIO_CONFIG_STR_MAX];
+    char principals_path[REGIO_CONFIG_STR_MAX];
+    regio_principals_t *principals; /* who may call, owned; replaced on SIGHUP */
+    regio_zap_t *zap;             /* answers CURVE handshakes, owned */
+    uint64_t reloads;             /* successful principal reloads */
 };
 
 /* Set up loop, context and signal handlers; on_stop runs once on the first
  * SIGTERM/SIGINT or regio_service_stop. Returns 0 or a negative code. */
 int regio_service_init(regio_service_t *svc, regio_service_stop_cb on_stop, void *arg);
 
-/* Create a socket of type (ZMQ_ROUTER, ZMQ_PUB, ...) and bind it
- * (bind = 1) or connect it to endpoint. Sets linger 0 and the given
- * high-water marks (0 = libzmq default). Returns 0 or -errno with *sock NULL. */
-int regio_service_socket(regio_service_t *svc, int type, const char *endpoint, int bind, int hwm,
-                         void **sock);
+/* Load the service's key and the principals, start answering CURVE
+ * handshakes (ZAP) and reload the principals on SIGHUP. With sec->insecure
+ * nothing is loaded and a warning is logged. Call after init, before any
+ * socket binds. Returns 0 or a negative code with one line in err. */
+int regio_service_secure(regio_service_t *svc, const char *name,
+                         const regio_security_config_t *sec, char *err, size_t errlen);
+
+/* The principal behind a received message's key (regio_msg_t.key), or NULL
+ * when the key is not (or no longer) in the principals file; every key is
+ * the anonymous admin when insecure. Valid until the next SIGHUP reload,
+ * so only within the current loop callback. */
+const regio_principal_t *regio_service_principal(const regio_service_t *svc, const char *key);
+
+/* Create a server socket of type (ZMQ_ROUTER, ZMQ_PUB, ...) bound to
+ * endpoint: a CURVE server whose ZAP domain (REGIO_ZAP_REQUESTS or
+ * REGIO_ZAP_FEED) decides who may connect. Sets linger 0 and the given
+ * high-water marks (0 = libzmq default). Returns 0 or -errno with *sock
+ * NULL. */
+int regio_service_bind(regio_service_t *svc, int type, const char *endpoint, int hwm,
+                       const char *domain, void **sock);
+
+/* Create a client socket (ZMQ_DEALER, ZMQ_SUB: subscribed to nothing yet)
+ * connected to endpoint, a CURVE client that trusts only the public key in
+ * <keys>/<peer>.pub. Returns 0 or a negative code with one line in err. */
+int regio_service_connect(regio_service_t *svc, int type, const char *endpoint, int hwm,
+                          const char *peer, void **sock, char *err, size_t errlen);
 
 /* Run the loop until it has nothing left (after stop). Returns 0. */
 int regio_service_run(regio_service_t *svc);
@@ -54,6 +102,7 @@ void regio_service_close(regio_service_t *svc);
 typedef struct {
     const char *name;                    /* "registry": log component, messages */
     const regio_config_entry_t *table;   /* settings table bound to the config */
+    const regio_security_config_t *sec;  /* the config's security settings */
     const char *log_level;               /* the config's log-level string */
     const int *dump_config;              /* the config's dump-config flag */
     /* Open the service on svc; *obj is its state. 0 or negative + err. */

@@ -160,12 +160,14 @@ regio_follow_t *regio_follow_new(regio_service_t *svc, const regio_follow_opts_t
 int regio_follow_start(regio_follow_t *f)
 {
     int rc;
-    if ((rc = regio_service_socket(f->svc, ZMQ_SUB, f->o.pub, 0, 0, &f->sub)) < 0 ||
-        (rc = regio_service_socket(f->svc, ZMQ_DEALER, f->o.router, 0, 0, &f->dealer)) < 0)
+    char err[512];
+    if ((rc = regio_service_connect(f->svc, ZMQ_SUB, f->o.pub, 0, f->o.name, &f->sub, err,
+                                    sizeof err)) < 0 ||
+        (rc = regio_service_connect(f->svc, ZMQ_DEALER, f->o.router, 0, f->o.name, &f->dealer,
+                                    err, sizeof err)) < 0) {
+        REGIO_ERROR("msg=\"cannot follow\" upstream=%s reason=\"%s\"", f->o.name, err);
         return rc;
-    int one = 1; /* queue nothing for an upstream that is down: retry instead */
-    zmq_setsockopt(f->dealer, ZMQ_IMMEDIATE, &one, sizeof one);
-    zmq_setsockopt(f->sub, ZMQ_UNSUBSCRIBE, "", 0);
+    }
     zmq_setsockopt(f->sub, ZMQ_SUBSCRIBE, f->o.name, strlen(f->o.name));
     if ((rc = regio_zwatch_start(&f->sub_watch, &f->svc->loop, f->sub, s_on_sub, f)) < 0 ||
         (rc = regio_zwatch_start(&f->dealer_watch, &f->svc->loop, f->dealer, s_on_dealer, f)) < 0)

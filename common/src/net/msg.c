@@ -73,6 +73,9 @@ int regio_msg_recv(void *sock, int with_head, regio_msg_t *m)
         }
     }
     int extra = s_more(sock);
+    const char *uid = zmq_msg_gets(&f, "User-Id");
+    if (uid && strlen(uid) < sizeof m->key)
+        memcpy(m->key, uid, strlen(uid) + 1);
     m->size = zmq_msg_size(&f);
     if (!extra)
         m->env = regio__envelope__unpack(NULL, m->size, zmq_msg_data(&f));
@@ -151,6 +154,8 @@ Regio__ErrorCode regio_msg_error_code(int rc)
     case REGIO_EFULL: return REGIO__ERROR_CODE__ERROR_STORAGE_FULL;
     case REGIO_ENOTREADY: return REGIO__ERROR_CODE__ERROR_NOT_READY;
     case REGIO_ETRIMMED: return REGIO__ERROR_CODE__ERROR_SNAPSHOT_NEEDED;
+    case REGIO_EFORBIDDEN: return REGIO__ERROR_CODE__ERROR_FORBIDDEN;
+    case REGIO_ECONFIRM: return REGIO__ERROR_CODE__ERROR_CONFIRM_NEEDED;
     default: return REGIO__ERROR_CODE__ERROR_INTERNAL;
     }
 }
@@ -160,7 +165,7 @@ const char *regio_msg_error_name(Regio__ErrorCode code)
     static const char *const names[] = {
         "none", "bad_message", "unknown_id", "out_of_range", "invalid", "busy",
         "stale_version", "storage_full", "internal", "not_ready", "snapshot_needed",
-        "unsupported"};
+        "unsupported", "forbidden", "confirm_needed"};
     if ((unsigned)code < sizeof names / sizeof names[0])
         return names[code];
     return "error";

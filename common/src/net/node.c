@@ -4,11 +4,20 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <zmq.h>
 
+#include "regio/authz.h"
 #include "regio/error.h"
+#include "regio/file.h"
 #include "regio/log.h"
+
+#define AUDIT_CHUNK 512          /* entries per AuditChunk */
+#define AUDIT_REPLY_MAX 100000   /* most entries one AuditRequest gets */
+#define PRUNE_EVERY_MS 3600000   /* audit retention pass */
+#define PRUNE_MAX 100000         /* entries deleted per pass */
 
 void regio_node_status_add(regio_node_t *n, Regio__Status *st, const char *key, uint64_t value)
 {
@@ -36,6 +45,19 @@ void regio_node_status_upstream(regio_node_t *n, Regio__Status *st, const char *
     st->n_upstream_seq = i + 1;
 }
 
+void regio_node_status_alarm(regio_node_t *n, Regio__Status *st, const char *alarm)
+{
+    if (st->n_alarms >= REGIO_NODE_ALARMS_MAX)
+        return;
+    n->alarms[st->n_alarms++] = (char *)alarm;
+    st->alarms = n->alarms;
+}
+
+const regio_principal_t *regio_node_principal(const regio_node_t *n, const regio_msg_t *req)
+{
+    return regio_service_principal(n->svc, req->key);
+}
+
 static void s_fill_status(regio_node_t *n, Regio__Status *st)
 {
     uint64_t commits = 0, requests = 0, failed = 0, busy = 0;
@@ -47,13 +69,15 @@ static void s_fill_status(regio_node_t *n, Regio__Status *st)
     st->service = (char *)n->o.name;
     st->seq = n->seq;
     st->uptime_ms = regio_service_uptime_ms(n->svc);
-    st->db_path = (char *)n->o.db;
+    st->store_id = n->store_id;
     regio_node_status_add(n, st, "commits", commits);
     regio_node_status_add(n, st, "requests", requests);
     regio_node_status_add(n, st, "failed", failed);
     regio_node_status_add(n, st, "rejected", n->rejected);
     regio_node_status_add(n, st, "busy", busy);
     regio_node_status_add(n, st, "queued", queued);
+    regio_node_status_add(n, st, "forbidden", n->forbidden);
+    regio_node_status_add(n, st, "refused_handshakes", regio_zap_refused(n->svc->zap));
     if (n->o.fill_status)
         n->o.fill_status(n->o.batch.arg, st);
 }
@@ -62,6 +86,15 @@ void regio_node_reply_status(regio_node_t *n, regio_msg_t *req)
 {
     Regio__Status st = REGIO__STATUS__INIT;
     s_fill_status(n, &st);
+    const regio_principal_t *p = regio_node_principal(n, req);
+    char who[REGIO_ID_MAX + REGIO_PRINCIPAL_PREFIXES * REGIO_TOPIC_MAX + 2] = "";
+    if (p) {
+        size_t k = (size_t)snprintf(who, sizeof who, "%s ", p->name);
+        regio_principal_role_text(p, who + k, sizeof who - k);
+        if (p->role == REGIO_ROLE_ADMIN)
+            st.db_path = (char *)n->o.db;
+    }
+    st.principal = who;
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_STATUS;
     env.status = &st;
@@ -126,20 +159,232 @@ static void s_on_heartbeat(uv_timer_t *t)
     regio_node_publish(n, &env);
 }
 
-static int s_open_store(regio_node_t *n)
+int regio_node_forbid(regio_node_t *n, regio_node_refusal_t *r, const regio_principal_t *p,
+                      const char *ref, const char *why)
+{
+    n->forbidden++;
+    REGIO_WARN("msg=\"refused\" who=%s fingerprint=%s ref=%s reason=\"%s\"", p->name,
+               p->fingerprint, ref ? ref : "", why);
+    return regio_node_refuse(r, REGIO__ERROR_CODE__ERROR_FORBIDDEN, ref, "%s", why);
+}
+
+/* Requests: authorisation first, audit after a write ------------------- */
+
+static int s_refuse_here(regio_node_t *n, regio_msg_t *req, void *slot, Regio__ErrorCode code,
+                         const regio_principal_t *p, const char *why)
+{
+    if (code == REGIO__ERROR_CODE__ERROR_FORBIDDEN) {
+        n->forbidden++;
+        REGIO_WARN("msg=\"refused\" who=%s fingerprint=%s action=%s reason=\"%s\"",
+                   p ? p->name : "unknown-key", p ? p->fingerprint : "none",
+                   req->env ? regio_authz_action(req->env->body_case) : "none", why);
+    }
+    return regio_node_refuse(slot, code, NULL, "%s", why);
+}
+
+static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
+{
+    regio_node_t *n = arg;
+    char why[300];
+    if (!req->env || req->env->body_case == REGIO__ENVELOPE__BODY__NOT_SET)
+        return s_refuse_here(n, req, slot, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL,
+                             req->env ? "an envelope without a body" : "not a regio envelope");
+    const regio_principal_t *p = regio_node_principal(n, req);
+    if (!p)
+        return s_refuse_here(n, req, slot, REGIO__ERROR_CODE__ERROR_FORBIDDEN, NULL,
+                             "this key is no longer in the principals file");
+    int rc = regio_authz_request(p, req->env->body_case, why, sizeof why);
+    if (rc == REGIO_ENOTFOUND)
+        return s_refuse_here(n, req, slot, REGIO__ERROR_CODE__ERROR_UNSUPPORTED, p, why);
+    if (rc < 0)
+        return s_refuse_here(n, req, slot, REGIO__ERROR_CODE__ERROR_FORBIDDEN, p, why);
+    if (req->env->body_case == REGIO__ENVELOPE__BODY_AUDIT_REQUEST)
+        return REGIO_BATCH_NOWRITE; /* answered by the node in s_done */
+    rc = n->o.batch.apply(n->o.batch.arg, txn, req, slot);
+    if (rc != REGIO_BATCH_WROTE)
+        return rc;
+    char ref[160];
+    regio_audit_ref(req->env, ref, sizeof ref);
+    int arc = regio_audit_append(&n->audit, txn, p, n->o.name,
+                                 regio_authz_action(req->env->body_case), ref, n->now_ms);
+    return arc ? arc : REGIO_BATCH_WROTE;
+}
+
+static void s_reply_audit(regio_node_t *n, regio_msg_t *req)
+{
+    Regio__AuditRequest *q = req->env->audit_request;
+    size_t left = q->max && q->max < AUDIT_REPLY_MAX ? q->max : AUDIT_REPLY_MAX;
+    uint8_t cursor[16] = {0};
+    MDB_txn *txn;
+    if (mdb_txn_begin(n->store.env, NULL, MDB_RDONLY, &txn) != 0) {
+        regio_node_reply_error(n, req, REGIO__ERROR_CODE__ERROR_INTERNAL, NULL,
+                               "cannot open a read transaction");
+        return;
+    }
+    for (int done = 0; !done;) {
+        Regio__AuditEntry **v;
+        size_t k;
+        size_t want = left < AUDIT_CHUNK ? left : AUDIT_CHUNK;
+        int rc = regio_audit_read(&n->audit, txn, q->since_ms, q->who ? q->who : "", want, cursor,
+                                  &v, &k, &done);
+        if (rc != 0)
+            done = 1;
+        left -= k;
+        done |= left == 0;
+        Regio__AuditChunk ch = REGIO__AUDIT_CHUNK__INIT;
+        ch.entries = v;
+        ch.n_entries = k;
+        ch.done = done;
+        regio_envelope_t env = REGIO__ENVELOPE__INIT;
+        env.body_case = REGIO__ENVELOPE__BODY_AUDIT_CHUNK;
+        env.audit_chunk = &ch;
+        regio_msg_reply(n->router, req, &env);
+        for (size_t i = 0; i < k; i++)
+            regio__audit_entry__free_unpacked(v[i], NULL);
+        free(v);
+    }
+    mdb_txn_abort(txn);
+}
+
+static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
+{
+    regio_node_t *n = arg;
+    const regio_node_refusal_t *no = slot;
+    if (rc == 0 && !no->code && req->env->body_case == REGIO__ENVELOPE__BODY_AUDIT_REQUEST) {
+        s_reply_audit(n, req);
+        return;
+    }
+    n->o.batch.done(n->o.batch.arg, req, slot, rc);
+}
+
+static void s_begin(void *arg)
+{
+    regio_node_t *n = arg;
+    n->now_ms = regio_now_ms();
+    if (n->o.batch.begin)
+        n->o.batch.begin(n->o.batch.arg);
+}
+
+static int s_precommit(void *arg, MDB_txn *txn)
+{
+    regio_node_t *n = arg;
+    return n->o.batch.precommit ? n->o.batch.precommit(n->o.batch.arg, txn) : 0;
+}
+
+static void s_release(void *arg, void *slot)
+{
+    regio_node_t *n = arg;
+    if (n->o.batch.release)
+        n->o.batch.release(n->o.batch.arg, slot);
+}
+
+static void s_flush_batch(void *arg, int committed)
+{
+    regio_node_t *n = arg;
+    if (n->o.batch.flush)
+        n->o.batch.flush(n->o.batch.arg, committed);
+}
+
+/* Store, store id and audit trail ---------------------------------------- */
+
+static int s_new_store_id(char out[33])
+{
+    uint8_t b[16];
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
+        return -errno;
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+    return 0;
+}
+
+/* The store id kept inside the store, made on first open; *made says so. */
+static int s_store_id(regio_node_t *n, MDB_txn *txn, int *made)
+{
+    MDB_dbi dbi;
+    int rc = regio_store_table(txn, "node", &dbi);
+    if (rc != 0)
+        return rc;
+    MDB_val k = {8, "store_id"}, d;
+    *made = 0;
+    if ((rc = mdb_get(txn, dbi, &k, &d)) == 0 && d.mv_size == 32) {
+        memcpy(n->store_id, d.mv_data, 32);
+        n->store_id[32] = '\0';
+        return 0;
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    if ((rc = s_new_store_id(n->store_id)) < 0)
+        return rc;
+    *made = 1;
+    d = (MDB_val){32, n->store_id};
+    return mdb_put(txn, dbi, &k, &d, 0);
+}
+
+/* Compare the id inside the store with the file beside it. 0, or an error
+ * with err set: data lost while the file remains, or another store's file. */
+static int s_check_marker(regio_node_t *n, int made, char *err, size_t errlen)
+{
+    char path[REGIO_CONFIG_STR_MAX + 16], *marker = NULL;
+    snprintf(path, sizeof path, "%s/store-id", n->o.db);
+    int rc = regio_file_read(path, &marker, NULL);
+    if (rc == -ENOENT)
+        return regio_file_write_atomic(path, n->store_id, 32);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+        return rc;
+    }
+    rc = strncmp(marker, n->store_id, 32) == 0 ? 0 : REGIO_EINVALID;
+    if (rc < 0 && made)
+        snprintf(err, errlen, "the store in %s has lost its data: %s names store %.32s, but the "
+                 "data file holds none; restore it from a backup (./regio restore) or, to start "
+                 "empty on purpose, remove %s", n->o.db, path, marker, path);
+    else if (rc < 0)
+        snprintf(err, errlen, "%s names store %.32s, but the data file is store %s: the folder "
+                 "mixes two stores", path, marker, n->store_id);
+    free(marker);
+    return rc;
+}
+
+static int s_open_store(regio_node_t *n, char *err, size_t errlen)
 {
     int rc = regio_store_open(&n->store, n->o.db, n->o.map_bytes, n->o.map_max_bytes,
-                              n->o.max_dbs);
-    if (rc < 0)
+                              n->o.max_dbs + 2);
+    if (rc < 0) {
+        snprintf(err, errlen, "store %s: %s", n->o.db, regio_strerror(rc));
         return rc;
-    MDB_txn *txn;
-    if ((rc = mdb_txn_begin(n->store.env, NULL, 0, &txn)) != 0)
-        return regio_store_err(rc);
-    if ((rc = n->o.open_tables(n->o.batch.arg, txn)) != 0) {
-        mdb_txn_abort(txn);
-        return regio_store_err(rc);
     }
-    return regio_store_err(mdb_txn_commit(txn));
+    MDB_txn *txn;
+    int made = 0;
+    if ((rc = mdb_txn_begin(n->store.env, NULL, 0, &txn)) != 0)
+        goto fail;
+    if ((rc = s_store_id(n, txn, &made)) != 0 || (rc = regio_audit_open(&n->audit, txn)) != 0 ||
+        (rc = n->o.open_tables(n->o.batch.arg, txn)) != 0) {
+        mdb_txn_abort(txn);
+        goto fail;
+    }
+    if ((rc = mdb_txn_commit(txn)) != 0)
+        goto fail;
+    return s_check_marker(n, made, err, errlen);
+fail:
+    rc = regio_store_err(rc);
+    snprintf(err, errlen, "store %s: %s", n->o.db, regio_strerror(rc));
+    return rc;
+}
+
+static void s_on_prune(uv_timer_t *t)
+{
+    regio_node_t *n = t->data;
+    MDB_txn *txn;
+    size_t k = 0;
+    if (mdb_txn_begin(n->store.env, NULL, 0, &txn) != 0)
+        return;
+    int64_t before = regio_now_ms() - n->o.audit_days * 86400000L;
+    if (regio_audit_prune(&n->audit, txn, before, PRUNE_MAX, &k) != 0 || k == 0) {
+        mdb_txn_abort(txn);
+        return;
+    }
+    if (mdb_txn_commit(txn) == 0)
+        REGIO_INFO("msg=\"pruned audit entries\" n=%zu older_than_days=%ld", k, n->o.audit_days);
 }
 
 int regio_node_open(regio_node_t *n, regio_service_t *svc, const regio_node_opts_t *o, char *err,
@@ -148,23 +393,33 @@ int regio_node_open(regio_node_t *n, regio_service_t *svc, const regio_node_opts
     memset(n, 0, sizeof *n);
     n->svc = svc;
     n->o = *o;
-    int rc = s_open_store(n);
-    if (rc < 0) {
-        snprintf(err, errlen, "store %s: %s", o->db, regio_strerror(rc));
+    if (n->o.audit_days <= 0)
+        n->o.audit_days = 90;
+    int rc = s_open_store(n, err, errlen);
+    if (rc < 0)
         return rc;
-    }
     /* A ROUTER silently drops replies to a peer past its high-water mark, so
      * keep it far above any client's window of requests in flight. */
-    if ((rc = regio_service_socket(svc, ZMQ_ROUTER, o->router, 1, REGIO_NODE_ROUTER_HWM,
-                                   &n->router)) < 0) {
+    if ((rc = regio_service_bind(svc, ZMQ_ROUTER, o->router, REGIO_NODE_ROUTER_HWM,
+                                 REGIO_ZAP_REQUESTS, &n->router)) < 0) {
         snprintf(err, errlen, "bind %s: %s", o->router, regio_strerror(rc));
         return rc;
     }
-    if ((rc = regio_service_socket(svc, ZMQ_PUB, o->pub, 1, o->pub_hwm, &n->pub)) < 0) {
+    if ((rc = regio_service_bind(svc, ZMQ_PUB, o->pub, o->pub_hwm, REGIO_ZAP_FEED, &n->pub)) < 0) {
         snprintf(err, errlen, "bind %s: %s", o->pub, regio_strerror(rc));
         return rc;
     }
-    n->batch = regio_batch_new(&svc->loop, n->router, &n->store, &o->batch);
+    regio_batch_opts_t bo = o->batch;
+    bo.apply = s_apply;
+    bo.done = s_done;
+    bo.begin = s_begin;
+    bo.precommit = s_precommit;
+    bo.release = s_release;
+    bo.flush = s_flush_batch;
+    bo.arg = n;
+    if (bo.slot_size < sizeof(regio_node_refusal_t))
+        bo.slot_size = sizeof(regio_node_refusal_t);
+    n->batch = regio_batch_new(&svc->loop, n->router, &n->store, &bo);
     if (!n->batch) {
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
@@ -174,9 +429,12 @@ int regio_node_open(regio_node_t *n, regio_service_t *svc, const regio_node_opts
         return rc;
     }
     uv_timer_init(&svc->loop, &n->heartbeat);
-    n->heartbeat.data = n;
+    uv_timer_init(&svc->loop, &n->prune);
+    n->heartbeat.data = n->prune.data = n;
     n->heartbeat_open = 1;
     uv_timer_start(&n->heartbeat, s_on_heartbeat, 1000, 1000);
+    uv_timer_start(&n->prune, s_on_prune, 60000, PRUNE_EVERY_MS);
+    REGIO_INFO("msg=\"store open\" db=%s store_id=%s", o->db, n->store_id);
     return 0;
 }
 
@@ -185,8 +443,10 @@ void regio_node_stop(regio_node_t *n)
     if (n->closing)
         return;
     n->closing = 1;
-    if (n->heartbeat_open)
+    if (n->heartbeat_open) {
         uv_close((uv_handle_t *)&n->heartbeat, NULL);
+        uv_close((uv_handle_t *)&n->prune, NULL);
+    }
     if (n->batch)
         regio_batch_close(n->batch, NULL);
 }
