@@ -29,21 +29,11 @@ int regioctl_fail(const regioctl_t *c, int code, const char *fmt, ...)
 /* The run's own key pair and the peer's public key, read from their files. */
 static int s_curve(regioctl_t *c, const char *peer, char server[REGIO_KEY_TEXT + 1])
 {
-    char path[1024], err[1024];
-    if (!c->kp_loaded) {
-        if (c->key && c->key[0])
-            snprintf(path, sizeof path, "%s", c->key);
-        else
-            snprintf(path, sizeof path, "%s/admin.key", c->keys);
-        if (regio_keys_read_secret(path, &c->kp, err, sizeof err) < 0)
-            return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "own key: %s (give --key FILE or "
-                                 "REGIO_KEY; ./regio up makes var/keys/admin.key)", err);
-        c->kp_loaded = 1;
-    }
-    snprintf(path, sizeof path, "%s/%s.pub", c->keys, peer);
-    if (regio_keys_read_public(path, server, err, sizeof err) < 0)
-        return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "the %s's public key: %s (set REGIO_KEYS or "
-                             "--keys to the folder with the services' .pub files)", peer, err);
+    char err[1024];
+    if (regio_keys_client(c->keys, c->key, peer, &c->kp, server, err, sizeof err) < 0)
+        return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s (own key: --key FILE or REGIO_KEY, "
+                             "default <keys>/admin.key; the services' .pub files: --keys DIR or "
+                             "REGIO_KEYS, default var/keys; ./regio up makes them)", err);
     return 0;
 }
 

@@ -39,8 +39,7 @@ typedef struct {
     const char *keys;         /* folder of the services' public keys (REGIO_KEYS) */
     const char *key;          /* own secret key file (REGIO_KEY; default <keys>/admin.key) */
     int insecure;             /* plain ZeroMQ, for services run with --insecure */
-    regio_keypair_t kp;       /* own keys, loaded on the first connection */
-    int kp_loaded;
+    regio_keypair_t kp;       /* own keys, read for each connection */
 } regioctl_t;
 
 /* A DEALER (or SUB) connected to one service, named for messages. */
