@@ -15,7 +15,7 @@ typedef struct {
     regioctl_conn_t k;
     uint64_t id;           /* id of our StatusRequest, 0 if not sent */
     regio_envelope_t *rep; /* reply, owned */
-    char why[160];         /* why it is down */
+    char why[400];         /* why it is down */
 } s_probe_t;
 
 static void s_uptime(uint64_t ms, char *out, size_t n)
@@ -123,7 +123,7 @@ int regioctl_status(regioctl_t *c, int argc, char **argv)
     char down[64] = "";
     int n_down = 0;
     for (int i = 0; i < S_N; i++) {
-        if (!pr[i].rep && !pr[i].why[0])
+        if (!pr[i].rep && !pr[i].why[0] && !regioctl_conn_why(&pr[i].k, pr[i].why, sizeof pr[i].why))
             snprintf(pr[i].why, sizeof pr[i].why, "no answer from %s within %d ms", eps[i],
                      timeout);
         if (!pr[i].rep) {
