@@ -1,4 +1,4 @@
-/* validate - checks for ids, coordinates and texts from outside. */
+/* validate - checks for ids, coordinates, and texts from outside. */
 #include "regio/validate.h"
 
 #include <math.h>
@@ -56,8 +56,8 @@ int regio_validate_text(const char *s, size_t max, const char *what, char *err, 
 {
     size_t n = s ? strlen(s) : 0;
     if (n > max) {
-        snprintf(err, errlen, "%s: text longer than %zu bytes", what, max);
-        return REGIO_EINVALID;
+        snprintf(err, errlen, "%s: %zu bytes, at most %zu", what, n, max);
+        return REGIO_ERANGE;
     }
     for (size_t i = 0; i < n;) {
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
@@ -73,3 +73,4 @@ int regio_validate_text(const char *s, size_t max, const char *what, char *err, 
     }
     return 0;
 }
+

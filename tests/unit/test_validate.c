@@ -117,9 +117,9 @@ Test(validate, text_up_to_max_is_accepted)
     cr_assert_eq(regio_validate_text("Café Zuidwal", 64, "name", s_err, sizeof s_err), 0);
 }
 
-Test(validate, text_over_max_is_rejected)
+Test(validate, text_over_max_is_out_of_range)
 {
-    cr_assert_eq(regio_validate_text("abcd", 3, "reason", s_err, sizeof s_err), REGIO_EINVALID);
+    cr_assert_eq(regio_validate_text("abcd", 3, "reason", s_err, sizeof s_err), REGIO_ERANGE);
     cr_assert_not_null(strstr(s_err, "reason"), "err: %s", s_err);
     cr_assert_not_null(strstr(s_err, "3"), "err: %s", s_err);
 }
@@ -134,3 +134,4 @@ Test(validate, text_with_control_characters_is_rejected)
         cr_assert_not_null(strstr(s_err, "control"), "err: %s", s_err);
     }
 }
+

@@ -1,16 +1,19 @@
-/* validate - checks for values that arrive from outside (ids, coordinates).
+/* validate - checks for values that arrive from outside (ids, coordinates,
+ * texts).
  *
  * Each returns 0 or a negative regio code with one line in err saying what
- * is wrong, naming `what` (e.g. "offering o7"). They never abort.
+ * is wrong, naming `what` (e.g. "offering o7"). They never abort. The
+ * bounds they check against are in limits.h.
  */
 #ifndef REGIO_VALIDATE_H
 #define REGIO_VALIDATE_H
 
 #include <stddef.h>
 
-#define REGIO_ID_MAX 64
+#include "regio/limits.h"
 
-/* An id: 1..64 bytes of [A-Za-z0-9._:-] (no '/', it separates topics).
+/* An id: 1..REGIO_ID_MAX bytes of [A-Za-z0-9._:-] (no '/', it separates
+ * topics; no control characters, so no NUL cut short on the wire).
  * Errors: REGIO_EINVALID. */
 int regio_validate_id(const char *id, const char *what, char *err, size_t errlen);
 
@@ -18,7 +21,8 @@ int regio_validate_id(const char *id, const char *what, char *err, size_t errlen
 int regio_validate_latlon(double lat, double lon, const char *what, char *err, size_t errlen);
 
 /* Well-formed UTF-8 of at most max bytes without control characters
- * (proto3 strings must be UTF-8). Errors: REGIO_EINVALID. */
+ * (proto3 strings must be UTF-8). Errors: REGIO_ERANGE (longer than max),
+ * REGIO_EINVALID (a control character, not UTF-8). */
 int regio_validate_text(const char *s, size_t max, const char *what, char *err, size_t errlen);
 
 #endif
