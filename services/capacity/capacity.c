@@ -167,16 +167,6 @@ static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u,
     return s_remember(c, txn, u->update_id, s);
 }
 
-static int s_date_ok(const char *d)
-{
-    int y, m, day;
-    char tail;
-    if (!d || strlen(d) != 10 || sscanf(d, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3)
-        return 0;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return y >= 2000 && y <= 2100 && m >= 1 && m <= 12 && day >= 1 && day <= mdays[m - 1];
-}
-
 static int s_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityException *x, slot_t *s)
 {
     int rc = s_check_target(c, x->update_id, x->offering, s);
@@ -184,13 +174,12 @@ static int s_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityExcepti
         return rc;
     if ((rc = s_seen(c, txn, x->update_id, s)) != 0)
         return rc < 0 ? rc : REGIO_BATCH_NOWRITE;
-    if (!s_date_ok(x->date))
-        return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, x->update_id,
-                        "date must be a real YYYY-MM-DD between 2000 and 2100");
+    char err[200];
+    if (regio_validate_date(x->date, "date", err, sizeof err) < 0)
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, x->update_id, "%s", err);
     if (x->slots_closed < 1 || x->slots_closed > 3)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, x->update_id,
                         "slots_closed must be 1 (morning), 2 (afternoon) or 3 (whole day)");
-    char err[200];
     if (regio_validate_text(x->reason, 200, "reason", err, sizeof err) < 0)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, x->update_id, "%s", err);
     char key[KEY_MAX];

@@ -371,3 +371,32 @@ Test(bad_input, notifier_rejects_bad_batches_and_services_refuse_foreign_message
     s_expect_error(s_notif, &env, REGIO__ERROR_CODE__ERROR_UNSUPPORTED, "foreign message");
     s_expect_error(s_plan, &env, REGIO__ERROR_CODE__ERROR_UNSUPPORTED, "foreign message");
 }
+
+static void s_exception(Regio__CapacityException *x, const char *id, const char *off,
+                        const char *date, uint32_t closed)
+{
+    regio__capacity_exception__init(x);
+    x->update_id = (char *)id;
+    x->offering = (char *)off;
+    x->date = (char *)date;
+    x->slots_closed = closed;
+    x->reason = "inventory";
+}
+
+Test(bad_input, closures_need_real_calendar_dates)
+{
+    s_seed_registry();
+    Regio__CapacityException x;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_EXCEPTION;
+    env.capacity_exception = &x;
+    uint64_t seq0 = s_status_seq(s_cap);
+    const char *bad[] = {"2026-02-29", "2100-02-29", "2026-04-31", "2026-13-01", "2026-12-7"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        s_exception(&x, "x1", "o1", bad[i], 3);
+        s_expect_error(s_cap, &env, REGIO__ERROR_CODE__ERROR_INVALID, bad[i]);
+    }
+    cr_expect_eq(s_status_seq(s_cap), seq0, "no impossible date was stored");
+    s_exception(&x, "x1", "o1", "2028-02-29", 3);
+    regio__envelope__free_unpacked(s_ok(s_cap, &env, "a leap day"), NULL);
+}

@@ -1,4 +1,4 @@
-/* test_validate - ids, coordinates and texts that arrive from outside. */
+/* test_validate - ids, coordinates, texts and dates that arrive from outside. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
@@ -135,3 +135,26 @@ Test(validate, text_with_control_characters_is_rejected)
     }
 }
 
+Test(validate, real_dates_are_accepted_leap_days_only_in_leap_years)
+{
+    const char *ok[] = {"2026-12-07", "2000-02-29", "2024-02-29", "2028-02-29", "2026-01-31",
+                        "2026-04-30", "2100-12-31", "2000-01-01"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        cr_assert_eq(regio_validate_date(ok[i], "date", s_err, sizeof s_err), 0, "%s: %s",
+                     ok[i], s_err);
+}
+
+Test(validate, impossible_dates_are_rejected)
+{
+    const char *bad[] = {"2026-02-29", "2100-02-29", "1900-02-29", "2025-02-29", "2026-02-30",
+                         "2026-04-31", "2026-13-01", "2026-00-10", "2026-01-00", "1999-12-31",
+                         "2101-01-01", "2026-1-07",  "2026-12-7",  "2026/12/07", "2026-12-07x",
+                         "+026-12-07", "2026-12- 7", "",           "yyyy-mm-dd"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        s_clear();
+        cr_assert_eq(regio_validate_date(bad[i], "closure date", s_err, sizeof s_err),
+                     REGIO_EINVALID, "'%s' accepted", bad[i]);
+        cr_assert_not_null(strstr(s_err, "closure date"), "err: %s", s_err);
+    }
+    cr_assert_eq(regio_validate_date(NULL, "date", s_err, sizeof s_err), REGIO_EINVALID);
+}

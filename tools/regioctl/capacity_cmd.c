@@ -153,29 +153,15 @@ static int s_part(const char *s)
     return -1;
 }
 
-/* A real calendar date YYYY-MM-DD (the service checks 2000..2100 too). */
-static int s_date_ok(const char *d)
-{
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, m, day;
-    char tail;
-    if (strlen(d) != 10 || d[4] != '-' || d[7] != '-' ||
-        sscanf(d, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3 || m < 1 || m > 12 || day < 1 ||
-        day > mdays[m - 1])
-        return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return !(m == 2 && day == 29 && !leap);
-}
-
 static int s_close(regioctl_t *c, int argc, char **argv)
 {
     s_args_t a;
     int rc = s_parse(c, argc, argv, 0, &a);
     if (rc)
         return rc;
-    if (!s_date_ok(a.pos[1]))
-        return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
-                             "date must be a real date YYYY-MM-DD, got '%s'", a.pos[1]);
+    char err[200];
+    if (regio_validate_date(a.pos[1], "date", err, sizeof err) < 0)
+        return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s", err);
     const char *part = a.n_pos == 3 ? a.pos[2] : "day";
     int mask = s_part(part);
     if (mask < 0)

@@ -1,5 +1,5 @@
 /* validate - checks for values that arrive from outside (ids, coordinates,
- * texts).
+ * texts, dates).
  *
  * Each returns 0 or a negative regio code with one line in err saying what
  * is wrong, naming `what` (e.g. "offering o7"). They never abort. The
@@ -24,5 +24,10 @@ int regio_validate_latlon(double lat, double lon, const char *what, char *err, s
  * (proto3 strings must be UTF-8). Errors: REGIO_ERANGE (longer than max),
  * REGIO_EINVALID (a control character, not UTF-8). */
 int regio_validate_text(const char *s, size_t max, const char *what, char *err, size_t errlen);
+
+/* A real calendar date "YYYY-MM-DD" in 2000..2100 (leap years by the
+ * Gregorian rule: 2000-02-29 is one, 2100-02-29 and 2026-02-29 are not).
+ * Errors: REGIO_EINVALID. */
+int regio_validate_date(const char *d, const char *what, char *err, size_t errlen);
 
 #endif
