@@ -8,7 +8,6 @@
 #include <zmq.h>
 
 #include "engine.h"
-#include "learner_check.h"
 #include "outbox.h"
 #include "plan_state.h"
 #include "regio/error.h"
@@ -16,6 +15,7 @@
 #include "regio/log.h"
 #include "regio/node.h"
 #include "regio/rpp_score.h"
+#include "regio/rules.h"
 #include "regio/validate.h"
 #include "world.h"
 
@@ -493,8 +493,10 @@ static int s_put_learner(regio_planner_t *p, MDB_txn *txn, Regio__PutLearner *pl
     char err[200];
     if (!pl->learner)
         return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "put_learner without learner");
-    int rc = regio_learner_check(&p->world, regio_follow_synced(p->registry), pl->learner, err,
-                                 sizeof err);
+    static const Regio__PutCalendar none = REGIO__PUT_CALENDAR__INIT; /* synced, no calendar */
+    const Regio__PutCalendar *cal = !regio_follow_synced(p->registry) ? NULL
+                                    : p->world.calendar ? p->world.calendar : &none;
+    int rc = regio_rules_check_learner(pl->learner, cal, err, sizeof err);
     if (rc < 0)
         return s_reject(s, regio_msg_error_code(rc), pl->learner->id, err);
     const char *id = pl->learner->id;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "regio/limits.h"
 #include "regio/msg.h"
 
 static pid_t s_pids[4];
@@ -399,4 +400,83 @@ Test(bad_input, closures_need_real_calendar_dates)
     cr_expect_eq(s_status_seq(s_cap), seq0, "no impossible date was stored");
     s_exception(&x, "x1", "o1", "2028-02-29", 3);
     regio__envelope__free_unpacked(s_ok(s_cap, &env, "a leap day"), NULL);
+}
+
+Test(bad_input, lists_and_texts_past_their_limits_are_out_of_range_and_name_the_limit)
+{
+    s_seed_registry();
+    uint64_t seq0 = s_status_seq(s_reg);
+    static char *sectors[1000000];
+    for (size_t i = 0; i < sizeof sectors / sizeof sectors[0]; i++)
+        sectors[i] = "x";
+    Regio__Partner pa = REGIO__PARTNER__INIT;
+    pa.id = "p1";
+    pa.kind = REGIO__PARTNER_KIND__KIND_BUSINESS;
+    pa.lat = 51.6;
+    pa.lon = 4.8;
+    pa.sectors = sectors;
+    pa.n_sectors = 1000000;
+    Regio__PutPartner pp = REGIO__PUT_PARTNER__INIT;
+    pp.partner = &pa;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_PUT_PARTNER;
+    env.put_partner = &pp;
+    regio_envelope_t *rep = NULL;
+    cr_assert_eq(regio_msg_request(s_reg, &env, &rep, 10000), 0);
+    cr_assert_eq(rep->body_case, REGIO__ENVELOPE__BODY_ERROR, "a million sectors accepted");
+    cr_expect_eq(rep->error->code, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, "%s", rep->error->reason);
+    char want[64];
+    snprintf(want, sizeof want, "at most %d", REGIO_MAX_SECTORS);
+    cr_expect(strstr(rep->error->reason, "sectors") && strstr(rep->error->reason, want), "%s",
+              rep->error->reason);
+    regio__envelope__free_unpacked(rep, NULL);
+    char name[REGIO_NAME_MAX + 2];
+    memset(name, 'n', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    pa.n_sectors = 0;
+    pa.name = name;
+    s_expect_error(s_reg, &env, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, "a name too long");
+    cr_expect_eq(s_status_seq(s_reg), seq0, "nothing was written");
+
+    Regio__Need needs[REGIO_MAX_NEEDS + 1], *np[REGIO_MAX_NEEDS + 1];
+    char goals[REGIO_MAX_NEEDS + 1][8];
+    for (int i = 0; i <= REGIO_MAX_NEEDS; i++) {
+        regio__need__init(&needs[i]);
+        snprintf(goals[i], sizeof goals[i], "G%d", i);
+        needs[i].goal = goals[i];
+        np[i] = &needs[i];
+    }
+    Regio__Learner l = REGIO__LEARNER__INIT;
+    l.id = "l1";
+    l.school = "s1";
+    l.qualification = "25472";
+    l.lat = 51.6;
+    l.lon = 4.8;
+    l.dagdelen = 2;
+    l.needs = np;
+    l.n_needs = REGIO_MAX_NEEDS + 1;
+    Regio__PutLearner pl = REGIO__PUT_LEARNER__INIT;
+    pl.learner = &l;
+    env.body_case = REGIO__ENVELOPE__BODY_PUT_LEARNER;
+    env.put_learner = &pl;
+    s_expect_error(s_plan, &env, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, "too many needs");
+}
+
+Test(bad_input, an_offering_at_a_site_its_partner_does_not_have_is_unknown_id)
+{
+    s_seed_registry();
+    uint64_t seq0 = s_status_seq(s_reg);
+    Regio__Offering o = REGIO__OFFERING__INIT;
+    o.id = "o2";
+    o.partner = "p1";
+    o.site = "dock-9";
+    o.lat = 51.6;
+    o.lon = 4.8;
+    Regio__PutOffering po = REGIO__PUT_OFFERING__INIT;
+    po.offering = &o;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_PUT_OFFERING;
+    env.put_offering = &po;
+    s_expect_error(s_reg, &env, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, "site dock-9 of p1");
+    cr_expect_eq(s_status_seq(s_reg), seq0, "nothing was written");
 }
