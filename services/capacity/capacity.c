@@ -180,8 +180,8 @@ static int s_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityExcepti
     if (x->slots_closed < 1 || x->slots_closed > 3)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, x->update_id,
                         "slots_closed must be 1 (morning), 2 (afternoon) or 3 (whole day)");
-    if (regio_validate_text(x->reason, 200, "reason", err, sizeof err) < 0)
-        return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, x->update_id, "%s", err);
+    if ((rc = regio_validate_text(x->reason, REGIO_REASON_MAX, "reason", err, sizeof err)) < 0)
+        return REJECT(s, regio_msg_error_code(rc), x->update_id, "%s", err);
     char key[KEY_MAX];
     size_t kl = s_key(key, x->offering, x->date);
     if ((rc = regio_store_put_msg(txn, c->exceptions, key, kl, &x->base)) != 0)
@@ -189,15 +189,13 @@ static int s_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityExcepti
     return s_remember(c, txn, x->update_id, s);
 }
 
-#define UPDATES_MAX 1024
-
 /* Each update of a CapacityUpdates message on its own, with its own result. */
 static int s_updates(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdates *m, slot_t *s)
 {
-    if (m->n_updates == 0 || m->n_updates > UPDATES_MAX)
+    if (m->n_updates == 0 || m->n_updates > REGIO_MAX_CAPACITY_UPDATES)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, NULL,
-                        "a CapacityUpdates message carries 1..%d updates, got %zu", UPDATES_MAX,
-                        m->n_updates);
+                        "updates: %zu listed, needs 1..%d", m->n_updates,
+                        REGIO_MAX_CAPACITY_UPDATES);
     if (!(s->items = calloc(m->n_updates, sizeof *s->items)))
         return -ENOMEM;
     s->n_items = m->n_updates;

@@ -480,3 +480,41 @@ Test(bad_input, an_offering_at_a_site_its_partner_does_not_have_is_unknown_id)
     s_expect_error(s_reg, &env, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, "site dock-9 of p1");
     cr_expect_eq(s_status_seq(s_reg), seq0, "nothing was written");
 }
+
+Test(bad_input, notify_batches_and_closure_reasons_are_bounded)
+{
+    static Regio__PlacementChange c[REGIO_MAX_NOTIFY_CHANGES + 1];
+    static Regio__PlacementChange *cp[REGIO_MAX_NOTIFY_CHANGES + 1];
+    for (int i = 0; i <= REGIO_MAX_NOTIFY_CHANGES; i++) {
+        regio__placement_change__init(&c[i]);
+        c[i].learner = "l1";
+        c[i].school = "s1";
+        c[i].period = "P1";
+        cp[i] = &c[i];
+    }
+    Regio__NotifyBatch b = REGIO__NOTIFY_BATCH__INIT;
+    b.first_source_seq = 1;
+    b.changes = cp;
+    b.n_changes = REGIO_MAX_NOTIFY_CHANGES + 1;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_NOTIFY_BATCH;
+    env.notify_batch = &b;
+    s_expect_error(s_notif, &env, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, "too many changes");
+    uint32_t slots[11] = {0};
+    c[0].slots = slots;
+    c[0].n_slots = 11;
+    b.n_changes = 1;
+    s_expect_error(s_notif, &env, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, "11 slots");
+    cr_expect_eq(s_status_seq(s_notif), 0, "nothing logged");
+
+    s_seed_registry();
+    char reason[REGIO_REASON_MAX + 2];
+    memset(reason, 'r', sizeof reason - 1);
+    reason[sizeof reason - 1] = '\0';
+    Regio__CapacityException x;
+    s_exception(&x, "x1", "o1", "2026-12-07", 3);
+    x.reason = reason;
+    env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_EXCEPTION;
+    env.capacity_exception = &x;
+    s_expect_error(s_cap, &env, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, "a reason too long");
+}

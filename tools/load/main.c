@@ -21,6 +21,7 @@
 
 #include "regio/error.h"
 #include "regio/ingest.h"
+#include "regio/limits.h"
 #include "regio/rpp_json.h"
 
 typedef struct {
@@ -143,7 +144,7 @@ int main(int argc, char **argv)
         }
     }
     if (!inst || updates < 1 || clients < 1 || clients > 1024 || window < 1 || batch < 1 ||
-        batch > 1024) {
+        batch > REGIO_MAX_CAPACITY_UPDATES) {
         fprintf(stderr, "usage: regio-load --instance REGION.json --updates N [--clients K] "
                         "[--window W] [--batch B] [--capacity EP] [--run ID] [--expect OUT.json]\n");
         return 2;
