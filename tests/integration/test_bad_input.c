@@ -518,3 +518,35 @@ Test(bad_input, notify_batches_and_closure_reasons_are_bounded)
     env.capacity_exception = &x;
     s_expect_error(s_cap, &env, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, "a reason too long");
 }
+
+/* Send raw frame bytes; the reply must be an error with code, correlated
+ * with want_id. */
+static void s_raw_error(void *sock, const void *frame, size_t len, uint64_t want_id,
+                        Regio__ErrorCode code, const char *what)
+{
+    cr_assert_eq(zmq_send(sock, frame, len, 0), (int)len);
+    zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
+    cr_assert_eq(zmq_poll(&it, 1, 5000), 1, "%s: no reply", what);
+    regio_msg_t m;
+    cr_assert_eq(regio_msg_recv(sock, 0, &m), 0);
+    cr_assert_not_null(m.env, "%s: reply does not decode", what);
+    cr_expect_eq(m.env->correlation_id, want_id, "%s: correlation id %llu", what,
+                 (unsigned long long)m.env->correlation_id);
+    cr_assert_eq(m.env->body_case, REGIO__ENVELOPE__BODY_ERROR, "%s", what);
+    cr_expect_eq(m.env->error->code, code, "%s: code %d (%s)", what, m.env->error->code,
+                 m.env->error->reason);
+    regio_msg_clear(&m);
+}
+
+Test(bad_input, an_undecodable_frame_is_answered_under_the_id_it_starts_with)
+{
+    /* id 4242 (varint 92 21), then put_partner (field 21) cut short */
+    const uint8_t junk[] = {0x08, 0x92, 0x21, 0xaa, 0x01, 0x7f};
+    void *socks[] = {s_reg, s_cap, s_plan, s_notif};
+    for (int i = 0; i < 4; i++)
+        s_raw_error(socks[i], junk, sizeof junk, 4242, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE,
+                    "cut-short frame");
+    const uint8_t noid[] = {0xaa, 0x01, 0x7f};
+    s_raw_error(s_reg, noid, sizeof noid, 0, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE,
+                "a frame without a leading id");
+}

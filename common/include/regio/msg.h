@@ -26,6 +26,8 @@ typedef struct {
     size_t head_len;
     regio_envelope_t *env; /* decoded, owned; NULL when not decodable */
     size_t size;           /* bytes of the envelope frame */
+    uint64_t frame_id;     /* env's id; when env is NULL, the id read from the frame's
+                              start (regio_wire_leading_id), so an error can name it */
 } regio_msg_t;
 
 /* Next envelope id of this process (starts from the clock so ids of a
@@ -47,7 +49,8 @@ void regio_msg_clear(regio_msg_t *m);
  * ZMQ_ROUTER_MANDATORY), or another negative errno. env stays the caller's. */
 int regio_msg_send(void *sock, const void *head, size_t head_len, regio_envelope_t *env);
 
-/* Reply to req on the socket it came from: sets correlation_id. As send. */
+/* Reply to req on the socket it came from: sets correlation_id to the
+ * request's id (frame_id when it did not decode). As send. */
 int regio_msg_reply(void *sock, const regio_msg_t *req, regio_envelope_t *env);
 
 /* Reply with an error body: code, the id concerned (ref, may be NULL) and a

@@ -9,6 +9,7 @@
 #include <zmq.h>
 
 #include "regio/error.h"
+#include "regio/wire.h"
 
 static uint64_t s_next_id;
 
@@ -74,8 +75,10 @@ int regio_msg_recv(void *sock, int with_head, regio_msg_t *m)
     }
     int extra = s_more(sock);
     m->size = zmq_msg_size(&f);
-    if (!extra)
+    if (!extra) {
         m->env = regio__envelope__unpack(NULL, m->size, zmq_msg_data(&f));
+        m->frame_id = m->env ? m->env->id : regio_wire_leading_id(zmq_msg_data(&f), m->size);
+    }
     zmq_msg_close(&f);
     if (extra)
         s_drain_more(sock);
@@ -113,7 +116,7 @@ int regio_msg_send(void *sock, const void *head, size_t head_len, regio_envelope
 
 int regio_msg_reply(void *sock, const regio_msg_t *req, regio_envelope_t *env)
 {
-    env->correlation_id = req->env ? req->env->id : 0;
+    env->correlation_id = req->env ? req->env->id : req->frame_id;
     return regio_msg_send(sock, req->head_len ? req->head : NULL, req->head_len, env);
 }
 
