@@ -191,8 +191,10 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     regio_notifier_t *n = arg;
     slot_t *s = slot;
     regio_envelope_t *e = req->env;
-    if (!e)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, "not a regio envelope");
+    const char *why;
+    Regio__ErrorCode bad = regio_msg_check(req, &why);
+    if (bad)
+        return s_reject(s, bad, why);
     switch (e->body_case) {
     case REGIO__ENVELOPE__BODY_NOTIFY_BATCH: return s_notify(n, txn, e->notify_batch, s);
     case REGIO__ENVELOPE__BODY_REPLAY_REQUEST:

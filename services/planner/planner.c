@@ -517,8 +517,10 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     regio_planner_t *p = arg;
     slot_t *s = slot;
     regio_envelope_t *e = req->env;
-    if (!e)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "not a regio envelope");
+    const char *why;
+    Regio__ErrorCode bad = regio_msg_check(req, &why);
+    if (bad)
+        return s_reject(s, bad, NULL, why);
     switch (e->body_case) {
     case REGIO__ENVELOPE__BODY_PUT_LEARNER: return s_put_learner(p, txn, e->put_learner, s);
     case REGIO__ENVELOPE__BODY_REMOVE_LEARNER: return s_remove_learner(p, txn, e->remove_learner, s);

@@ -142,8 +142,10 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     regio_registry_t *r = arg;
     slot_t *s = slot;
     regio_envelope_t *e = req->env;
-    if (!e)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "not a regio envelope");
+    const char *why;
+    Regio__ErrorCode bad = regio_msg_check(req, &why);
+    if (bad)
+        return s_reject(s, bad, NULL, why);
     switch (e->body_case) {
     case REGIO__ENVELOPE__BODY_PUT_CALENDAR: return s_put_calendar(r, txn, e->put_calendar, s);
     case REGIO__ENVELOPE__BODY_PUT_PARTNER: return s_put_partner(r, txn, e->put_partner, s);

@@ -550,3 +550,11 @@ Test(bad_input, an_undecodable_frame_is_answered_under_the_id_it_starts_with)
     s_raw_error(s_reg, noid, sizeof noid, 0, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE,
                 "a frame without a leading id");
 }
+
+Test(bad_input, an_envelope_without_a_body_is_a_bad_message_everywhere)
+{
+    regio_envelope_t env = REGIO__ENVELOPE__INIT; /* id and nothing else */
+    void *socks[] = {s_reg, s_cap, s_plan, s_notif};
+    for (int i = 0; i < 4; i++)
+        s_expect_error(socks[i], &env, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, "no body");
+}

@@ -692,3 +692,20 @@ Test(msg, error_for_an_undecodable_frame_carries_the_id_at_its_start)
     cr_assert_eq(r.env->correlation_id, 300, "a pipelining client can tell which request failed");
     regio_msg_clear(&r);
 }
+
+Test(msg, check_refuses_what_does_not_decode_or_has_no_body)
+{
+    const char *why = NULL;
+    regio_msg_t m = {0};
+    cr_assert_eq(regio_msg_check(&m, &why), REGIO__ERROR_CODE__ERROR_BAD_MESSAGE);
+    cr_assert_not_null(why);
+    regio_envelope_t e = REGIO__ENVELOPE__INIT;
+    m.env = &e;
+    cr_assert_eq(regio_msg_check(&m, &why), REGIO__ERROR_CODE__ERROR_BAD_MESSAGE);
+    cr_assert_not_null(strstr(why, "body"), "%s", why);
+    Regio__StatusRequest sr = REGIO__STATUS_REQUEST__INIT;
+    e.body_case = REGIO__ENVELOPE__BODY_STATUS_REQUEST;
+    e.status_request = &sr;
+    cr_assert_eq(regio_msg_check(&m, &why), REGIO__ERROR_CODE__ERROR_NONE);
+    cr_assert_null(why);
+}

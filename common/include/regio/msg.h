@@ -41,6 +41,12 @@ uint64_t regio_msg_next_id(void);
  * another negative errno. Free with regio_msg_clear. */
 int regio_msg_recv(void *sock, int with_head, regio_msg_t *m);
 
+/* Whether a received request can be handled at all: 0, or the error code
+ * to answer with and *reason (static) saying why: ERROR_BAD_MESSAGE when the
+ * frames are not one decodable envelope or the envelope has no body. Every
+ * service asks this before it looks at the body. Can't fail. */
+Regio__ErrorCode regio_msg_check(const regio_msg_t *m, const char **reason);
+
 /* Free m's envelope; m can be reused. Accepts a cleared m. */
 void regio_msg_clear(regio_msg_t *m);
 

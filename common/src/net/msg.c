@@ -85,6 +85,14 @@ int regio_msg_recv(void *sock, int with_head, regio_msg_t *m)
     return 0;
 }
 
+Regio__ErrorCode regio_msg_check(const regio_msg_t *m, const char **reason)
+{
+    *reason = !m->env ? "not a decodable regio envelope"
+              : m->env->body_case == REGIO__ENVELOPE__BODY__NOT_SET ? "envelope without a body"
+                                                                   : NULL;
+    return *reason ? REGIO__ERROR_CODE__ERROR_BAD_MESSAGE : REGIO__ERROR_CODE__ERROR_NONE;
+}
+
 void regio_msg_clear(regio_msg_t *m)
 {
     if (m->env)
