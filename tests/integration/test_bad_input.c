@@ -558,3 +558,47 @@ Test(bad_input, an_envelope_without_a_body_is_a_bad_message_everywhere)
     for (int i = 0; i < 4; i++)
         s_expect_error(socks[i], &env, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, "no body");
 }
+
+Test(bad_input, a_string_with_a_nul_byte_is_refused_and_overwrites_nothing)
+{
+    s_seed_registry();
+    uint64_t seq0 = s_status_seq(s_reg);
+    Regio__Partner pa = REGIO__PARTNER__INIT;
+    pa.id = "p1Zevil"; /* the Z becomes a 0 byte on the wire: "p1" to protobuf-c */
+    pa.kind = REGIO__PARTNER_KIND__KIND_CIVIC;
+    pa.name = "Overwritten";
+    pa.lat = 51.6;
+    pa.lon = 4.8;
+    Regio__PutPartner pp = REGIO__PUT_PARTNER__INIT;
+    pp.partner = &pa;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.id = 777;
+    env.body_case = REGIO__ENVELOPE__BODY_PUT_PARTNER;
+    env.put_partner = &pp;
+    uint8_t buf[256];
+    size_t n = regio__envelope__pack(&env, buf);
+    for (size_t i = 0; i < n; i++)
+        if (buf[i] == 'Z')
+            buf[i] = 0;
+    s_raw_error(s_reg, buf, n, 777, REGIO__ERROR_CODE__ERROR_INVALID, "partner id with a NUL");
+    cr_expect_eq(s_status_seq(s_reg), seq0, "p1 was not overwritten");
+    Regio__RegistrySnapshotRequest rq = REGIO__REGISTRY_SNAPSHOT_REQUEST__INIT;
+    regio_envelope_t q = REGIO__ENVELOPE__INIT;
+    q.body_case = REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT_REQUEST;
+    q.registry_snapshot_request = &rq;
+    regio_envelope_t *snap = s_ok(s_reg, &q, "snapshot");
+    cr_assert_eq(snap->registry_snapshot->n_partners, 1);
+    cr_expect_str_eq(snap->registry_snapshot->partners[0]->name, "Warehouse");
+    regio__envelope__free_unpacked(snap, NULL);
+
+    Regio__CapacityUpdate u;
+    uint32_t seats[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    s_update(&u, "u1", "o1Zx", "P1", seats, 10, 1);
+    env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_UPDATE;
+    env.capacity_update = &u;
+    n = regio__envelope__pack(&env, buf);
+    for (size_t i = 0; i < n; i++)
+        if (buf[i] == 'Z')
+            buf[i] = 0;
+    s_raw_error(s_cap, buf, n, 777, REGIO__ERROR_CODE__ERROR_INVALID, "offering with a NUL");
+}

@@ -28,6 +28,8 @@ typedef struct {
     size_t size;           /* bytes of the envelope frame */
     uint64_t frame_id;     /* env's id; when env is NULL, the id read from the frame's
                               start (regio_wire_leading_id), so an error can name it */
+    int nul;               /* 1: it decoded, but a string held a NUL byte, which would
+                              cut it short: env was freed (regio_msg_check says why) */
 } regio_msg_t;
 
 /* Next envelope id of this process (starts from the clock so ids of a
@@ -36,15 +38,17 @@ uint64_t regio_msg_next_id(void);
 
 /* Receive one message without blocking. with_head: 1 for ROUTER and SUB
  * sockets (first frame is identity/topic), 0 for DEALER. Returns 0 with
- * m->env set (or NULL when the frames are not one decodable envelope: the
- * caller replies ERROR_BAD_MESSAGE), -EAGAIN when nothing is queued, or
- * another negative errno. Free with regio_msg_clear. */
+ * m->env set (or NULL when the frames are not one decodable envelope, or
+ * one with a NUL byte in a string: the caller answers what regio_msg_check
+ * says), -EAGAIN when nothing is queued, or another negative errno. Free
+ * with regio_msg_clear. */
 int regio_msg_recv(void *sock, int with_head, regio_msg_t *m);
 
 /* Whether a received request can be handled at all: 0, or the error code
  * to answer with and *reason (static) saying why: ERROR_BAD_MESSAGE when the
- * frames are not one decodable envelope or the envelope has no body. Every
- * service asks this before it looks at the body. Can't fail. */
+ * frames are not one decodable envelope or the envelope has no body,
+ * ERROR_INVALID when a string in it held a NUL byte. Every service asks
+ * this before it looks at the body. Can't fail. */
 Regio__ErrorCode regio_msg_check(const regio_msg_t *m, const char **reason);
 
 /* Free m's envelope; m can be reused. Accepts a cleared m. */

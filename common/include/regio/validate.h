@@ -13,7 +13,8 @@
 #include "regio/limits.h"
 
 /* An id: 1..REGIO_ID_MAX bytes of [A-Za-z0-9._:-] (no '/', it separates
- * topics; no control characters, so no NUL cut short on the wire).
+ * topics; no control characters). A NUL byte cannot be seen in a C string:
+ * msg.h refuses frames with one (wire.h), rpp_json.h files with \u0000.
  * Errors: REGIO_EINVALID. */
 int regio_validate_id(const char *id, const char *what, char *err, size_t errlen);
 

@@ -78,6 +78,10 @@ int regio_msg_recv(void *sock, int with_head, regio_msg_t *m)
     if (!extra) {
         m->env = regio__envelope__unpack(NULL, m->size, zmq_msg_data(&f));
         m->frame_id = m->env ? m->env->id : regio_wire_leading_id(zmq_msg_data(&f), m->size);
+        m->nul = m->env && regio_wire_has_nul(&regio__envelope__descriptor, zmq_msg_data(&f),
+                                              m->size);
+        if (m->nul) /* its strings read cut short: nobody may act on them */
+            regio_msg_clear(m);
     }
     zmq_msg_close(&f);
     if (extra)
@@ -87,10 +91,13 @@ int regio_msg_recv(void *sock, int with_head, regio_msg_t *m)
 
 Regio__ErrorCode regio_msg_check(const regio_msg_t *m, const char **reason)
 {
-    *reason = !m->env ? "not a decodable regio envelope"
+    *reason = m->nul    ? "a string holds a NUL byte (ids and texts cannot contain one)"
+              : !m->env ? "not a decodable regio envelope"
               : m->env->body_case == REGIO__ENVELOPE__BODY__NOT_SET ? "envelope without a body"
                                                                    : NULL;
-    return *reason ? REGIO__ERROR_CODE__ERROR_BAD_MESSAGE : REGIO__ERROR_CODE__ERROR_NONE;
+    if (!*reason)
+        return REGIO__ERROR_CODE__ERROR_NONE;
+    return m->nul ? REGIO__ERROR_CODE__ERROR_INVALID : REGIO__ERROR_CODE__ERROR_BAD_MESSAGE;
 }
 
 void regio_msg_clear(regio_msg_t *m)
