@@ -591,6 +591,7 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
     if (regio_node_reply_refusal(&p->node, req, rc, &s->no, "not stored"))
         return;
     regio_envelope_t *e = req->env;
+    Regio__Ack ack = REGIO__ACK__INIT;
     switch (e->body_case) {
     case REGIO__ENVELOPE__BODY_PLAN_REQUEST: s_want_round(p, req, e->plan_request); return;
     case REGIO__ENVELOPE__BODY_PLANNER_SNAPSHOT_REQUEST: s_reply_snapshot(p, req); return;
@@ -598,15 +599,16 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
     case REGIO__ENVELOPE__BODY_PUT_LEARNER:
         rc = regio_world_put_learner(&p->world, e->put_learner->learner);
         p->learner_puts++;
+        ack.ref = e->put_learner->learner->id;
         break;
     case REGIO__ENVELOPE__BODY_REMOVE_LEARNER:
         rc = regio_world_remove_learner(&p->world, e->remove_learner->id);
+        ack.ref = e->remove_learner->id;
         break;
     default: break;
     }
     if (rc == -ENOMEM)
         REGIO_ERROR("msg=\"out of memory updating learners\"");
-    Regio__Ack ack = REGIO__ACK__INIT;
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_ACK;
     env.ack = &ack;

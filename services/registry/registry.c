@@ -235,6 +235,17 @@ static void s_reply_snapshot(regio_registry_t *r, regio_msg_t *req)
         regio__put_calendar__free_unpacked(cal, NULL);
 }
 
+/* The id a write names, for its Ack (a calendar has none). */
+static const char *s_ref(const regio_envelope_t *e)
+{
+    switch (e->body_case) {
+    case REGIO__ENVELOPE__BODY_PUT_PARTNER: return e->put_partner->partner->id;
+    case REGIO__ENVELOPE__BODY_PUT_OFFERING: return e->put_offering->offering->id;
+    case REGIO__ENVELOPE__BODY_WITHDRAW_OFFERING: return e->withdraw_offering->id;
+    default: return "";
+    }
+}
+
 static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
 {
     regio_registry_t *r = arg;
@@ -248,6 +259,7 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
     }
     Regio__Ack ack = REGIO__ACK__INIT;
     ack.seq = s->seq;
+    ack.ref = (char *)s_ref(req->env);
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_ACK;
     env.ack = &ack;

@@ -602,3 +602,60 @@ Test(bad_input, a_string_with_a_nul_byte_is_refused_and_overwrites_nothing)
             buf[i] = 0;
     s_raw_error(s_cap, buf, n, 777, REGIO__ERROR_CODE__ERROR_INVALID, "offering with a NUL");
 }
+
+/* Send env; it must be acked with ref. */
+static void s_expect_ack_ref(void *sock, regio_envelope_t *env, const char *ref)
+{
+    regio_envelope_t *rep = s_ok(sock, env, ref);
+    cr_assert_eq(rep->body_case, REGIO__ENVELOPE__BODY_ACK);
+    cr_expect_str_eq(rep->ack->ref, ref, "Ack.ref names the id acknowledged");
+    regio__envelope__free_unpacked(rep, NULL);
+}
+
+Test(bad_input, acks_name_the_id_they_acknowledge)
+{
+    s_seed_registry();
+    Regio__Partner pa = REGIO__PARTNER__INIT;
+    pa.id = "p7";
+    pa.kind = REGIO__PARTNER_KIND__KIND_CIVIC;
+    pa.lat = 51.6;
+    pa.lon = 4.8;
+    Regio__PutPartner pp = REGIO__PUT_PARTNER__INIT;
+    pp.partner = &pa;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_PUT_PARTNER;
+    env.put_partner = &pp;
+    s_expect_ack_ref(s_reg, &env, "p7");
+    Regio__Offering o = REGIO__OFFERING__INIT;
+    o.id = "o7";
+    o.partner = "p7";
+    o.lat = 51.6;
+    o.lon = 4.8;
+    Regio__PutOffering po = REGIO__PUT_OFFERING__INIT;
+    po.offering = &o;
+    env.body_case = REGIO__ENVELOPE__BODY_PUT_OFFERING;
+    env.put_offering = &po;
+    s_expect_ack_ref(s_reg, &env, "o7");
+    Regio__WithdrawOffering w = REGIO__WITHDRAW_OFFERING__INIT;
+    w.id = "o7";
+    env.body_case = REGIO__ENVELOPE__BODY_WITHDRAW_OFFERING;
+    env.withdraw_offering = &w;
+    s_expect_ack_ref(s_reg, &env, "o7");
+    Regio__Learner l = REGIO__LEARNER__INIT;
+    l.id = "l7";
+    l.school = "s1";
+    l.qualification = "25472";
+    l.lat = 51.6;
+    l.lon = 4.8;
+    l.dagdelen = 2;
+    Regio__PutLearner pl = REGIO__PUT_LEARNER__INIT;
+    pl.learner = &l;
+    env.body_case = REGIO__ENVELOPE__BODY_PUT_LEARNER;
+    env.put_learner = &pl;
+    s_expect_ack_ref(s_plan, &env, "l7");
+    Regio__RemoveLearner rl = REGIO__REMOVE_LEARNER__INIT;
+    rl.id = "l7";
+    env.body_case = REGIO__ENVELOPE__BODY_REMOVE_LEARNER;
+    env.remove_learner = &rl;
+    s_expect_ack_ref(s_plan, &env, "l7");
+}
