@@ -29,6 +29,7 @@ struct regio_capacity_s {
     regio_follow_t *registry;
     regio_registry_mirror_t mirror;
     long dedup_ms;
+    long skew_ms;          /* versions further ahead of the clock are refused */
     uv_timer_t prune;
     uint64_t applied, duplicates, stale, pruned;
 };
@@ -51,7 +52,7 @@ typedef struct slot_s {
 
 const regio_config_entry_t *regio_capacity_config_table(regio_capacity_config_t *c)
 {
-    static regio_config_entry_t t[15];
+    static regio_config_entry_t t[16];
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7411", "tcp://127.0.0.1:7412", "var/capacity", "256", "16384"),
         {"registry-router", REGIO_CONFIG_STR, c->registry_router, "tcp://127.0.0.1:7401", 0, -1, "registry requests"},
@@ -60,6 +61,7 @@ const regio_config_entry_t *regio_capacity_config_table(regio_capacity_config_t 
         {"queue-max", REGIO_CONFIG_INT, &c->queue_max, "65536", 1, 1 << 24, "updates held in memory; past it senders get BUSY with a retry hint"},
         {"batch-window-us", REGIO_CONFIG_INT, &c->batch_window_us, "0", 0, 1000000, "wait this long for more updates before committing"},
         {"dedup-hours", REGIO_CONFIG_INT, &c->dedup_hours, "72", 1, 24 * 365, "how long update ids are remembered for retries"},
+        {"version-skew-ms", REGIO_CONFIG_INT, &c->version_skew_ms, "300000", 0, 365L * 24 * 3600 * 1000, "refuse versions further ahead of this clock (unix ms), so a client's wrong clock cannot block a key"},
         {0},
     };
     memcpy(t, v, sizeof v);
@@ -145,6 +147,13 @@ static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u,
     if (u->version == 0)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, u->update_id,
                         "version must be > 0");
+    uint64_t now = (uint64_t)regio_now_ms();
+    if (u->version > now + (uint64_t)c->skew_ms) /* one bad clock would hold the key for good */
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, u->update_id,
+                        "version %llu is %llu ms ahead of this service's clock, more than "
+                        "version-skew-ms %ld (versions are unix milliseconds)",
+                        (unsigned long long)u->version, (unsigned long long)(u->version - now),
+                        c->skew_ms);
     char key[KEY_MAX];
     MDB_val k = {s_key(key, u->offering, u->period), key}, d;
     if ((rc = mdb_get(txn, c->avail, &k, &d)) == 0) {
@@ -525,6 +534,7 @@ int regio_capacity_new(regio_service_t *svc, const regio_capacity_config_t *cfg,
     if (!c || regio_registry_mirror_init(&c->mirror) < 0)
         return -ENOMEM;
     c->dedup_ms = cfg->dedup_hours * 3600L * 1000L;
+    c->skew_ms = cfg->version_skew_ms;
     regio_node_opts_t o = {
         .name = TOPIC, .router = cfg->router, .pub = cfg->pub, .db = cfg->db,
         .map_bytes = (size_t)cfg->map_mb << 20, .map_max_bytes = (size_t)cfg->map_max_mb << 20,

@@ -24,6 +24,7 @@ typedef struct {
     long batch_window_us;                /* wait for more before committing */
     long queue_max;                      /* held updates before answering BUSY */
     long dedup_hours;                    /* how long update ids are remembered */
+    long version_skew_ms;                /* most a version may be ahead of the clock */
     char log_level[REGIO_CONFIG_STR_MAX];
     int dump_config;
 } regio_capacity_config_t;

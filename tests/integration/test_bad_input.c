@@ -659,3 +659,34 @@ Test(bad_input, acks_name_the_id_they_acknowledge)
     env.remove_learner = &rl;
     s_expect_ack_ref(s_plan, &env, "l7");
 }
+
+static uint64_t s_unix_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+Test(bad_input, versions_far_ahead_of_the_clock_are_out_of_range)
+{
+    s_seed_registry();
+    uint32_t seats[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    Regio__CapacityUpdate u;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_UPDATE;
+    env.capacity_update = &u;
+    uint64_t seq0 = s_status_seq(s_cap);
+    /* nanoseconds, as regio-load once sent: a million times ahead */
+    s_update(&u, "u-ns", "o1", "P1", seats, 10, s_unix_ms() * 1000000);
+    regio_envelope_t *rep = NULL;
+    cr_assert_eq(regio_msg_request(s_cap, &env, &rep, 5000), 0);
+    cr_assert_eq(rep->body_case, REGIO__ENVELOPE__BODY_ERROR, "a version from the far future");
+    cr_expect_eq(rep->error->code, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE);
+    cr_expect(strstr(rep->error->reason, "version-skew-ms 300000"), "%s", rep->error->reason);
+    regio__envelope__free_unpacked(rep, NULL);
+    s_update(&u, "u-10min", "o1", "P1", seats, 10, s_unix_ms() + 10 * 60 * 1000);
+    s_expect_error(s_cap, &env, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, "10 minutes ahead");
+    cr_expect_eq(s_status_seq(s_cap), seq0, "the key is not blocked");
+    s_update(&u, "u-1min", "o1", "P1", seats, 10, s_unix_ms() + 60 * 1000);
+    regio__envelope__free_unpacked(s_ok(s_cap, &env, "a minute ahead is within the skew"), NULL);
+}
