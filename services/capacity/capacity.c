@@ -93,16 +93,23 @@ static int s_seen(regio_capacity_t *c, MDB_txn *txn, const char *id, slot_t *s)
     return 1;
 }
 
-static int s_remember(regio_capacity_t *c, MDB_txn *txn, const char *id, slot_t *s)
+/* Remember update_id with s's seq and version, for retries. */
+static int s_record(regio_capacity_t *c, MDB_txn *txn, const char *id, const slot_t *s)
 {
     uint8_t v[24];
     int64_t now = regio_now_ms();
-    s->seq = ++c->pending_seq;
     regio_store_u64_key(v, (uint64_t)now);
     regio_store_u64_key(v + 8, s->seq);
     regio_store_u64_key(v + 16, s->version);
     MDB_val k = {strlen(id), (void *)id}, d = {24, v};
     return mdb_put(txn, c->updates, &k, &d, 0); /* seq is stored once per txn */
+}
+
+/* A change applied: the next seq, and update_id remembered with it. */
+static int s_remember(regio_capacity_t *c, MDB_txn *txn, const char *id, slot_t *s)
+{
+    s->seq = ++c->pending_seq;
+    return s_record(c, txn, id, s);
 }
 
 /* Common checks of an update or exception; 0 or a rejection. */
@@ -160,6 +167,14 @@ static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u,
         row_t old;
         memcpy(&old, d.mv_data, d.mv_size < sizeof old ? d.mv_size : sizeof old);
         uint64_t have = d.mv_size == sizeof old ? old.version : 0;
+        if (have == u->version && !memcmp(old.seats, u->seats, sizeof old.seats)) {
+            /* the same update under another id (a resend by a new process): nothing
+             * changes; its seq is now's, at or after the one that stored it */
+            s->duplicate = 1;
+            s->version = have;
+            s->seq = c->pending_seq;
+            return s_record(c, txn, u->update_id, s);
+        }
         if (have >= u->version)
             return REJECT(s, REGIO__ERROR_CODE__ERROR_STALE_VERSION, u->update_id,
                             "version %llu is not newer than stored version %llu",

@@ -690,3 +690,29 @@ Test(bad_input, versions_far_ahead_of_the_clock_are_out_of_range)
     s_update(&u, "u-1min", "o1", "P1", seats, 10, s_unix_ms() + 60 * 1000);
     regio__envelope__free_unpacked(s_ok(s_cap, &env, "a minute ahead is within the skew"), NULL);
 }
+
+Test(bad_input, an_equal_version_is_a_duplicate_with_the_same_seats_and_stale_with_others)
+{
+    s_seed_registry();
+    uint32_t seats[10] = {2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+    Regio__CapacityUpdate u;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_UPDATE;
+    env.capacity_update = &u;
+    s_update(&u, "v-first", "o1", "P1", seats, 10, 1000);
+    regio_envelope_t *rep = s_ok(s_cap, &env, "first");
+    uint64_t seq = rep->capacity_ack->seq;
+    regio__envelope__free_unpacked(rep, NULL);
+    s_update(&u, "v-again", "o1", "P1", seats, 10, 1000);
+    for (int i = 0; i < 2; i++) { /* and its own retry */
+        rep = s_ok(s_cap, &env, "same version, same seats, new id");
+        cr_expect_eq(rep->capacity_ack->status, REGIO__ACK_STATUS__ACK_DUPLICATE);
+        cr_expect_eq(rep->capacity_ack->version, 1000);
+        cr_expect_eq(rep->capacity_ack->seq, seq, "nothing new was applied");
+        regio__envelope__free_unpacked(rep, NULL);
+    }
+    seats[0] = 3;
+    s_update(&u, "v-other", "o1", "P1", seats, 10, 1000);
+    s_expect_error(s_cap, &env, REGIO__ERROR_CODE__ERROR_STALE_VERSION, "same version, other seats");
+    cr_expect_eq(s_status_seq(s_cap), seq, "exactly one change");
+}
