@@ -46,6 +46,7 @@ typedef struct slot_s {
     int duplicate;         /* re-ack of an applied update_id */
     uint64_t seq;          /* change seq (or the original one for a duplicate) */
     uint64_t version;      /* stored version after this update */
+    uint32_t seats[REGIO_RPP_SLOTS]; /* CapacityReset: the seats kept, to publish */
     struct slot_s *items;  /* CapacityUpdates: one result per update, owned */
     size_t n_items;
 } slot_t;
@@ -191,6 +192,35 @@ static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u,
     return s_remember(c, txn, u->update_id, s);
 }
 
+/* Forget the stored version of a key: its seats stay, the next update wins. */
+static int s_reset(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityReset *x, slot_t *s)
+{
+    char err[200];
+    int rc = s_check_target(c, x->update_id, x->offering, s);
+    if (rc != 0)
+        return rc;
+    if ((rc = s_seen(c, txn, x->update_id, s)) != 0)
+        return rc < 0 ? rc : REGIO_BATCH_NOWRITE;
+    if (regio_validate_id(x->period, "period", err, sizeof err) < 0)
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, x->update_id, "%s", err);
+    char key[KEY_MAX];
+    MDB_val k = {s_key(key, x->offering, x->period), key}, d;
+    row_t row;
+    if ((rc = mdb_get(txn, c->avail, &k, &d)) == MDB_NOTFOUND || (rc == 0 && d.mv_size != sizeof row))
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, x->offering,
+                      "no seats stored for %s in %s: nothing to reset", x->offering, x->period);
+    if (rc != 0)
+        return rc;
+    memcpy(&row, d.mv_data, sizeof row);
+    row.version = 0;
+    d = (MDB_val){sizeof row, &row};
+    if ((rc = mdb_put(txn, c->avail, &k, &d, 0)) != 0)
+        return rc;
+    memcpy(s->seats, row.seats, sizeof s->seats);
+    s->version = 0;
+    return s_remember(c, txn, x->update_id, s);
+}
+
 static int s_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityException *x, slot_t *s)
 {
     int rc = s_check_target(c, x->update_id, x->offering, s);
@@ -255,6 +285,7 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     case REGIO__ENVELOPE__BODY_CAPACITY_UPDATES: return s_updates(c, txn, e->capacity_updates, s);
     case REGIO__ENVELOPE__BODY_CAPACITY_EXCEPTION:
         return s_exception(c, txn, e->capacity_exception, s);
+    case REGIO__ENVELOPE__BODY_CAPACITY_RESET: return s_reset(c, txn, e->capacity_reset, s);
     case REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT_REQUEST:
     case REGIO__ENVELOPE__BODY_STATUS_REQUEST: return REGIO_BATCH_NOWRITE;
     default:
@@ -375,10 +406,25 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
         s_done_updates(c, req, s);
         return;
     }
+    const Regio__CapacityUpdate *u = NULL;
+    const Regio__CapacityException *x = NULL;
+    Regio__CapacityUpdate kept = REGIO__CAPACITY_UPDATE__INIT; /* what a reset publishes */
     Regio__CapacityAck ack = REGIO__CAPACITY_ACK__INIT;
-    ack.update_id = bc == REGIO__ENVELOPE__BODY_CAPACITY_UPDATE
-                        ? req->env->capacity_update->update_id
-                        : req->env->capacity_exception->update_id;
+    if (bc == REGIO__ENVELOPE__BODY_CAPACITY_UPDATE) {
+        u = req->env->capacity_update;
+        ack.update_id = u->update_id;
+    } else if (bc == REGIO__ENVELOPE__BODY_CAPACITY_RESET) {
+        const Regio__CapacityReset *r = req->env->capacity_reset;
+        kept.offering = r->offering;
+        kept.period = r->period;
+        kept.seats = s->seats;
+        kept.n_seats = REGIO_RPP_SLOTS;
+        u = &kept;
+        ack.update_id = r->update_id;
+    } else {
+        x = req->env->capacity_exception;
+        ack.update_id = x->update_id;
+    }
     ack.status = s->duplicate ? REGIO__ACK_STATUS__ACK_DUPLICATE : REGIO__ACK_STATUS__ACK_APPLIED;
     ack.seq = s->seq;
     ack.version = s->version;
@@ -391,8 +437,7 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
         return;
     }
     c->applied++;
-    s_publish_change(c, bc == REGIO__ENVELOPE__BODY_CAPACITY_UPDATE ? req->env->capacity_update : NULL,
-                     req->env->capacity_exception, s->seq);
+    s_publish_change(c, u, x, s->seq);
 }
 
 /* One result per update of a CapacityUpdates message; publish the applied. */

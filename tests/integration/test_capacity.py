@@ -3,6 +3,7 @@
 import json
 import os
 import subprocess
+import time
 import unittest
 
 from cluster import BIN, TINY, Cluster
@@ -31,6 +32,26 @@ class Capacity(unittest.TestCase):
         self.assertIn("applied", out)
         self.c.ctl("import", TINY)
         self.assertEqual(self.load(100, "second")["applied"], 100)
+
+    def test_reset_lets_the_next_update_win_over_a_version_from_a_clock_ahead(self):
+        ahead = str(int(time.time() * 1000) + 4 * 60 * 1000)  # within the skew, minutes ahead
+        self.c.ctl("capacity", "set", "o1", "P1", "2,2,2,2,2,2,2,2,2,2", "--version", ahead)
+        r = self.c.ctl("capacity", "set", "o1", "P1", "1,1,1,1,1,1,1,1,1,1", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("stale_version", r.stderr)
+        out = self.c.ctl("capacity", "reset", "o1", "P1").stdout
+        self.assertIn("the next update wins", out)
+        self.assertIn("applied", self.c.ctl("capacity", "set", "o1", "P1", "1,1,1,1,1,1,1,1,1,1").stdout)
+        inst, _, _, _ = self.c.export()
+        o1 = next(o for o in inst["offerings"] if o["id"] == "o1")
+        self.assertEqual(o1["capacity"]["P1"], [1] * 10)
+
+    def test_reset_of_a_key_without_seats_is_unknown_id(self):
+        r = self.c.ctl("capacity", "reset", "o3", "P2", check=False)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("unknown_id", r.stderr)
+        r = self.c.ctl("capacity", "reset", "o1", "P/1", check=False)
+        self.assertEqual(r.returncode, 2, "a bad period id is a usage error")
 
 
 if __name__ == "__main__":

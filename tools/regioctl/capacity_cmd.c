@@ -1,4 +1,5 @@
-/* capacity_cmd - one capacity update or exception, as a company system sends it. */
+/* capacity_cmd - one capacity update or closure, as a company system sends
+ * it, or an administrator's reset of a key's version. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,15 +8,29 @@
 
 #include "commands.h"
 #include "ctl.h"
+#include "regio/rpp.h"
 #include "regio/validate.h"
 
-#define S_USAGE_SET                                                                                \
-    "usage: regioctl capacity set OFFERING PERIOD S0,S1,...,S9 [--version V] [--id UPDATE_ID]"
-#define S_USAGE_CLOSE                                                                              \
-    "usage: regioctl capacity close OFFERING YYYY-MM-DD [morning|afternoon|day] [--reason TEXT] "  \
-    "[--id ID]"
+/* What each form takes: its positionals after the form's name and options. */
+typedef struct {
+    const char *name;     /* "set", ... */
+    const char *usage;    /* one line for errors */
+    int min_pos, max_pos; /* positionals */
+    int period;           /* pos[1] is a period id */
+    int version, reason;  /* takes --version, --reason */
+} s_form_t;
 
-/* Arguments of both forms: up to 3 positionals plus options. */
+enum { S_SET, S_CLOSE, S_RESET };
+
+static const s_form_t s_forms[] = {
+    [S_SET] = {"set", "usage: regioctl capacity set OFFERING PERIOD S0,S1,...,S9 [--version V] "
+                      "[--id UPDATE_ID]", 3, 3, 1, 1, 0},
+    [S_CLOSE] = {"close", "usage: regioctl capacity close OFFERING YYYY-MM-DD "
+                          "[morning|afternoon|day] [--reason TEXT] [--id ID]", 2, 3, 0, 0, 1},
+    [S_RESET] = {"reset", "usage: regioctl capacity reset OFFERING PERIOD [--id ID]", 2, 2, 1, 0, 0},
+};
+
+/* Arguments of every form: up to 3 positionals plus options. */
 typedef struct {
     const char *pos[4];
     int n_pos;
@@ -23,38 +38,37 @@ typedef struct {
     uint64_t version;
 } s_args_t;
 
-static int s_parse(regioctl_t *c, int argc, char **argv, int set, s_args_t *a)
+static int s_parse(regioctl_t *c, int argc, char **argv, const s_form_t *f, s_args_t *a)
 {
     memset(a, 0, sizeof *a);
-    const char *usage = set ? S_USAGE_SET : S_USAGE_CLOSE;
     for (int i = 2; i < argc; i++) {
         const char *v;
         if (regioctl_opt_is(argv[i], "--id")) {
             if (!(a->id = regioctl_opt_value(c, argc, argv, &i)))
                 return REGIOCTL_EXIT_USAGE;
-        } else if (set && regioctl_opt_is(argv[i], "--version")) {
+        } else if (f->version && regioctl_opt_is(argv[i], "--version")) {
             if (!(v = regioctl_opt_value(c, argc, argv, &i)))
                 return REGIOCTL_EXIT_USAGE;
             if (regioctl_parse_u64(v, &a->version) < 0 || a->version == 0)
                 return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
-                                     "--version needs a whole number > 0, got '%s'", v);
-        } else if (!set && regioctl_opt_is(argv[i], "--reason")) {
+                                     "--version needs unix milliseconds > 0, got '%s'", v);
+        } else if (f->reason && regioctl_opt_is(argv[i], "--reason")) {
             if (!(a->reason = regioctl_opt_value(c, argc, argv, &i)))
                 return REGIOCTL_EXIT_USAGE;
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
             return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "unknown option '%s' (%s)", argv[i],
-                                 usage);
-        } else if (a->n_pos < 3) {
+                                 f->usage);
+        } else if (a->n_pos < f->max_pos) {
             a->pos[a->n_pos++] = argv[i];
         } else {
-            return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "unexpected '%s' (%s)", argv[i], usage);
+            return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "unexpected '%s' (%s)", argv[i], f->usage);
         }
     }
-    if (a->n_pos < (set ? 3 : 2))
-        return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s", usage);
+    if (a->n_pos < f->min_pos)
+        return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s", f->usage);
     char err[200];
     if (regio_validate_id(a->pos[0], "offering", err, sizeof err) < 0 ||
-        (set && regio_validate_id(a->pos[1], "period", err, sizeof err) < 0) ||
+        (f->period && regio_validate_id(a->pos[1], "period", err, sizeof err) < 0) ||
         (a->id && regio_validate_id(a->id, "--id", err, sizeof err) < 0))
         return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s", err);
     return 0;
@@ -73,7 +87,7 @@ static int s_parse_seats(const char *s, uint32_t seats[10])
             return -1;
         memcpy(num, p, len);
         num[len] = 0;
-        if (regioctl_parse_int(num, 0, 100000, &v) < 0)
+        if (regioctl_parse_int(num, 0, REGIO_RPP_MAX_SEATS, &v) < 0)
             return -1;
         seats[n++] = (uint32_t)v;
         if (!p[len])
@@ -111,15 +125,15 @@ static int s_send(regioctl_t *c, regio_envelope_t *req, Regio__CapacityAck *out)
 static int s_set(regioctl_t *c, int argc, char **argv)
 {
     s_args_t a;
-    int rc = s_parse(c, argc, argv, 1, &a);
+    int rc = s_parse(c, argc, argv, &s_forms[S_SET], &a);
     if (rc)
         return rc;
     uint32_t seats[10];
     if (s_parse_seats(a.pos[2], seats) < 0)
         return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
-                             "seats must be 10 whole numbers 0..100000 separated by commas "
+                             "seats must be 10 whole numbers 0..%d separated by commas "
                              "(one per weekly slot), got '%s'",
-                             a.pos[2]);
+                             REGIO_RPP_MAX_SEATS, a.pos[2]);
     char idbuf[64];
     Regio__CapacityUpdate u = REGIO__CAPACITY_UPDATE__INIT;
     u.update_id = (char *)(a.id ? a.id : s_default_id(idbuf, sizeof idbuf));
@@ -156,7 +170,7 @@ static int s_part(const char *s)
 static int s_close(regioctl_t *c, int argc, char **argv)
 {
     s_args_t a;
-    int rc = s_parse(c, argc, argv, 0, &a);
+    int rc = s_parse(c, argc, argv, &s_forms[S_CLOSE], &a);
     if (rc)
         return rc;
     char err[200];
@@ -188,13 +202,36 @@ static int s_close(regioctl_t *c, int argc, char **argv)
     return 0;
 }
 
+static int s_reset(regioctl_t *c, int argc, char **argv)
+{
+    s_args_t a;
+    int rc = s_parse(c, argc, argv, &s_forms[S_RESET], &a);
+    if (rc)
+        return rc;
+    char idbuf[64];
+    Regio__CapacityReset x = REGIO__CAPACITY_RESET__INIT;
+    x.update_id = (char *)(a.id ? a.id : s_default_id(idbuf, sizeof idbuf));
+    x.offering = (char *)a.pos[0];
+    x.period = (char *)a.pos[1];
+    regio_envelope_t req = REGIO__ENVELOPE__INIT;
+    req.body_case = REGIO__ENVELOPE__BODY_CAPACITY_RESET;
+    req.capacity_reset = &x;
+    Regio__CapacityAck ack = REGIO__CAPACITY_ACK__INIT;
+    if ((rc = s_send(c, &req, &ack)) != 0)
+        return rc;
+    printf("%s %s %s: version forgotten, the next update wins seq=%llu id=%s\n",
+           ack.status == REGIO__ACK_STATUS__ACK_DUPLICATE ? "duplicate (already reset)" : "reset",
+           x.offering, x.period, (unsigned long long)ack.seq, x.update_id);
+    return 0;
+}
+
 int regioctl_capacity(regioctl_t *c, int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "set") == 0)
-        return s_set(c, argc, argv);
-    if (argc >= 2 && strcmp(argv[1], "close") == 0)
-        return s_close(c, argc, argv);
+    static int (*const run[])(regioctl_t *, int, char **) = {
+        [S_SET] = s_set, [S_CLOSE] = s_close, [S_RESET] = s_reset};
+    for (size_t f = 0; argc >= 2 && f < sizeof s_forms / sizeof s_forms[0]; f++)
+        if (strcmp(argv[1], s_forms[f].name) == 0)
+            return run[f](c, argc, argv);
     return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
-                         "usage: regioctl capacity set OFFERING PERIOD S0,...,S9 | capacity close "
-                         "OFFERING YYYY-MM-DD [morning|afternoon|day]");
+                         "usage: regioctl capacity set|close|reset ... (see regioctl help)");
 }
