@@ -231,14 +231,20 @@ static int s_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityExcepti
     char err[200];
     if (regio_validate_date(x->date, "date", err, sizeof err) < 0)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, x->update_id, "%s", err);
-    if (x->slots_closed < 1 || x->slots_closed > 3)
+    if (x->slots_closed > 3)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, x->update_id,
-                        "slots_closed must be 1 (morning), 2 (afternoon) or 3 (whole day)");
+                        "slots_closed must be 0 (open again), 1 (morning), 2 (afternoon) or 3 "
+                        "(whole day)");
     if ((rc = regio_validate_text(x->reason, REGIO_REASON_MAX, "reason", err, sizeof err)) < 0)
         return REJECT(s, regio_msg_error_code(rc), x->update_id, "%s", err);
     char key[KEY_MAX];
     size_t kl = s_key(key, x->offering, x->date);
-    if ((rc = regio_store_put_msg(txn, c->exceptions, key, kl, &x->base)) != 0)
+    MDB_val k = {kl, key};
+    if (x->slots_closed == 0) /* open again: no closure left to keep */
+        rc = mdb_del(txn, c->exceptions, &k, NULL);
+    else
+        rc = regio_store_put_msg(txn, c->exceptions, key, kl, &x->base);
+    if (rc != 0 && rc != MDB_NOTFOUND)
         return rc;
     return s_remember(c, txn, x->update_id, s);
 }

@@ -716,3 +716,75 @@ Test(bad_input, an_equal_version_is_a_duplicate_with_the_same_seats_and_stale_wi
     s_expect_error(s_cap, &env, REGIO__ERROR_CODE__ERROR_STALE_VERSION, "same version, other seats");
     cr_expect_eq(s_status_seq(s_cap), seq, "exactly one change");
 }
+
+/* The exceptions in the capacity service's snapshot. */
+static size_t s_closures(void)
+{
+    Regio__CapacitySnapshotRequest rq = REGIO__CAPACITY_SNAPSHOT_REQUEST__INIT;
+    regio_envelope_t q = REGIO__ENVELOPE__INIT;
+    q.body_case = REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT_REQUEST;
+    q.capacity_snapshot_request = &rq;
+    regio_envelope_t *snap = s_ok(s_cap, &q, "capacity snapshot");
+    size_t n = snap->capacity_snapshot->n_exceptions;
+    regio__envelope__free_unpacked(snap, NULL);
+    return n;
+}
+
+/* The next CapacityChange on the capacity feed (heartbeats skipped). */
+static regio_envelope_t *s_next_change(void *sub)
+{
+    for (int i = 0; i < 50; i++) {
+        zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
+        cr_assert_eq(zmq_poll(&it, 1, 5000), 1, "nothing published");
+        regio_msg_t m;
+        cr_assert_eq(regio_msg_recv(sub, 1, &m), 0);
+        if (m.env && m.env->body_case == REGIO__ENVELOPE__BODY_CAPACITY_CHANGE)
+            return m.env;
+        regio_msg_clear(&m);
+    }
+    cr_assert_fail("no capacity change published");
+    return NULL;
+}
+
+Test(bad_input, a_closure_is_undone_by_slots_closed_0_and_both_are_published)
+{
+    s_seed_registry();
+    void *sub = zmq_socket(s_ctx, ZMQ_SUB);
+    int zero = 0;
+    zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "capacity", 8);
+    cr_assert_eq(zmq_connect(sub, s_ep(12)), 0);
+    regio_envelope_t *hb = NULL;
+    while (!hb) { /* subscribed once a heartbeat arrives */
+        zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
+        cr_assert_eq(zmq_poll(&it, 1, 5000), 1, "no heartbeat");
+        regio_msg_t m;
+        cr_assert_eq(regio_msg_recv(sub, 1, &m), 0);
+        hb = m.env;
+    }
+    regio__envelope__free_unpacked(hb, NULL);
+
+    Regio__CapacityException x;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_EXCEPTION;
+    env.capacity_exception = &x;
+    s_exception(&x, "close-1", "o1", "2026-12-07", 3);
+    regio__envelope__free_unpacked(s_ok(s_cap, &env, "close"), NULL);
+    cr_expect_eq(s_closures(), 1);
+    regio_envelope_t *ch = s_next_change(sub);
+    cr_expect_eq(ch->capacity_change->exception->slots_closed, 3);
+    regio__envelope__free_unpacked(ch, NULL);
+
+    s_exception(&x, "open-1", "o1", "2026-12-07", 0);
+    regio_envelope_t *rep = s_ok(s_cap, &env, "open again");
+    cr_expect_eq(rep->capacity_ack->status, REGIO__ACK_STATUS__ACK_APPLIED);
+    regio__envelope__free_unpacked(rep, NULL);
+    cr_expect_eq(s_closures(), 0, "the day is open again");
+    ch = s_next_change(sub);
+    cr_expect_str_eq(ch->capacity_change->exception->date, "2026-12-07");
+    cr_expect_eq(ch->capacity_change->exception->slots_closed, 0, "the opening is published");
+    regio__envelope__free_unpacked(ch, NULL);
+    s_exception(&x, "x4", "o1", "2026-12-07", 4);
+    s_expect_error(s_cap, &env, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, "slots_closed 4");
+    zmq_close(sub);
+}

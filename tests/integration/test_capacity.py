@@ -53,6 +53,14 @@ class Capacity(unittest.TestCase):
         r = self.c.ctl("capacity", "reset", "o1", "P/1", check=False)
         self.assertEqual(r.returncode, 2, "a bad period id is a usage error")
 
+    def test_a_closed_day_can_be_opened_again(self):
+        self.assertIn("closed", self.c.ctl("capacity", "close", "o1", "2026-12-07", "morning").stdout)
+        out = self.c.ctl("capacity", "open", "o1", "2026-12-07", "--reason", "inventory moved").stdout
+        self.assertIn("opened o1 on 2026-12-07", out)
+        for bad in ("2026-02-29", "2026-12-32"):
+            r = self.c.ctl("capacity", "open", "o1", bad, check=False)
+            self.assertEqual(r.returncode, 2, r.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

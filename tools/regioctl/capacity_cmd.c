@@ -20,13 +20,15 @@ typedef struct {
     int version, reason;  /* takes --version, --reason */
 } s_form_t;
 
-enum { S_SET, S_CLOSE, S_RESET };
+enum { S_SET, S_CLOSE, S_OPEN, S_RESET };
 
 static const s_form_t s_forms[] = {
     [S_SET] = {"set", "usage: regioctl capacity set OFFERING PERIOD S0,S1,...,S9 [--version V] "
                       "[--id UPDATE_ID]", 3, 3, 1, 1, 0},
     [S_CLOSE] = {"close", "usage: regioctl capacity close OFFERING YYYY-MM-DD "
                           "[morning|afternoon|day] [--reason TEXT] [--id ID]", 2, 3, 0, 0, 1},
+    [S_OPEN] = {"open", "usage: regioctl capacity open OFFERING YYYY-MM-DD [--reason TEXT] "
+                        "[--id ID]", 2, 2, 0, 0, 1},
     [S_RESET] = {"reset", "usage: regioctl capacity reset OFFERING PERIOD [--id ID]", 2, 2, 1, 0, 0},
 };
 
@@ -167,17 +169,19 @@ static int s_part(const char *s)
     return -1;
 }
 
-static int s_close(regioctl_t *c, int argc, char **argv)
+/* close OFFERING DATE [PART] closes part of a day; open OFFERING DATE
+ * opens the whole day again (slots_closed 0 replaces the closure). */
+static int s_close_or_open(regioctl_t *c, int argc, char **argv, int open)
 {
     s_args_t a;
-    int rc = s_parse(c, argc, argv, &s_forms[S_CLOSE], &a);
+    int rc = s_parse(c, argc, argv, &s_forms[open ? S_OPEN : S_CLOSE], &a);
     if (rc)
         return rc;
     char err[200];
     if (regio_validate_date(a.pos[1], "date", err, sizeof err) < 0)
         return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s", err);
     const char *part = a.n_pos == 3 ? a.pos[2] : "day";
-    int mask = s_part(part);
+    int mask = open ? 0 : s_part(part);
     if (mask < 0)
         return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
                              "part of day must be morning, afternoon or day, got '%s'", part);
@@ -197,9 +201,19 @@ static int s_close(regioctl_t *c, int argc, char **argv)
     if (ack.status == REGIO__ACK_STATUS__ACK_DUPLICATE)
         printf("duplicate (already applied) id=%s\n", x.update_id);
     else
-        printf("closed %s on %s (%s) seq=%llu id=%s\n", x.offering, x.date, part,
-               (unsigned long long)ack.seq, x.update_id);
+        printf("%s %s on %s (%s) seq=%llu id=%s\n", open ? "opened" : "closed", x.offering,
+               x.date, part, (unsigned long long)ack.seq, x.update_id);
     return 0;
+}
+
+static int s_close(regioctl_t *c, int argc, char **argv)
+{
+    return s_close_or_open(c, argc, argv, 0);
+}
+
+static int s_open(regioctl_t *c, int argc, char **argv)
+{
+    return s_close_or_open(c, argc, argv, 1);
 }
 
 static int s_reset(regioctl_t *c, int argc, char **argv)
@@ -228,10 +242,10 @@ static int s_reset(regioctl_t *c, int argc, char **argv)
 int regioctl_capacity(regioctl_t *c, int argc, char **argv)
 {
     static int (*const run[])(regioctl_t *, int, char **) = {
-        [S_SET] = s_set, [S_CLOSE] = s_close, [S_RESET] = s_reset};
+        [S_SET] = s_set, [S_CLOSE] = s_close, [S_OPEN] = s_open, [S_RESET] = s_reset};
     for (size_t f = 0; argc >= 2 && f < sizeof s_forms / sizeof s_forms[0]; f++)
         if (strcmp(argv[1], s_forms[f].name) == 0)
             return run[f](c, argc, argv);
     return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
-                         "usage: regioctl capacity set|close|reset ... (see regioctl help)");
+                         "usage: regioctl capacity set|close|open|reset ... (see regioctl help)");
 }

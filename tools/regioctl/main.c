@@ -31,6 +31,8 @@ static const char s_usage[] =
     "                              V: unix milliseconds (default: now)\n"
     "  capacity close OFFERING YYYY-MM-DD [morning|afternoon|day] [--reason TEXT] [--id ID]\n"
     "                              close an offering on one date\n"
+    "  capacity open OFFERING YYYY-MM-DD [--reason TEXT] [--id ID]\n"
+    "                              open an offering again on a date it was closed\n"
     "  capacity reset OFFERING PERIOD [--id ID]\n"
     "                              (administrators) forget the key's stored version, so\n"
     "                              the next update wins whatever its version\n"
