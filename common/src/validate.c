@@ -7,6 +7,16 @@
 
 #include "regio/error.h"
 
+/* id as it may be shown in a one-line reason: printable ASCII only. */
+static const char *s_shown(const char *id, char *buf, size_t n)
+{
+    size_t i = 0;
+    for (; id[i] && i + 1 < n; i++)
+        buf[i] = id[i] >= 0x20 && id[i] < 0x7f ? id[i] : '?';
+    buf[i] = '\0';
+    return buf;
+}
+
 int regio_validate_id(const char *id, const char *what, char *err, size_t errlen)
 {
     size_t n = id ? strlen(id) : 0;
@@ -18,7 +28,9 @@ int regio_validate_id(const char *id, const char *what, char *err, size_t errlen
         char c = id[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '.' || c == '_' || c == '-' || c == ':')) {
-            snprintf(err, errlen, "%s: id has a character outside [A-Za-z0-9._:-]", what);
+            char shown[REGIO_ID_MAX + 1];
+            snprintf(err, errlen, "%s '%s': id has a character outside [A-Za-z0-9._:-]", what,
+                     s_shown(id, shown, sizeof shown));
             return REGIO_EINVALID;
         }
     }

@@ -158,3 +158,11 @@ Test(validate, impossible_dates_are_rejected)
     }
     cr_assert_eq(regio_validate_date(NULL, "date", s_err, sizeof s_err), REGIO_EINVALID);
 }
+
+Test(validate, a_bad_id_is_shown_in_the_reason_with_control_characters_masked)
+{
+    cr_assert_eq(regio_validate_id("l/1", "learner", s_err, sizeof s_err), REGIO_EINVALID);
+    cr_assert_not_null(strstr(s_err, "'l/1'"), "%s", s_err);
+    cr_assert_eq(regio_validate_id("l\n1\x1b", "learner", s_err, sizeof s_err), REGIO_EINVALID);
+    cr_assert_not_null(strstr(s_err, "'l?1?'"), "one line, no escape sequences: %s", s_err);
+}
