@@ -13,6 +13,7 @@
 #include "regio/node.h"
 #include "regio/rpp.h"
 #include "regio/validate.h"
+#include "lag.h"
 #include "registry_mirror.h"
 
 #define TOPIC "capacity"
@@ -28,6 +29,7 @@ struct regio_capacity_s {
     uint64_t pending_seq;
     regio_follow_t *registry;
     regio_registry_mirror_t mirror;
+    regio_lag_t *lag;      /* requests that named an id the mirror lacked */
     long dedup_ms;
     long skew_ms;          /* versions further ahead of the clock are refused */
     uv_timer_t prune;
@@ -113,6 +115,12 @@ static int s_remember(regio_capacity_t *c, MDB_txn *txn, const char *id, slot_t 
     return s_record(c, txn, id, s);
 }
 
+/* Whether an id the registry mirror lacks is unknown for good (lag.h). */
+static int s_settled(regio_capacity_t *c, const char *update_id, const char *id)
+{
+    return regio_lag_settled(c->lag, update_id, id, regio_follow_confirmations(c->registry));
+}
+
 /* Common checks of an update or exception; 0 or a rejection. */
 static int s_check_target(regio_capacity_t *c, const char *update_id, const char *offering,
                           slot_t *s)
@@ -126,6 +134,10 @@ static int s_check_target(regio_capacity_t *c, const char *update_id, const char
         return REJECT(s, REGIO__ERROR_CODE__ERROR_NOT_READY, update_id,
                         "registry not synced yet; retry shortly");
     int known = regio_registry_mirror_offering(&c->mirror, offering);
+    if (known < 0 && !s_settled(c, update_id, offering))
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_NOT_READY, offering,
+                        "offering %s is not in this service's copy of the registry (yet?); "
+                        "retry", offering);
     if (known < 0)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, offering,
                         "offering %s does not exist in the registry", offering);
@@ -142,7 +154,12 @@ static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u,
         return rc;
     if ((rc = s_seen(c, txn, u->update_id, s)) != 0)
         return rc < 0 ? rc : REGIO_BATCH_NOWRITE;
-    if (!regio_registry_mirror_period(&c->mirror, u->period))
+    int period = regio_registry_mirror_period(&c->mirror, u->period);
+    if (!period && !s_settled(c, u->update_id, u->period))
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_NOT_READY, u->period,
+                        "period '%s' is not in this service's copy of the calendar (yet?); retry",
+                        u->period);
+    if (!period)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, u->period,
                         "period '%s' is not in the calendar", u->period);
     if (u->n_seats != REGIO_RPP_SLOTS)
@@ -597,7 +614,7 @@ int regio_capacity_new(regio_service_t *svc, const regio_capacity_config_t *cfg,
 {
     regio_capacity_t *c = calloc(1, sizeof *c);
     *out = c;
-    if (!c || regio_registry_mirror_init(&c->mirror) < 0)
+    if (!c || regio_registry_mirror_init(&c->mirror) < 0 || !(c->lag = regio_lag_new()))
         return -ENOMEM;
     c->dedup_ms = cfg->dedup_hours * 3600L * 1000L;
     c->skew_ms = cfg->version_skew_ms;
@@ -647,6 +664,7 @@ void regio_capacity_destroy(regio_capacity_t **self)
     regio_follow_destroy(&c->registry);
     regio_node_destroy(&c->node);
     regio_registry_mirror_free(&c->mirror);
+    regio_lag_destroy(&c->lag);
     free(c);
     *self = NULL;
 }

@@ -89,6 +89,35 @@ static void s_expect_error(void *sock, regio_envelope_t *env, Regio__ErrorCode c
     regio__envelope__free_unpacked(rep, NULL);
 }
 
+/* Send env (the same envelope: a retry) while the answer is ERROR_NOT_READY,
+ * for up to 10 s; returns the final reply. */
+static regio_envelope_t *s_final(void *sock, regio_envelope_t *env, const char *what)
+{
+    for (int i = 0; i < 200; i++) {
+        regio_envelope_t *rep = NULL;
+        cr_assert_eq(regio_msg_request(sock, env, &rep, 5000), 0, "%s: no reply", what);
+        if (rep->body_case != REGIO__ENVELOPE__BODY_ERROR ||
+            rep->error->code != REGIO__ERROR_CODE__ERROR_NOT_READY)
+            return rep;
+        cr_assert_gt(rep->error->retry_after_ms, 0, "%s: NOT_READY with a retry hint", what);
+        regio__envelope__free_unpacked(rep, NULL);
+        usleep(50000);
+    }
+    cr_assert_fail("%s: still NOT_READY after 10 s", what);
+    return NULL;
+}
+
+/* As s_expect_error, for an answer that may first be ERROR_NOT_READY. */
+static void s_expect_final_error(void *sock, regio_envelope_t *env, Regio__ErrorCode code,
+                                 const char *what)
+{
+    regio_envelope_t *rep = s_final(sock, env, what);
+    cr_assert_eq(rep->body_case, REGIO__ENVELOPE__BODY_ERROR, "%s: expected an error reply", what);
+    cr_expect_eq(rep->error->code, code, "%s: code %d, want %d (%s)", what, rep->error->code, code,
+                 rep->error->reason);
+    regio__envelope__free_unpacked(rep, NULL);
+}
+
 static regio_envelope_t *s_ok(void *sock, regio_envelope_t *env, const char *what)
 {
     regio_envelope_t *rep = NULL;
@@ -244,9 +273,9 @@ Test(bad_input, capacity_updates_are_validated_ordered_and_deduplicated)
     s_update(&u, "u1", "o1", "P1", seats, 3, 1);
     s_expect_error(s_cap, &env, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, "3 seats");
     s_update(&u, "u1", "o404", "P1", seats, 10, 1);
-    s_expect_error(s_cap, &env, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, "unknown offering");
+    s_expect_final_error(s_cap, &env, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, "unknown offering");
     s_update(&u, "u1", "o1", "P9", seats, 10, 1);
-    s_expect_error(s_cap, &env, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, "unknown period");
+    s_expect_final_error(s_cap, &env, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, "unknown period");
     s_update(&u, "u1", "o1", "P1", seats, 10, 0);
     s_expect_error(s_cap, &env, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, "version 0");
     s_update(&u, "bad/id", "o1", "P1", seats, 10, 1);
@@ -787,4 +816,35 @@ Test(bad_input, a_closure_is_undone_by_slots_closed_0_and_both_are_published)
     s_exception(&x, "x4", "o1", "2026-12-07", 4);
     s_expect_error(s_cap, &env, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, "slots_closed 4");
     zmq_close(sub);
+}
+
+Test(bad_input, an_offering_just_acked_by_the_registry_is_never_unknown_to_capacity)
+{
+    s_seed_registry();
+    uint32_t seats[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    for (int i = 0; i < 30; i++) {
+        char oid[32], uid[32];
+        snprintf(oid, sizeof oid, "fresh-%d", i);
+        snprintf(uid, sizeof uid, "u-fresh-%d", i);
+        Regio__Offering o = REGIO__OFFERING__INIT;
+        o.id = oid;
+        o.partner = "p1";
+        o.lat = 51.6;
+        o.lon = 4.8;
+        Regio__PutOffering po = REGIO__PUT_OFFERING__INIT;
+        po.offering = &o;
+        regio_envelope_t env = REGIO__ENVELOPE__INIT;
+        env.body_case = REGIO__ENVELOPE__BODY_PUT_OFFERING;
+        env.put_offering = &po;
+        regio__envelope__free_unpacked(s_ok(s_reg, &env, "new offering"), NULL);
+        /* at once, as a client that just got the registry's ack would */
+        Regio__CapacityUpdate u;
+        s_update(&u, uid, oid, "P1", seats, 10, 1);
+        env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_UPDATE;
+        env.capacity_update = &u;
+        regio_envelope_t *rep = s_final(s_cap, &env, oid);
+        cr_assert_eq(rep->body_case, REGIO__ENVELOPE__BODY_CAPACITY_ACK, "%s: %s", oid,
+                     rep->error ? rep->error->reason : "");
+        regio__envelope__free_unpacked(rep, NULL);
+    }
 }
