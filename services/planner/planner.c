@@ -75,11 +75,11 @@ const regio_config_entry_t *regio_planner_config_table(regio_planner_config_t *c
     static regio_config_entry_t t[26];
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7421", "tcp://127.0.0.1:7422", "var/planner", "256", "16384"),
-        {"registry-router", REGIO_CONFIG_STR, c->registry_router, "tcp://127.0.0.1:7401", 0, -1, "registry requests"},
-        {"registry-pub", REGIO_CONFIG_STR, c->registry_pub, "tcp://127.0.0.1:7402", 0, -1, "registry change feed"},
-        {"capacity-router", REGIO_CONFIG_STR, c->capacity_router, "tcp://127.0.0.1:7411", 0, -1, "capacity requests"},
-        {"capacity-pub", REGIO_CONFIG_STR, c->capacity_pub, "tcp://127.0.0.1:7412", 0, -1, "capacity change feed"},
-        {"notifier-router", REGIO_CONFIG_STR, c->notifier_router, "tcp://127.0.0.1:7431", 0, -1, "notifier requests"},
+        {"registry-router", REGIO_CONFIG_ENDPOINT, c->registry_router, "tcp://127.0.0.1:7401", 0, -1, "registry requests"},
+        {"registry-pub", REGIO_CONFIG_ENDPOINT, c->registry_pub, "tcp://127.0.0.1:7402", 0, -1, "registry change feed"},
+        {"capacity-router", REGIO_CONFIG_ENDPOINT, c->capacity_router, "tcp://127.0.0.1:7411", 0, -1, "capacity requests"},
+        {"capacity-pub", REGIO_CONFIG_ENDPOINT, c->capacity_pub, "tcp://127.0.0.1:7412", 0, -1, "capacity change feed"},
+        {"notifier-router", REGIO_CONFIG_ENDPOINT, c->notifier_router, "tcp://127.0.0.1:7431", 0, -1, "notifier requests"},
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "1024", 1, 65536, "requests per transaction"},
         {"engine", REGIO_CONFIG_STR, c->engine, "", 0, -1, "planning engine (empty = default)"},
         {"seconds", REGIO_CONFIG_DOUBLE, &c->seconds, "0", 0, 3600, "planning time budget (0 = engine default)"},

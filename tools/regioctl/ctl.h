@@ -51,7 +51,8 @@ int regioctl_fail(const regioctl_t *c, int code, const char *fmt, ...)
 
 /* Open a socket of type (ZMQ_DEALER or ZMQ_SUB) connected to endpoint, with
  * linger 0 and generous high-water marks. Returns 0, or an exit code after
- * printing why (a malformed endpoint is a usage error). */
+ * printing why (a malformed endpoint, as regio_config_check_endpoint
+ * judges it, is a usage error). */
 int regioctl_conn_open(regioctl_t *c, regioctl_conn_t *k, const char *name, const char *endpoint,
                        int type);
 
