@@ -7,6 +7,9 @@
  * with 64 goals) yet keeps one message small: the largest valid learner or
  * partner packs to a few tens of kilobytes.
  *
+ * The .proto comments quote these values for clients (tests/unit/
+ * test_limits.c checks they agree): change a bound there too.
+ *
  * Also bounded elsewhere, each in its one place: periods of a calendar and
  * free lists of a learner (REGIO_RPP_MAX_PERIODS, rpp.h: periods fit a
  * 32-bit mask), weekly slots and seats (REGIO_RPP_SLOTS, REGIO_RPP_MAX_SEATS).
