@@ -140,6 +140,81 @@ static uint64_t s_status_seq(void *sock)
     return seq;
 }
 
+/* One write of each kind, valid, in storage that outlives the call: a test
+ * changes a field and sends env. Strings are borrowed. */
+typedef struct {
+    regio_envelope_t env;
+    Regio__Partner partner;
+    Regio__PutPartner put_partner;
+    Regio__Offering offering;
+    Regio__PutOffering put_offering;
+    Regio__Learner learner;
+    Regio__PutLearner put_learner;
+} s_write_t;
+
+static regio_envelope_t *s_put_partner(s_write_t *w, const char *id)
+{
+    regio__partner__init(&w->partner);
+    w->partner.id = (char *)id;
+    w->partner.kind = REGIO__PARTNER_KIND__KIND_BUSINESS;
+    w->partner.name = "Warehouse";
+    w->partner.lat = 51.6;
+    w->partner.lon = 4.8;
+    regio__put_partner__init(&w->put_partner);
+    w->put_partner.partner = &w->partner;
+    regio__envelope__init(&w->env);
+    w->env.body_case = REGIO__ENVELOPE__BODY_PUT_PARTNER;
+    w->env.put_partner = &w->put_partner;
+    return &w->env;
+}
+
+static regio_envelope_t *s_put_offering(s_write_t *w, const char *id, const char *partner)
+{
+    regio__offering__init(&w->offering);
+    w->offering.id = (char *)id;
+    w->offering.partner = (char *)partner;
+    w->offering.form = "simulatie";
+    w->offering.lat = 51.6;
+    w->offering.lon = 4.8;
+    regio__put_offering__init(&w->put_offering);
+    w->put_offering.offering = &w->offering;
+    regio__envelope__init(&w->env);
+    w->env.body_case = REGIO__ENVELOPE__BODY_PUT_OFFERING;
+    w->env.put_offering = &w->put_offering;
+    return &w->env;
+}
+
+static regio_envelope_t *s_put_learner(s_write_t *w, const char *id)
+{
+    regio__learner__init(&w->learner);
+    w->learner.id = (char *)id;
+    w->learner.school = "s1";
+    w->learner.qualification = "25472";
+    w->learner.age = 17;
+    w->learner.lat = 51.6;
+    w->learner.lon = 4.8;
+    w->learner.max_km = 10;
+    w->learner.dagdelen = 2;
+    regio__put_learner__init(&w->put_learner);
+    w->put_learner.learner = &w->learner;
+    regio__envelope__init(&w->env);
+    w->env.body_case = REGIO__ENVELOPE__BODY_PUT_LEARNER;
+    w->env.put_learner = &w->put_learner;
+    return &w->env;
+}
+
+/* Pack env and turn every 'Z' of the packed bytes into a 0 byte: protobuf-c
+ * cannot pack a string holding a NUL, a hostile peer can send one. */
+static size_t s_pack_with_nul(const regio_envelope_t *env, uint8_t *buf, size_t cap)
+{
+    cr_assert_leq(regio__envelope__get_packed_size(env), cap);
+    size_t n = regio__envelope__pack(env, buf);
+    for (size_t i = 0; i < n; i++)
+        if (buf[i] == 'Z')
+            buf[i] = 0;
+    return n;
+}
+
 static void s_setup(void)
 {
     cr_assert_not_null(mkdtemp(s_dir));
@@ -218,28 +293,9 @@ static void s_seed_registry(void)
     env.body_case = REGIO__ENVELOPE__BODY_PUT_CALENDAR;
     env.put_calendar = &cal;
     regio__envelope__free_unpacked(s_ok(s_reg, &env, "calendar"), NULL);
-    Regio__Partner pa = REGIO__PARTNER__INIT;
-    pa.id = "p1";
-    pa.kind = REGIO__PARTNER_KIND__KIND_BUSINESS;
-    pa.name = "Warehouse";
-    pa.lat = 51.6;
-    pa.lon = 4.8;
-    Regio__PutPartner pp2 = REGIO__PUT_PARTNER__INIT;
-    pp2.partner = &pa;
-    env.body_case = REGIO__ENVELOPE__BODY_PUT_PARTNER;
-    env.put_partner = &pp2;
-    regio__envelope__free_unpacked(s_ok(s_reg, &env, "partner"), NULL);
-    Regio__Offering o = REGIO__OFFERING__INIT;
-    o.id = "o1";
-    o.partner = "p1";
-    o.form = "simulatie";
-    o.lat = 51.6;
-    o.lon = 4.8;
-    Regio__PutOffering po = REGIO__PUT_OFFERING__INIT;
-    po.offering = &o;
-    env.body_case = REGIO__ENVELOPE__BODY_PUT_OFFERING;
-    env.put_offering = &po;
-    regio_envelope_t *rep = s_ok(s_reg, &env, "offering");
+    s_write_t w;
+    regio__envelope__free_unpacked(s_ok(s_reg, s_put_partner(&w, "p1"), "partner"), NULL);
+    regio_envelope_t *rep = s_ok(s_reg, s_put_offering(&w, "o1", "p1"), "offering");
     uint64_t seq = rep->ack->seq;
     regio__envelope__free_unpacked(rep, NULL);
     /* wait (deadline) until capacity's and the planner's registry mirrors
@@ -438,20 +494,12 @@ Test(bad_input, lists_and_texts_past_their_limits_are_out_of_range_and_name_the_
     static char *sectors[1000000];
     for (size_t i = 0; i < sizeof sectors / sizeof sectors[0]; i++)
         sectors[i] = "x";
-    Regio__Partner pa = REGIO__PARTNER__INIT;
-    pa.id = "p1";
-    pa.kind = REGIO__PARTNER_KIND__KIND_BUSINESS;
-    pa.lat = 51.6;
-    pa.lon = 4.8;
-    pa.sectors = sectors;
-    pa.n_sectors = 1000000;
-    Regio__PutPartner pp = REGIO__PUT_PARTNER__INIT;
-    pp.partner = &pa;
-    regio_envelope_t env = REGIO__ENVELOPE__INIT;
-    env.body_case = REGIO__ENVELOPE__BODY_PUT_PARTNER;
-    env.put_partner = &pp;
+    s_write_t w;
+    regio_envelope_t *env = s_put_partner(&w, "p1");
+    w.partner.sectors = sectors;
+    w.partner.n_sectors = 1000000;
     regio_envelope_t *rep = NULL;
-    cr_assert_eq(regio_msg_request(s_reg, &env, &rep, 10000), 0);
+    cr_assert_eq(regio_msg_request(s_reg, env, &rep, 10000), 0);
     cr_assert_eq(rep->body_case, REGIO__ENVELOPE__BODY_ERROR, "a million sectors accepted");
     cr_expect_eq(rep->error->code, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, "%s", rep->error->reason);
     char want[64];
@@ -462,9 +510,9 @@ Test(bad_input, lists_and_texts_past_their_limits_are_out_of_range_and_name_the_
     char name[REGIO_NAME_MAX + 2];
     memset(name, 'n', sizeof name - 1);
     name[sizeof name - 1] = '\0';
-    pa.n_sectors = 0;
-    pa.name = name;
-    s_expect_error(s_reg, &env, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, "a name too long");
+    w.partner.n_sectors = 0;
+    w.partner.name = name;
+    s_expect_error(s_reg, env, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, "a name too long");
     cr_expect_eq(s_status_seq(s_reg), seq0, "nothing was written");
 
     Regio__Need needs[REGIO_MAX_NEEDS + 1], *np[REGIO_MAX_NEEDS + 1];
@@ -475,38 +523,20 @@ Test(bad_input, lists_and_texts_past_their_limits_are_out_of_range_and_name_the_
         needs[i].goal = goals[i];
         np[i] = &needs[i];
     }
-    Regio__Learner l = REGIO__LEARNER__INIT;
-    l.id = "l1";
-    l.school = "s1";
-    l.qualification = "25472";
-    l.lat = 51.6;
-    l.lon = 4.8;
-    l.dagdelen = 2;
-    l.needs = np;
-    l.n_needs = REGIO_MAX_NEEDS + 1;
-    Regio__PutLearner pl = REGIO__PUT_LEARNER__INIT;
-    pl.learner = &l;
-    env.body_case = REGIO__ENVELOPE__BODY_PUT_LEARNER;
-    env.put_learner = &pl;
-    s_expect_error(s_plan, &env, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, "too many needs");
+    env = s_put_learner(&w, "l1");
+    w.learner.needs = np;
+    w.learner.n_needs = REGIO_MAX_NEEDS + 1;
+    s_expect_error(s_plan, env, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, "too many needs");
 }
 
 Test(bad_input, an_offering_at_a_site_its_partner_does_not_have_is_unknown_id)
 {
     s_seed_registry();
     uint64_t seq0 = s_status_seq(s_reg);
-    Regio__Offering o = REGIO__OFFERING__INIT;
-    o.id = "o2";
-    o.partner = "p1";
-    o.site = "dock-9";
-    o.lat = 51.6;
-    o.lon = 4.8;
-    Regio__PutOffering po = REGIO__PUT_OFFERING__INIT;
-    po.offering = &o;
-    regio_envelope_t env = REGIO__ENVELOPE__INIT;
-    env.body_case = REGIO__ENVELOPE__BODY_PUT_OFFERING;
-    env.put_offering = &po;
-    s_expect_error(s_reg, &env, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, "site dock-9 of p1");
+    s_write_t w;
+    regio_envelope_t *env = s_put_offering(&w, "o2", "p1");
+    w.offering.site = "dock-9";
+    s_expect_error(s_reg, env, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, "site dock-9 of p1");
     cr_expect_eq(s_status_seq(s_reg), seq0, "nothing was written");
 }
 
@@ -592,23 +622,12 @@ Test(bad_input, a_string_with_a_nul_byte_is_refused_and_overwrites_nothing)
 {
     s_seed_registry();
     uint64_t seq0 = s_status_seq(s_reg);
-    Regio__Partner pa = REGIO__PARTNER__INIT;
-    pa.id = "p1Zevil"; /* the Z becomes a 0 byte on the wire: "p1" to protobuf-c */
-    pa.kind = REGIO__PARTNER_KIND__KIND_CIVIC;
-    pa.name = "Overwritten";
-    pa.lat = 51.6;
-    pa.lon = 4.8;
-    Regio__PutPartner pp = REGIO__PUT_PARTNER__INIT;
-    pp.partner = &pa;
-    regio_envelope_t env = REGIO__ENVELOPE__INIT;
-    env.id = 777;
-    env.body_case = REGIO__ENVELOPE__BODY_PUT_PARTNER;
-    env.put_partner = &pp;
+    s_write_t w;
+    regio_envelope_t *env = s_put_partner(&w, "p1Zevil"); /* "p1" to protobuf-c */
+    w.partner.name = "Overwritten";
+    env->id = 777;
     uint8_t buf[256];
-    size_t n = regio__envelope__pack(&env, buf);
-    for (size_t i = 0; i < n; i++)
-        if (buf[i] == 'Z')
-            buf[i] = 0;
+    size_t n = s_pack_with_nul(env, buf, sizeof buf);
     s_raw_error(s_reg, buf, n, 777, REGIO__ERROR_CODE__ERROR_INVALID, "partner id with a NUL");
     cr_expect_eq(s_status_seq(s_reg), seq0, "p1 was not overwritten");
     Regio__RegistrySnapshotRequest rq = REGIO__REGISTRY_SNAPSHOT_REQUEST__INIT;
@@ -623,12 +642,9 @@ Test(bad_input, a_string_with_a_nul_byte_is_refused_and_overwrites_nothing)
     Regio__CapacityUpdate u;
     uint32_t seats[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
     s_update(&u, "u1", "o1Zx", "P1", seats, 10, 1);
-    env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_UPDATE;
-    env.capacity_update = &u;
-    n = regio__envelope__pack(&env, buf);
-    for (size_t i = 0; i < n; i++)
-        if (buf[i] == 'Z')
-            buf[i] = 0;
+    env->body_case = REGIO__ENVELOPE__BODY_CAPACITY_UPDATE;
+    env->capacity_update = &u;
+    n = s_pack_with_nul(env, buf, sizeof buf);
     s_raw_error(s_cap, buf, n, 777, REGIO__ERROR_CODE__ERROR_INVALID, "offering with a NUL");
 }
 
@@ -644,49 +660,20 @@ static void s_expect_ack_ref(void *sock, regio_envelope_t *env, const char *ref)
 Test(bad_input, acks_name_the_id_they_acknowledge)
 {
     s_seed_registry();
-    Regio__Partner pa = REGIO__PARTNER__INIT;
-    pa.id = "p7";
-    pa.kind = REGIO__PARTNER_KIND__KIND_CIVIC;
-    pa.lat = 51.6;
-    pa.lon = 4.8;
-    Regio__PutPartner pp = REGIO__PUT_PARTNER__INIT;
-    pp.partner = &pa;
-    regio_envelope_t env = REGIO__ENVELOPE__INIT;
-    env.body_case = REGIO__ENVELOPE__BODY_PUT_PARTNER;
-    env.put_partner = &pp;
-    s_expect_ack_ref(s_reg, &env, "p7");
-    Regio__Offering o = REGIO__OFFERING__INIT;
-    o.id = "o7";
-    o.partner = "p7";
-    o.lat = 51.6;
-    o.lon = 4.8;
-    Regio__PutOffering po = REGIO__PUT_OFFERING__INIT;
-    po.offering = &o;
-    env.body_case = REGIO__ENVELOPE__BODY_PUT_OFFERING;
-    env.put_offering = &po;
-    s_expect_ack_ref(s_reg, &env, "o7");
-    Regio__WithdrawOffering w = REGIO__WITHDRAW_OFFERING__INIT;
-    w.id = "o7";
-    env.body_case = REGIO__ENVELOPE__BODY_WITHDRAW_OFFERING;
-    env.withdraw_offering = &w;
-    s_expect_ack_ref(s_reg, &env, "o7");
-    Regio__Learner l = REGIO__LEARNER__INIT;
-    l.id = "l7";
-    l.school = "s1";
-    l.qualification = "25472";
-    l.lat = 51.6;
-    l.lon = 4.8;
-    l.dagdelen = 2;
-    Regio__PutLearner pl = REGIO__PUT_LEARNER__INIT;
-    pl.learner = &l;
-    env.body_case = REGIO__ENVELOPE__BODY_PUT_LEARNER;
-    env.put_learner = &pl;
-    s_expect_ack_ref(s_plan, &env, "l7");
+    s_write_t w;
+    s_expect_ack_ref(s_reg, s_put_partner(&w, "p7"), "p7");
+    s_expect_ack_ref(s_reg, s_put_offering(&w, "o7", "p7"), "o7");
+    Regio__WithdrawOffering wd = REGIO__WITHDRAW_OFFERING__INIT;
+    wd.id = "o7";
+    w.env.body_case = REGIO__ENVELOPE__BODY_WITHDRAW_OFFERING;
+    w.env.withdraw_offering = &wd;
+    s_expect_ack_ref(s_reg, &w.env, "o7");
+    s_expect_ack_ref(s_plan, s_put_learner(&w, "l7"), "l7");
     Regio__RemoveLearner rl = REGIO__REMOVE_LEARNER__INIT;
     rl.id = "l7";
-    env.body_case = REGIO__ENVELOPE__BODY_REMOVE_LEARNER;
-    env.remove_learner = &rl;
-    s_expect_ack_ref(s_plan, &env, "l7");
+    w.env.body_case = REGIO__ENVELOPE__BODY_REMOVE_LEARNER;
+    w.env.remove_learner = &rl;
+    s_expect_ack_ref(s_plan, &w.env, "l7");
 }
 
 static uint64_t s_unix_ms(void)
@@ -826,23 +813,14 @@ Test(bad_input, an_offering_just_acked_by_the_registry_is_never_unknown_to_capac
         char oid[32], uid[32];
         snprintf(oid, sizeof oid, "fresh-%d", i);
         snprintf(uid, sizeof uid, "u-fresh-%d", i);
-        Regio__Offering o = REGIO__OFFERING__INIT;
-        o.id = oid;
-        o.partner = "p1";
-        o.lat = 51.6;
-        o.lon = 4.8;
-        Regio__PutOffering po = REGIO__PUT_OFFERING__INIT;
-        po.offering = &o;
-        regio_envelope_t env = REGIO__ENVELOPE__INIT;
-        env.body_case = REGIO__ENVELOPE__BODY_PUT_OFFERING;
-        env.put_offering = &po;
-        regio__envelope__free_unpacked(s_ok(s_reg, &env, "new offering"), NULL);
+        s_write_t w;
+        regio__envelope__free_unpacked(s_ok(s_reg, s_put_offering(&w, oid, "p1"), oid), NULL);
         /* at once, as a client that just got the registry's ack would */
         Regio__CapacityUpdate u;
         s_update(&u, uid, oid, "P1", seats, 10, 1);
-        env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_UPDATE;
-        env.capacity_update = &u;
-        regio_envelope_t *rep = s_final(s_cap, &env, oid);
+        w.env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_UPDATE;
+        w.env.capacity_update = &u;
+        regio_envelope_t *rep = s_final(s_cap, &w.env, oid);
         cr_assert_eq(rep->body_case, REGIO__ENVELOPE__BODY_CAPACITY_ACK, "%s: %s", oid,
                      rep->error ? rep->error->reason : "");
         regio__envelope__free_unpacked(rep, NULL);

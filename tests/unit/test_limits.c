@@ -29,37 +29,40 @@ static void s_quotes(const char *file, const char *field, const char *word, long
     free(text);
 }
 
-Test(limits, registry_proto_quotes_limits_h)
-{
-    s_quotes("registry.proto", "repeated Site sites", "at most ", REGIO_MAX_SITES);
-    s_quotes("registry.proto", "repeated string sectors", "at most ", REGIO_MAX_SECTORS);
-    s_quotes("registry.proto", "repeated string sectors", "each at most ", REGIO_SECTOR_MAX);
-    s_quotes("registry.proto", "string name = 3;", "at most ", REGIO_NAME_MAX);
-    s_quotes("registry.proto", "string name = 2;", "at most ", REGIO_NAME_MAX);
-    s_quotes("registry.proto", "string country = 4;", "at most ", REGIO_COUNTRY_MAX);
-    s_quotes("registry.proto", "string form = 3;", "at most ", REGIO_FORM_MAX);
-    s_quotes("registry.proto", "repeated string goals", "at most ", REGIO_MAX_GOALS);
-    s_quotes("registry.proto", "repeated string qualifications", "at most ",
-             REGIO_MAX_QUALIFICATIONS);
-    s_quotes("registry.proto", "uint32 min_age", "0..", REGIO_MAX_AGE);
-    s_quotes("registry.proto", "1..32 periods", "1..", REGIO_RPP_MAX_PERIODS);
-    s_quotes("registry.proto", "1..32 periods", "1..", REGIO_MAX_WEEKS);
-}
+/* Where each bound is quoted: file, a text on the field's line, the words
+ * before the number, the number. */
+static const struct {
+    const char *file, *field, *word;
+    long n;
+} s_quoted[] = {
+    {"registry.proto", "repeated Site sites", "at most ", REGIO_MAX_SITES},
+    {"registry.proto", "repeated string sectors", "at most ", REGIO_MAX_SECTORS},
+    {"registry.proto", "repeated string sectors", "each at most ", REGIO_SECTOR_MAX},
+    {"registry.proto", "string name = 3;", "at most ", REGIO_NAME_MAX},
+    {"registry.proto", "string name = 2;", "at most ", REGIO_NAME_MAX},
+    {"registry.proto", "string country = 4;", "at most ", REGIO_COUNTRY_MAX},
+    {"registry.proto", "string form = 3;", "at most ", REGIO_FORM_MAX},
+    {"registry.proto", "repeated string goals", "at most ", REGIO_MAX_GOALS},
+    {"registry.proto", "repeated string qualifications", "at most ", REGIO_MAX_QUALIFICATIONS},
+    {"registry.proto", "uint32 min_age", "0..", REGIO_MAX_AGE},
+    {"registry.proto", "1..32 periods", "1..", REGIO_RPP_MAX_PERIODS},
+    {"registry.proto", "1..32 periods", "1..", REGIO_MAX_WEEKS},
+    {"planner.proto", "uint32 age", "0..", REGIO_MAX_AGE},
+    {"planner.proto", "double max_km", "0..", REGIO_MAX_KM},
+    {"planner.proto", "repeated FreeSlots free", "at most ", REGIO_RPP_MAX_PERIODS},
+    {"planner.proto", "repeated Need needs", "at most ", REGIO_MAX_NEEDS},
+    {"planner.proto", "repeated Need needs", "dagdelen 0..", REGIO_MAX_NEED_DAGDELEN},
+    {"planner.proto", "repeated string preferred_partners", "at most ", REGIO_MAX_PREFERRED},
+    {"planner.proto", "repeated string history", "at most ", REGIO_MAX_HISTORY},
+    {"notifier.proto", "repeated PlacementChange changes", "at most ", REGIO_MAX_NOTIFY_CHANGES},
+    {"capacity.proto", "1..1024 updates per message", "1..", REGIO_MAX_CAPACITY_UPDATES},
+    {"capacity.proto", "string reason = 5;", "at most ", REGIO_REASON_MAX},
+    {"capacity.proto", "repeated uint32 seats = 4;", "each 0..", REGIO_RPP_MAX_SEATS},
+    {"common.proto", "is 1..64 bytes", "1..", REGIO_ID_MAX},
+};
 
-Test(limits, planner_notifier_and_capacity_protos_quote_limits_h)
+Test(limits, every_bound_the_protos_quote_is_the_one_limits_h_defines)
 {
-    s_quotes("planner.proto", "uint32 age", "0..", REGIO_MAX_AGE);
-    s_quotes("planner.proto", "double max_km", "0..", REGIO_MAX_KM);
-    s_quotes("planner.proto", "repeated FreeSlots free", "at most ", REGIO_RPP_MAX_PERIODS);
-    s_quotes("planner.proto", "repeated Need needs", "at most ", REGIO_MAX_NEEDS);
-    s_quotes("planner.proto", "repeated Need needs", "dagdelen 0..", REGIO_MAX_NEED_DAGDELEN);
-    s_quotes("planner.proto", "repeated string preferred_partners", "at most ",
-             REGIO_MAX_PREFERRED);
-    s_quotes("planner.proto", "repeated string history", "at most ", REGIO_MAX_HISTORY);
-    s_quotes("notifier.proto", "repeated PlacementChange changes", "at most ",
-             REGIO_MAX_NOTIFY_CHANGES);
-    s_quotes("capacity.proto", "1..1024 updates per message", "1..", REGIO_MAX_CAPACITY_UPDATES);
-    s_quotes("capacity.proto", "string reason = 5;", "at most ", REGIO_REASON_MAX);
-    s_quotes("capacity.proto", "repeated uint32 seats = 4;", "each 0..", REGIO_RPP_MAX_SEATS);
-    s_quotes("common.proto", "is 1..64 bytes", "1..", REGIO_ID_MAX);
+    for (size_t i = 0; i < sizeof s_quoted / sizeof s_quoted[0]; i++)
+        s_quotes(s_quoted[i].file, s_quoted[i].field, s_quoted[i].word, s_quoted[i].n);
 }

@@ -36,9 +36,12 @@ static const s_form_t s_forms[] = {
 typedef struct {
     const char *pos[4];
     int n_pos;
-    const char *id, *reason;
+    const char *id, *reason; /* id: --id, or one made up (in idbuf) */
     uint64_t version;
+    char idbuf[64];
 } s_args_t;
+
+static const char *s_default_id(char *buf, size_t n);
 
 static int s_parse(regioctl_t *c, int argc, char **argv, const s_form_t *f, s_args_t *a)
 {
@@ -73,6 +76,8 @@ static int s_parse(regioctl_t *c, int argc, char **argv, const s_form_t *f, s_ar
         (f->period && regio_validate_id(a->pos[1], "period", err, sizeof err) < 0) ||
         (a->id && regio_validate_id(a->id, "--id", err, sizeof err) < 0))
         return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s", err);
+    if (!a->id)
+        a->id = s_default_id(a->idbuf, sizeof a->idbuf);
     return 0;
 }
 
@@ -136,9 +141,8 @@ static int s_set(regioctl_t *c, int argc, char **argv)
                              "seats must be 10 whole numbers 0..%d separated by commas "
                              "(one per weekly slot), got '%s'",
                              REGIO_RPP_MAX_SEATS, a.pos[2]);
-    char idbuf[64];
     Regio__CapacityUpdate u = REGIO__CAPACITY_UPDATE__INIT;
-    u.update_id = (char *)(a.id ? a.id : s_default_id(idbuf, sizeof idbuf));
+    u.update_id = (char *)a.id;
     u.offering = (char *)a.pos[0];
     u.period = (char *)a.pos[1];
     u.seats = seats;
@@ -185,9 +189,8 @@ static int s_close_or_open(regioctl_t *c, int argc, char **argv, int open)
     if (mask < 0)
         return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
                              "part of day must be morning, afternoon or day, got '%s'", part);
-    char idbuf[64];
     Regio__CapacityException x = REGIO__CAPACITY_EXCEPTION__INIT;
-    x.update_id = (char *)(a.id ? a.id : s_default_id(idbuf, sizeof idbuf));
+    x.update_id = (char *)a.id;
     x.offering = (char *)a.pos[0];
     x.date = (char *)a.pos[1];
     x.slots_closed = (uint32_t)mask;
@@ -222,9 +225,8 @@ static int s_reset(regioctl_t *c, int argc, char **argv)
     int rc = s_parse(c, argc, argv, &s_forms[S_RESET], &a);
     if (rc)
         return rc;
-    char idbuf[64];
     Regio__CapacityReset x = REGIO__CAPACITY_RESET__INIT;
-    x.update_id = (char *)(a.id ? a.id : s_default_id(idbuf, sizeof idbuf));
+    x.update_id = (char *)a.id;
     x.offering = (char *)a.pos[0];
     x.period = (char *)a.pos[1];
     regio_envelope_t req = REGIO__ENVELOPE__INIT;
