@@ -38,7 +38,8 @@ static int s_set_text(const regio_config_entry_t *e, const char *v, char *err, s
                  e->name);
         return REGIO_EINVALID;
     }
-    if (e->type == REGIO_CONFIG_ENDPOINT && (rc = regio_config_check_endpoint(v, err, errlen)) < 0) {
+    if (e->type == REGIO_CONFIG_ENDPOINT &&
+        (rc = regio_config_check_endpoint(v, err, errlen)) < 0) {
         char why[256];
         snprintf(why, sizeof why, "%s", err);
         snprintf(err, errlen, "%s: %s", e->name, why);

@@ -11,7 +11,7 @@
 #include "regio/error.h"
 #include "regio/limits.h"
 
-#define S_MAX_AGE REGIO_MAX_AGE /* the services' bound, so an instance they refuse is refused here */
+#define S_MAX_AGE REGIO_MAX_AGE /* the services' bound: what they refuse is refused here */
 
 static const char *const s_kinds[REGIO_RPP_KIND_COUNT] = {
     "business", "government", "institution", "knowledge", "civic", "education"};

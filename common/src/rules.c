@@ -87,7 +87,8 @@ static int s_sites(const Regio__Partner *p, char *err, size_t n)
 static int s_partner(const Regio__Partner *p, char *err, size_t n)
 {
     int rc;
-    if (p->kind < REGIO__PARTNER_KIND__KIND_BUSINESS || p->kind > REGIO__PARTNER_KIND__KIND_EDUCATION)
+    if (p->kind < REGIO__PARTNER_KIND__KIND_BUSINESS ||
+        p->kind > REGIO__PARTNER_KIND__KIND_EDUCATION)
         return s_fail(err, n, REGIO_EINVALID, "kind %d is not one of the six (1..6)", (int)p->kind);
     if ((rc = regio_validate_latlon(p->lat, p->lon, "main site", err, n)) < 0 ||
         (rc = regio_validate_text(p->name, REGIO_NAME_MAX, "name", err, n)) < 0 ||

@@ -31,8 +31,8 @@
  * service's config struct, which must have fields router, pub, db, map_mb,
  * map_max_mb, log_level and dump_config; the arguments are defaults. */
 #define REGIO_NODE_CONFIG_ENTRIES(c, router_def, pub_def, db_def, map_def, map_max_def)            \
-    {"router", REGIO_CONFIG_ENDPOINT, (c)->router, router_def, 0, -1, "request endpoint to bind"},      \
-    {"pub", REGIO_CONFIG_ENDPOINT, (c)->pub, pub_def, 0, -1, "change feed endpoint to bind"},           \
+    {"router", REGIO_CONFIG_ENDPOINT, (c)->router, router_def, 0, -1, "request endpoint to bind"}, \
+    {"pub", REGIO_CONFIG_ENDPOINT, (c)->pub, pub_def, 0, -1, "change feed endpoint to bind"},      \
     {"db", REGIO_CONFIG_STR, (c)->db, db_def, 0, -1, "LMDB directory"},                            \
     {"map-mb", REGIO_CONFIG_INT, &(c)->map_mb, map_def, 1, 1 << 20, "initial LMDB map size (MiB)"}, \
     {"map-max-mb", REGIO_CONFIG_INT, &(c)->map_max_mb, map_max_def, 1, 1 << 24,                   \
