@@ -1,4 +1,5 @@
 /* audit - the trail of committed changes, per service store. */
+#define _GNU_SOURCE /* memmem */
 #include "regio/audit.h"
 
 #include <errno.h>
@@ -77,6 +78,9 @@ void regio_audit_ref(const regio_envelope_t *e, char *out, size_t n)
         snprintf(out, n, "%s", e->put_learner->learner ? e->put_learner->learner->id : "");
         break;
     case REGIO__ENVELOPE__BODY_REMOVE_LEARNER: snprintf(out, n, "%s", e->remove_learner->id); break;
+    case REGIO__ENVELOPE__BODY_LEARNER_ERASE_REQUEST: /* never the id it erases */
+        snprintf(out, n, "%s", e->learner_erase_request->tombstone);
+        break;
     case REGIO__ENVELOPE__BODY_NOTIFY_BATCH:
         snprintf(out, n, "source_seq %llu+%zu",
                  (unsigned long long)e->notify_batch->first_source_seq, e->notify_batch->n_changes);
@@ -120,6 +124,48 @@ int regio_audit_read(const regio_audit_t *a, MDB_txn *txn, int64_t since_ms, con
     *done = rc == MDB_NOTFOUND;
     *out = v;
     return rc == 0 || rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Write e over the entry at cur. */
+static int s_rewrite(MDB_cursor *cur, MDB_val *k, const Regio__AuditEntry *e)
+{
+    MDB_val d = {protobuf_c_message_get_packed_size(&e->base), NULL};
+    int rc = mdb_cursor_put(cur, k, &d, MDB_CURRENT | MDB_RESERVE);
+    if (rc == 0)
+        protobuf_c_message_pack(&e->base, d.mv_data);
+    return rc;
+}
+
+int regio_audit_rename_ref(const regio_audit_t *a, MDB_txn *txn, const char *from,
+                           const char *to, size_t *n)
+{
+    *n = 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, a->dbi, &cur);
+    if (rc != 0)
+        return rc;
+    size_t len = strlen(from);
+    MDB_val k, d;
+    for (rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+        if (!len || !memmem(d.mv_data, d.mv_size, from, len))
+            continue; /* cheap: most entries are about something else */
+        Regio__AuditEntry *e = regio__audit_entry__unpack(NULL, d.mv_size, d.mv_data);
+        if (!e)
+            continue;
+        if (strcmp(e->ref, from) == 0) {
+            char *was = e->ref;
+            e->ref = (char *)to;
+            rc = s_rewrite(cur, &k, e);
+            e->ref = was;
+            *n += rc == 0;
+        }
+        regio__audit_entry__free_unpacked(e, NULL);
+        if (rc != 0)
+            break;
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 int regio_audit_prune(const regio_audit_t *a, MDB_txn *txn, int64_t before_ms, size_t max,
