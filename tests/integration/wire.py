@@ -11,7 +11,7 @@ bytes (decode them again for a nested message).
 import struct
 
 # Envelope body fields (proto/regio/envelope.proto)
-ERROR, ACK = 10, 11
+ERROR, ACK, STATUS_REQUEST, STATUS = 10, 11, 12, 13
 PUT_LEARNER, REMOVE_LEARNER = 40, 41
 PLANNER_SNAPSHOT_REQUEST, PLANNER_SNAPSHOT = 44, 45
 LEARNER_EXPORT_REQUEST, LEARNER_EXPORT = 60, 61

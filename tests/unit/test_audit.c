@@ -1,0 +1,64 @@
+/* test_audit - the audit trail: append, read, and renaming an erased id. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regio/audit.h"
+#include "regio/store.h"
+#include "regio/validate.h"
+
+static char s_dir[128];
+static regio_store_t S;
+
+static void s_setup(void)
+{
+    strcpy(s_dir, "/tmp/regio-test-audit-XXXXXX");
+    cr_assert_not_null(mkdtemp(s_dir));
+    cr_assert_eq(regio_store_open(&S, s_dir, 1u << 20, 16u << 20, 4), 0);
+}
+
+static void s_teardown(void)
+{
+    regio_store_close(&S);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
+    (void)system(cmd);
+}
+
+TestSuite(audit, .init = s_setup, .fini = s_teardown, .timeout = 30);
+
+Test(audit, rename_ref_replaces_exactly_that_ref_and_keeps_the_rest)
+{
+    regio_audit_t a;
+    MDB_txn *txn;
+    cr_assert_eq(mdb_txn_begin(S.env, NULL, 0, &txn), 0);
+    cr_assert_eq(regio_audit_open(&a, txn), 0);
+    const regio_principal_t *p = regio_principal_anonymous();
+    const char *refs[] = {"l1", "l10", "l1", "o1/P1"};
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(regio_audit_append(&a, txn, p, "planner", "put_learner", refs[i], 1000 + i), 0);
+    size_t n = 0;
+    char err[200];
+    cr_assert_eq(regio_validate_id("erased-0123456789abcdef", "tombstone", err, sizeof err), 0,
+                 "a tombstone is a valid id wherever an id goes");
+    cr_assert_eq(regio_audit_rename_ref(&a, txn, "l1", "erased-0123456789abcdef", &n), 0);
+    cr_assert_eq(n, 2);
+    uint8_t cursor[16] = {0};
+    Regio__AuditEntry **v;
+    size_t k;
+    int done;
+    cr_assert_eq(regio_audit_read(&a, txn, 0, "", 10, cursor, &v, &k, &done), 0);
+    cr_assert_eq(k, 4);
+    const char *want[] = {"erased-0123456789abcdef", "l10", "erased-0123456789abcdef", "o1/P1"};
+    for (size_t i = 0; i < k; i++) {
+        cr_assert_str_eq(v[i]->ref, want[i]);
+        cr_assert_eq(v[i]->time_ms, 1000 + (int64_t)i, "who and when stay");
+        cr_assert_str_eq(v[i]->who, "anonymous");
+        regio__audit_entry__free_unpacked(v[i], NULL);
+    }
+    free(v);
+    cr_assert_eq(regio_audit_rename_ref(&a, txn, "l1", "erased-0123456789abcdef", &n), 0);
+    cr_assert_eq(n, 0, "renaming again finds nothing");
+    mdb_txn_abort(txn);
+}
