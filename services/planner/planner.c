@@ -547,6 +547,14 @@ static int s_remove_learner(regio_planner_t *p, MDB_txn *txn, const regio_princi
     return rc;
 }
 
+/* 0, or a refusal when id is not a well-formed learner id. */
+static int s_learner_id(const char *id, slot_t *s)
+{
+    char err[200];
+    int rc = regio_validate_id(id, "learner", err, sizeof err);
+    return rc < 0 ? s_reject(s, regio_msg_error_code(rc), NULL, err) : 0;
+}
+
 /* Erase learner id: its request, its placements (the changes that cancel
  * them go out under the real id, so the school's and partners' systems can
  * drop them; the notifier's erase renames them afterwards, see
@@ -556,10 +564,9 @@ static int s_remove_learner(regio_planner_t *p, MDB_txn *txn, const regio_princi
 static int s_erase_learner(regio_planner_t *p, MDB_txn *txn, const regio_principal_t *who,
                            const Regio__LearnerEraseRequest *rq, slot_t *s)
 {
-    char err[200];
-    int rc = regio_validate_id(rq->id, "learner", err, sizeof err);
-    if (rc < 0)
-        return s_reject(s, regio_msg_error_code(rc), NULL, err);
+    int rc = s_learner_id(rq->id, s);
+    if (rc != 0)
+        return rc;
     if (p->job || p->round_asked)
         return s_reject(s, REGIO__ERROR_CODE__ERROR_NOT_READY, rq->id,
                         "a planning round is running; erase once it has committed");
@@ -602,11 +609,9 @@ static int s_erase_learner(regio_planner_t *p, MDB_txn *txn, const regio_princip
 static int s_export_learner(regio_planner_t *p, MDB_txn *txn, const regio_principal_t *who,
                             const Regio__LearnerExportRequest *rq, slot_t *s)
 {
-    char err[200];
-    int rc = regio_validate_id(rq->id, "learner", err, sizeof err);
-    if (rc < 0)
-        return s_reject(s, regio_msg_error_code(rc), NULL, err);
-    rc = s_owned(p, txn, who, rq->id, NULL, NULL, s);
+    int rc = s_learner_id(rq->id, s);
+    if (rc == 0)
+        rc = s_owned(p, txn, who, rq->id, NULL, NULL, s);
     return rc ? rc : REGIO_BATCH_NOWRITE;
 }
 

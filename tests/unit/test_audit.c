@@ -5,25 +5,19 @@
 #include <string.h>
 
 #include "regio/audit.h"
-#include "regio/store.h"
 #include "regio/validate.h"
+#include "store_fixture.h"
 
-static char s_dir[128];
-static regio_store_t S;
+static store_fixture_t F;
 
 static void s_setup(void)
 {
-    strcpy(s_dir, "/tmp/regio-test-audit-XXXXXX");
-    cr_assert_not_null(mkdtemp(s_dir));
-    cr_assert_eq(regio_store_open(&S, s_dir, 1u << 20, 16u << 20, 4), 0);
+    store_fixture_open(&F, NULL, NULL, 0);
 }
 
 static void s_teardown(void)
 {
-    regio_store_close(&S);
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    (void)system(cmd);
+    store_fixture_close(&F);
 }
 
 TestSuite(audit, .init = s_setup, .fini = s_teardown, .timeout = 30);
@@ -32,7 +26,7 @@ Test(audit, rename_ref_replaces_exactly_that_ref_and_keeps_the_rest)
 {
     regio_audit_t a;
     MDB_txn *txn;
-    cr_assert_eq(mdb_txn_begin(S.env, NULL, 0, &txn), 0);
+    cr_assert_eq(mdb_txn_begin(F.s.env, NULL, 0, &txn), 0);
     cr_assert_eq(regio_audit_open(&a, txn), 0);
     const regio_principal_t *p = regio_principal_anonymous();
     const char *refs[] = {"l1", "l10", "l1", "o1/P1"};

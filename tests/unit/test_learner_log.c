@@ -14,32 +14,24 @@
 
 #include "regio/error.h"
 #include "regio/store.h"
+#include "store_fixture.h"
 
-static char s_dir[128];
-static regio_store_t S;
+static store_fixture_t F;
 static regio_learner_log_t T;
 static uint64_t s_seq;
 
 static void s_setup(void)
 {
-    strcpy(s_dir, "/tmp/regio-test-learner-log-XXXXXX");
-    cr_assert_not_null(mkdtemp(s_dir));
-    cr_assert_eq(regio_store_open(&S, s_dir, 1u << 20, 16u << 20, 4), 0);
-    MDB_txn *txn;
-    cr_assert_eq(mdb_txn_begin(S.env, NULL, 0, &txn), 0);
-    cr_assert_eq(regio_store_table(txn, "log", &T.log), 0);
-    cr_assert_eq(regio_store_table(txn, "topic_index", &T.topic_index), 0);
-    cr_assert_eq(regio_store_table(txn, "topic_seq", &T.topic_seq), 0);
-    cr_assert_eq(mdb_txn_commit(txn), 0);
+    const char *names[] = {"log", "topic_index", "topic_seq"};
+    MDB_dbi dbi[3];
+    store_fixture_open(&F, names, dbi, 3);
+    T = (regio_learner_log_t){dbi[0], dbi[1], dbi[2]};
     s_seq = 0;
 }
 
 static void s_teardown(void)
 {
-    regio_store_close(&S);
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    (void)system(cmd);
+    store_fixture_close(&F);
 }
 
 TestSuite(learner_log, .init = s_setup, .fini = s_teardown, .timeout = 30);
@@ -76,7 +68,7 @@ static void s_log(MDB_txn *txn, const char *learner, const char *school, const c
 static MDB_txn *s_write_log(void)
 {
     MDB_txn *txn;
-    cr_assert_eq(mdb_txn_begin(S.env, NULL, 0, &txn), 0);
+    cr_assert_eq(mdb_txn_begin(F.s.env, NULL, 0, &txn), 0);
     s_log(txn, "l1", "s1", "p1");
     s_log(txn, "l10", "s1", "p1"); /* l1's id is a prefix of l10's */
     s_log(txn, "l1", "s1", "p2");

@@ -13,29 +13,23 @@
 #include <stdlib.h>
 
 #include "regio/store.h"
+#include "store_fixture.h"
 
-static char s_dir[128];
-static regio_store_t S;
+static store_fixture_t F;
 static MDB_dbi s_learners, s_plan;
 
 static void s_setup(void)
 {
-    strcpy(s_dir, "/tmp/regio-test-rights-XXXXXX");
-    cr_assert_not_null(mkdtemp(s_dir));
-    cr_assert_eq(regio_store_open(&S, s_dir, 1u << 20, 16u << 20, 4), 0);
-    MDB_txn *txn;
-    cr_assert_eq(mdb_txn_begin(S.env, NULL, 0, &txn), 0);
-    cr_assert_eq(regio_store_table(txn, "learners", &s_learners), 0);
-    cr_assert_eq(regio_store_table(txn, "plan", &s_plan), 0);
-    cr_assert_eq(mdb_txn_commit(txn), 0);
+    const char *names[] = {"learners", "plan"};
+    MDB_dbi dbi[2];
+    store_fixture_open(&F, names, dbi, 2);
+    s_learners = dbi[0];
+    s_plan = dbi[1];
 }
 
 static void s_teardown(void)
 {
-    regio_store_close(&S);
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    (void)system(cmd);
+    store_fixture_close(&F);
 }
 
 TestSuite(learner_rights, .init = s_setup, .fini = s_teardown, .timeout = 30);
@@ -78,7 +72,7 @@ Test(learner_rights, the_school_is_the_records_else_the_placements_else_none)
 {
     MDB_txn *txn;
     char school[REGIO_ID_MAX + 1];
-    cr_assert_eq(mdb_txn_begin(S.env, NULL, 0, &txn), 0);
+    cr_assert_eq(mdb_txn_begin(F.s.env, NULL, 0, &txn), 0);
     s_put_learner(txn, "l1", "s1");
     s_put_placement(txn, "l1", "s9", "P1", "o1", "p1"); /* the record wins */
     s_put_placement(txn, "l2", "s2", "P1", "o1", "p1"); /* removed request, placement waits */
@@ -145,7 +139,7 @@ Test(learner_rights, snapshots_show_schools_their_own_and_partners_their_offerin
 Test(learner_rights, cancel_deletes_the_learners_placements_and_says_how)
 {
     MDB_txn *txn;
-    cr_assert_eq(mdb_txn_begin(S.env, NULL, 0, &txn), 0);
+    cr_assert_eq(mdb_txn_begin(F.s.env, NULL, 0, &txn), 0);
     s_put_placement(txn, "l1", "s1", "P1", "o1", "p1");
     s_put_placement(txn, "l1", "s1", "P2", "o2", "p2");
     s_put_placement(txn, "l10", "s1", "P1", "o1", "p1");

@@ -42,13 +42,30 @@ static cJSON *s_list(void *const *v, size_t n)
     return a;
 }
 
-static void s_print(cJSON *o)
+/* Print {"learner": id, "planner": po, "notifier": no} (plus what o holds
+ * already) and free the services' replies. */
+static int s_report(cJSON *o, cJSON *po, cJSON *no, regio_envelope_t *pl, regio_envelope_t *nt)
 {
-    char *text = o ? cJSON_Print(o) : NULL;
+    cJSON_AddItemToObject(o, "planner", po);
+    cJSON_AddItemToObject(o, "notifier", no);
+    char *text = cJSON_Print(o);
     if (text)
         puts(text);
     free(text);
     cJSON_Delete(o);
+    regio__envelope__free_unpacked(pl, NULL);
+    regio__envelope__free_unpacked(nt, NULL);
+    return text ? REGIOCTL_EXIT_OK : REGIOCTL_EXIT_SERVICE;
+}
+
+/* A report with "learner": id first, and its two parts. */
+static cJSON *s_begin(const char *id, cJSON **po, cJSON **no)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "learner", id);
+    *po = cJSON_CreateObject();
+    *no = cJSON_CreateObject();
+    return o;
 }
 
 static int s_export(regioctl_t *c, const char *id)
@@ -70,18 +87,12 @@ static int s_export(regioctl_t *c, const char *id)
         return regioctl_fail(c, rc, "%s", err);
     }
     const Regio__LearnerExport *p = pl->learner_export, *n = nt->learner_export;
-    cJSON *o = cJSON_CreateObject(), *po = cJSON_CreateObject(), *no = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "learner", id);
+    cJSON *po, *no, *o = s_begin(id, &po, &no);
     cJSON_AddItemToObject(po, "learner", regio_msg_json(p->learner ? &p->learner->base : NULL));
     cJSON_AddItemToObject(po, "placements", s_list((void *const *)p->placements, p->n_placements));
     cJSON_AddItemToObject(no, "notifications",
                           s_list((void *const *)n->notifications, n->n_notifications));
-    cJSON_AddItemToObject(o, "planner", po);
-    cJSON_AddItemToObject(o, "notifier", no);
-    s_print(o);
-    regio__envelope__free_unpacked(pl, NULL);
-    regio__envelope__free_unpacked(nt, NULL);
-    return REGIOCTL_EXIT_OK;
+    return s_report(o, po, no, pl, nt);
 }
 
 static int s_erase(regioctl_t *c, const char *id)
@@ -109,20 +120,14 @@ static int s_erase(regioctl_t *c, const char *id)
                              "run erase again", err, id);
     }
     const Regio__LearnerErased *p = pl->learner_erased, *n = nt->learner_erased;
-    cJSON *o = cJSON_CreateObject(), *po = cJSON_CreateObject(), *no = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "learner", id);
+    cJSON *po, *no, *o = s_begin(id, &po, &no);
     cJSON_AddStringToObject(o, "tombstone", tomb);
     cJSON_AddNumberToObject(po, "records", p->records);
     cJSON_AddNumberToObject(po, "placements", p->placements);
     cJSON_AddNumberToObject(po, "audit_entries", p->audit_entries);
     cJSON_AddNumberToObject(no, "log_entries", n->log_entries);
     cJSON_AddNumberToObject(no, "topics", n->topics);
-    cJSON_AddItemToObject(o, "planner", po);
-    cJSON_AddItemToObject(o, "notifier", no);
-    s_print(o);
-    regio__envelope__free_unpacked(pl, NULL);
-    regio__envelope__free_unpacked(nt, NULL);
-    return REGIOCTL_EXIT_OK;
+    return s_report(o, po, no, pl, nt);
 }
 
 int regioctl_learner(regioctl_t *c, int argc, char **argv)
