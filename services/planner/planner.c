@@ -527,6 +527,9 @@ static int s_put_learner(regio_planner_t *p, MDB_txn *txn, const regio_principal
     if (rc < 0)
         return s_reject(s, regio_msg_error_code(rc), pl->learner->id, err);
     const char *id = pl->learner->id;
+    if (regio_privacy_tombstone_ok(id))
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, id,
+                        "ids erased-<16 hex digits> name erased learners; choose another id");
     if ((rc = s_owned(p, txn, who, id, pl->learner->school, NULL, s)) != 0)
         return rc;
     pl->learner->lat = regio_privacy_home_round(pl->learner->lat); /* kept no finer than ~100 m */
@@ -555,14 +558,9 @@ static int s_learner_id(const char *id, slot_t *s)
     return rc < 0 ? s_reject(s, regio_msg_error_code(rc), NULL, err) : 0;
 }
 
-/* Erase learner id: its request, its placements (the changes that cancel
- * them go out under the real id, so the school's and partners' systems can
- * drop them; the notifier's erase renames them afterwards, see
- * privacy.proto) and the id in the audit trail. Not while a planning round
- * runs or is about to start in this batch: it planned with the learner and
- * would put the id back. */
-static int s_erase_learner(regio_planner_t *p, MDB_txn *txn, const regio_principal_t *who,
-                           const Regio__LearnerEraseRequest *rq, slot_t *s)
+/* What an erase checks before it looks at the store; the tombstone (given
+ * or drawn) lands in s->tomb. 0 or a refusal. */
+static int s_erase_check(regio_planner_t *p, const Regio__LearnerEraseRequest *rq, slot_t *s)
 {
     int rc = s_learner_id(rq->id, s);
     if (rc != 0)
@@ -576,30 +574,42 @@ static int s_erase_learner(regio_planner_t *p, MDB_txn *txn, const regio_princip
     snprintf(s->tomb, sizeof s->tomb, "%s", rq->tombstone);
     if (!s->tomb[0] && regio_privacy_tombstone_new(s->tomb, sizeof s->tomb) < 0)
         return s_reject(s, REGIO__ERROR_CODE__ERROR_INTERNAL, NULL, "no randomness for a tombstone");
-    if (regio_world_learner(&p->world, s->tomb))
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, s->tomb, "tombstone names a learner");
-    char held[REGIO_ID_MAX + 1];
-    if ((rc = s_owned(p, txn, who, rq->id, NULL, held, s)) != 0)
-        return rc;
     regio__learner_erased__init(&s->erased);
     s->erased.tombstone = s->tomb;
+    return 0;
+}
+
+/* Erase learner id: its request, its placements (the changes that cancel
+ * them go out under the real id, so the school's and partners' systems can
+ * drop them; the notifier's erase renames them afterwards, see
+ * privacy.proto) and the id in the audit trail. Not while a planning round
+ * runs or is about to start in this batch: it planned with the learner and
+ * would put the id back. */
+static int s_erase_learner(regio_planner_t *p, MDB_txn *txn, const regio_principal_t *who,
+                           const Regio__LearnerEraseRequest *rq, slot_t *s)
+{
+    char held[REGIO_ID_MAX + 1];
+    int rc = s_erase_check(p, rq, s);
+    if (rc != 0 || (rc = s_owned(p, txn, who, rq->id, NULL, held, s)) != 0)
+        return rc;
     if (!held[0] && !regio_authz_reads_all(who))
         return REGIO_BATCH_NOWRITE; /* nothing here a school may erase: the audit trail's
                                        refs to an id it does not hold are a coordinator's */
+    size_t renamed = 0; /* first: when it refuses, nothing is written */
+    rc = regio_audit_rename_ref(&p->node.audit, txn, rq->id, s->tomb, &renamed);
+    if (rc == REGIO_EDUPLICATE)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, s->tomb,
+                        "the tombstone names an erased learner already; erase with another one");
     MDB_val k = {strlen(rq->id), rq->id};
-    rc = mdb_del(txn, p->learners, &k, NULL);
-    if (rc != 0 && rc != MDB_NOTFOUND)
+    if (rc != 0 || ((rc = mdb_del(txn, p->learners, &k, NULL)) != 0 && rc != MDB_NOTFOUND))
         return rc;
     s->erased.records = rc == 0;
+    s->erased.audit_entries = (uint32_t)renamed;
     regio_plan_state_diff_t d = {0};
-    size_t renamed = 0;
     rc = regio_rights_cancel(txn, p->plan_db, rq->id, p->plan.version, &d);
     if (rc == 0 && d.n)
         rc = regio_outbox_append(p->outbox, txn, d.v, d.n);
-    if (rc == 0)
-        rc = regio_audit_rename_ref(&p->node.audit, txn, rq->id, s->tomb, &renamed);
     s->erased.placements = (uint32_t)d.n;
-    s->erased.audit_entries = (uint32_t)renamed;
     s->erased.source_seq = regio_outbox_last(p->outbox);
     regio_plan_state_diff_free(&d);
     return rc ? rc : REGIO_BATCH_WROTE;

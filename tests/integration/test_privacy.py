@@ -133,6 +133,18 @@ class Scopes(unittest.TestCase):
         for l in all_learners:
             self.assertNotIn(struct.pack("<d", l[5][0]), raw, "no learner's home latitude")
 
+    def test_a_tombstone_names_one_erased_learner_and_nobody_else(self):
+        tomb = json.loads(self.c.ctl("learner", "erase", "l1").stdout)["tombstone"]
+        kind, body = self.call("school-s1", wire.PUT_LEARNER, [(1, wire.learner(tomb, "s1"))])
+        self.assertEqual((kind, wire.error_of(body)[0]), (wire.ERROR, "invalid"), "reserved for erasure")
+        for svc in ("planner", "notifier"):
+            kind, body = self.call("coord", wire.LEARNER_ERASE_REQUEST, [(1, "l3"), (2, tomb)], svc)
+            self.assertEqual((kind, wire.error_of(body)[0]), (wire.ERROR, "invalid"),
+                             f"{svc} refuses to merge two learners under one tombstone")
+        x = json.loads(self.c.ctl("learner", "export", "l3").stdout)
+        self.assertEqual(x["planner"]["learner"]["id"], "l3", "l3 is untouched")
+        self.assertGreater(len(x["notifier"]["notifications"]), 0)
+
     def test_put_learner_coordinates_come_back_rounded(self):
         kind, _ = self.call("school-s1", wire.PUT_LEARNER,
                             [(1, wire.learner("l1", "s1", lat=51.58765, lon=4.78149))])

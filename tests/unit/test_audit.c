@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "regio/audit.h"
+#include "regio/error.h"
 #include "regio/validate.h"
 #include "store_fixture.h"
 
@@ -54,5 +55,13 @@ Test(audit, rename_ref_replaces_exactly_that_ref_and_keeps_the_rest)
     free(v);
     cr_assert_eq(regio_audit_rename_ref(&a, txn, "l1", "erased-0123456789abcdef", &n), 0);
     cr_assert_eq(n, 0, "renaming again finds nothing");
+    cr_assert_eq(regio_audit_rename_ref(&a, txn, "l10", "erased-0123456789abcdef", &n),
+                 REGIO_EDUPLICATE, "two learners never share a tombstone");
+    cr_assert_eq(regio_audit_rename_ref(&a, txn, "l10", "o1/P1", &n), REGIO_EDUPLICATE);
+    cr_assert_eq(regio_audit_read(&a, txn, 0, "", 10, (uint8_t[16]){0}, &v, &k, &done), 0);
+    cr_assert_str_eq(v[1]->ref, "l10", "a refused rename writes nothing");
+    for (size_t i = 0; i < k; i++)
+        regio__audit_entry__free_unpacked(v[i], NULL);
+    free(v);
     mdb_txn_abort(txn);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regio/error.h"
 #include "regio/store.h"
 
 int regio_audit_open(regio_audit_t *a, MDB_txn *txn)
@@ -136,27 +137,27 @@ static int s_rewrite(MDB_cursor *cur, MDB_val *k, const Regio__AuditEntry *e)
     return rc;
 }
 
-int regio_audit_rename_ref(const regio_audit_t *a, MDB_txn *txn, const char *from,
-                           const char *to, size_t *n)
+/* Count the entries whose ref is exactly ref, and when to is not NULL
+ * rewrite them with ref `to`. 0 or an LMDB code. */
+static int s_each_ref(const regio_audit_t *a, MDB_txn *txn, const char *ref, const char *to,
+                      size_t *n)
 {
     *n = 0;
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, a->dbi, &cur);
     if (rc != 0)
         return rc;
-    size_t len = strlen(from);
+    size_t len = strlen(ref);
     MDB_val k, d;
     for (rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
-        if (!len || !memmem(d.mv_data, d.mv_size, from, len))
+        if (!len || !memmem(d.mv_data, d.mv_size, ref, len))
             continue; /* cheap: most entries are about something else */
         Regio__AuditEntry *e = regio__audit_entry__unpack(NULL, d.mv_size, d.mv_data);
-        if (!e)
-            continue;
-        if (strcmp(e->ref, from) == 0) {
+        if (e && strcmp(e->ref, ref) == 0) {
             char *was = e->ref;
             e->ref = (char *)to;
-            rc = s_rewrite(cur, &k, e);
+            rc = to ? s_rewrite(cur, &k, e) : 0;
             e->ref = was;
             *n += rc == 0;
         }
@@ -166,6 +167,17 @@ int regio_audit_rename_ref(const regio_audit_t *a, MDB_txn *txn, const char *fro
     }
     mdb_cursor_close(cur);
     return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int regio_audit_rename_ref(const regio_audit_t *a, MDB_txn *txn, const char *from,
+                           const char *to, size_t *n)
+{
+    size_t taken = 0;
+    int rc = s_each_ref(a, txn, to, NULL, &taken);
+    if (rc == 0 && taken > 0 && (rc = s_each_ref(a, txn, from, NULL, n)) == 0 && *n > 0)
+        rc = REGIO_EDUPLICATE; /* both name someone: renaming would merge them */
+    *n = 0;
+    return rc || taken ? rc : s_each_ref(a, txn, from, to, n);
 }
 
 int regio_audit_prune(const regio_audit_t *a, MDB_txn *txn, int64_t before_ms, size_t max,
