@@ -97,12 +97,11 @@ static int s_rename_entry(const regio_learner_log_t *t, MDB_txn *txn, Regio__Not
                           const char *to, const char *tomb)
 {
     char ikey[REGIO_TOPIC_KEY_MAX];
-    uint8_t key[8], gv[8];
+    uint8_t key[8]; /* the entry's seq: its key in the log, its value in the index */
     int rc;
     regio_store_u64_key(key, nt->seq);
-    regio_store_u64_key(gv, nt->seq);
     if (strcmp(nt->topic, to) != 0) {
-        MDB_val ik = {regio_topic_index_key(ikey, nt->topic, nt->topic_seq), ikey}, iv = {8, gv};
+        MDB_val ik = {regio_topic_index_key(ikey, nt->topic, nt->topic_seq), ikey}, iv = {8, key};
         if ((rc = mdb_del(txn, t->topic_index, &ik, NULL)) != 0 && rc != MDB_NOTFOUND)
             return rc;
         ik.mv_size = regio_topic_index_key(ikey, to, nt->topic_seq);
