@@ -53,6 +53,10 @@ static const rule_t s_rules[] = {
     {B(NOTIFY_BATCH), "notify_batch", R(REGIO_ROLE_SERVICE),
      "notify batches come only from the planner's key"},
     {B(REPLAY_REQUEST), "replay", ALL, "replays are for every known key, of its own topics"},
+    {B(LEARNER_EXPORT_REQUEST), "export_learner", STAFF | R(REGIO_ROLE_SCHOOL),
+     "a learner's data is for the learner's school, coordinators and admins"},
+    {B(LEARNER_ERASE_REQUEST), "erase_learner", STAFF | R(REGIO_ROLE_SCHOOL),
+     "erasing a learner is for the learner's school, coordinators and admins"},
 };
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])
 

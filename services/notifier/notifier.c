@@ -10,8 +10,10 @@
 #include "regio/error.h"
 #include "regio/log.h"
 #include "regio/node.h"
+#include "learner_log.h"
 #include "regio/rpp.h"
 #include "regio/validate.h"
+#include "topic_index.h"
 
 #define TOPIC_MAX 96
 #define CHUNK 256
@@ -26,6 +28,7 @@ typedef struct {
 struct regio_notifier_s {
     regio_node_t node;     /* node.seq = last global notification seq */
     MDB_dbi log, topic_index, topic_seq, meta;
+    regio_learner_log_t learner_log; /* the same tables, for access and erasure */
     uint64_t pending_seq, source_seq, pending_source;
     pending_t *pending;    /* notifications to publish after commit */
     size_t n_pending, cap_pending;
@@ -37,6 +40,7 @@ struct regio_notifier_s {
 typedef struct {
     regio_node_refusal_t no; /* why it was refused, if it was */
     uint64_t source_seq;     /* for NotifyAck */
+    regio_learner_log_erased_t erased; /* a LearnerEraseRequest's answer */
 } slot_t;
 
 const regio_config_entry_t *regio_notifier_config_table(regio_notifier_config_t *c)
@@ -62,11 +66,7 @@ static int s_reject(slot_t *s, Regio__ErrorCode code, const char *reason)
 
 static size_t s_index_key(char *out, const char *topic, uint64_t topic_seq)
 {
-    size_t n = strlen(topic);
-    memcpy(out, topic, n);
-    out[n] = 0;
-    regio_store_u64_key((uint8_t *)out + n + 1, topic_seq);
-    return n + 9;
+    return regio_topic_index_key(out, topic, topic_seq);
 }
 
 static int s_pending_add(regio_notifier_t *n, const char *topic, const regio_envelope_t *env)
@@ -193,6 +193,10 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     regio_envelope_t *e = req->env;
     switch (e->body_case) {
     case REGIO__ENVELOPE__BODY_NOTIFY_BATCH: return s_notify(n, txn, e->notify_batch, s);
+    case REGIO__ENVELOPE__BODY_LEARNER_ERASE_REQUEST:
+        return regio_learner_log_erase(&n->node, &n->learner_log, txn, req, n->pending_source,
+                                       &s->no, &s->erased);
+    case REGIO__ENVELOPE__BODY_LEARNER_EXPORT_REQUEST:
     case REGIO__ENVELOPE__BODY_REPLAY_REQUEST:
     case REGIO__ENVELOPE__BODY_STATUS_REQUEST: return REGIO_BATCH_NOWRITE;
     default:
@@ -304,6 +308,12 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
     if (regio_node_reply_refusal(&n->node, req, rc, &s->no, "not logged"))
         return;
     switch (req->env->body_case) {
+    case REGIO__ENVELOPE__BODY_LEARNER_EXPORT_REQUEST:
+        regio_learner_log_reply_export(&n->node, &n->learner_log, req);
+        return;
+    case REGIO__ENVELOPE__BODY_LEARNER_ERASE_REQUEST:
+        regio_learner_log_reply_erased(&n->node, req, &s->erased);
+        return;
     case REGIO__ENVELOPE__BODY_REPLAY_REQUEST: s_replay(n, req); return;
     case REGIO__ENVELOPE__BODY_STATUS_REQUEST: regio_node_reply_status(&n->node, req); return;
     default: break;
@@ -419,6 +429,7 @@ static int s_open_tables(void *arg, MDB_txn *txn)
         return rc;
     n->pending_seq = n->node.seq;
     n->pending_source = n->source_seq;
+    n->learner_log = (regio_learner_log_t){n->log, n->topic_index, n->topic_seq};
     return 0;
 }
 

@@ -8,7 +8,8 @@
  * per-topic seq, both gap-free. After the commit they are published on the
  * PUB socket as [topic][envelope]. A subscriber that was away sends a
  * ReplayRequest (topic, after_seq) and gets the missing ones from the log,
- * at most replay-max per request, streamed in chunks.
+ * at most replay-max per request, streamed in chunks. A learner's export
+ * and erasure read and rename its entries (learner_log.h).
  */
 #ifndef REGIO_NOTIFIER_H
 #define REGIO_NOTIFIER_H

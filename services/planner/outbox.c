@@ -186,6 +186,11 @@ void regio_outbox_commit(regio_outbox_t *ob, int ok)
         s_send(ob);
 }
 
+uint64_t regio_outbox_last(const regio_outbox_t *ob)
+{
+    return ob->pending_next - 1;
+}
+
 uint64_t regio_outbox_pending(const regio_outbox_t *ob)
 {
     return ob->next - 1 - ob->acked;

@@ -35,6 +35,10 @@ int regio_outbox_append(regio_outbox_t *ob, MDB_txn *txn, Regio__PlacementChange
 /* The txn with the appended changes committed (ok = 1) or was aborted. */
 void regio_outbox_commit(regio_outbox_t *ob, int ok);
 
+/* The source_seq of the newest change appended so far, counting those in
+ * a write txn not yet committed (0: none ever). Can't fail. */
+uint64_t regio_outbox_last(const regio_outbox_t *ob);
+
 /* Changes not yet acknowledged by the notifier. */
 uint64_t regio_outbox_pending(const regio_outbox_t *ob);
 

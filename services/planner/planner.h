@@ -7,6 +7,8 @@
  * instance, runs the engine (engine.h) on a worker thread, diffs the result
  * against the current plan, commits plan + changes in one transaction and
  * hands the changes to the notifier through its outbox (outbox.h).
+ * Who may see and change which learner, and a learner's export and
+ * erasure, follow learner_rights.h.
  */
 #ifndef REGIO_PLANNER_H
 #define REGIO_PLANNER_H

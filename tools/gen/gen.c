@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regio/privacy.h"
+
 #define S_SLOTS 10
 #define S_NSEC 7             /* real sectors */
 #define S_GENERIC 7          /* pseudo-sector of the civic (MAAT-*) goals */
@@ -157,7 +159,7 @@ typedef struct {
 } s_cohort_t;
 
 typedef struct {
-    double lat, lon;   /* home, rounded as printed */
+    double lat, lon;   /* home, rounded as the planner keeps it (regio/privacy.h) */
     uint32_t cohort;   /* school, track, sector, free slots come from here */
     uint16_t periods;  /* the cohort's periods, sometimes one fewer */
     uint8_t dagdelen, age, max_km; /* as written in the instance */
@@ -509,6 +511,8 @@ static void s_make_learner(s_world_t *w, s_rng_t *r, uint32_t cohort, s_learner_
     l->max_km = (uint8_t)(mbo ? s_table(r, km_mbo, 5) : s_table(r, km_vmbo, 5));
     s_scatter(r, s_towns[sc->town].lat, s_towns[sc->town].lon,
               mbo ? s_town_sigma(sc->town, 2.0, 3.0) : s_town_sigma(sc->town, 1.2, 2.0), &l->lat, &l->lon);
+    l->lat = regio_privacy_home_round(l->lat); /* as the planner keeps a home: ~100 m */
+    l->lon = regio_privacy_home_round(l->lon);
     l->maat = (uint8_t)s_pct(r, mbo ? 8 : 30);
 }
 

@@ -37,4 +37,7 @@ int regioctl_keys(regioctl_t *c, int argc, char **argv);
 /* audit [--since T] [--who NAME]: the services' audit trails, merged. */
 int regioctl_audit(regioctl_t *c, int argc, char **argv);
 
+/* learner export|erase ID: everything held on one learner, as JSON; erase it. */
+int regioctl_learner(regioctl_t *c, int argc, char **argv);
+
 #endif
