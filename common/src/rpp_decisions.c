@@ -167,6 +167,12 @@ int regio_rpp_seats_init(regio_rpp_seats_t *s, const regio_rpp_t *r, int with_pi
             memcpy(s->left, r->pin_seats.left, nl * sizeof *s->left);
         return 0;
     }
+    regio_rpp_seats_reset(s, r);
+    return 0;
+}
+
+void regio_rpp_seats_reset(regio_rpp_seats_t *s, const regio_rpp_t *r)
+{
     for (int32_t o = 0; o < r->n_offerings; o++)
         memcpy(s->open + (size_t)o * r->n_periods * REGIO_RPP_SLOTS, r->offerings[o].cap,
                (size_t)r->n_periods * REGIO_RPP_SLOTS * sizeof *s->open);
@@ -179,7 +185,6 @@ int regio_rpp_seats_init(regio_rpp_seats_t *s, const regio_rpp_t *r, int with_pi
             s->left[i * REGIO_RPP_SLOTS + t] = v->seats[t];
         }
     }
-    return 0;
 }
 
 void regio_rpp_seats_free(regio_rpp_seats_t *s)

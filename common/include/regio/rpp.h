@@ -319,6 +319,10 @@ int regio_rpp_seats_init(regio_rpp_seats_t *s, const regio_rpp_t *r, int with_pi
 /* Free s's arrays; safe on a zeroed s. */
 void regio_rpp_seats_free(regio_rpp_seats_t *s);
 
+/* Make s (from regio_rpp_seats_init for r) as no placement took a seat.
+ * Can't fail. */
+void regio_rpp_seats_reset(regio_rpp_seats_t *s, const regio_rpp_t *r);
+
 /* A placement of a learner of school takes (n = 1) or gives back (n = -1)
  * the seats of slots (bits 0..9) at (o, p): a seat the school holds there
  * first, else an open one. Can't fail. */
