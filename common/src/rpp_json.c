@@ -498,53 +498,51 @@ static int s_get_ten(s_reader_t *rd, const cJSON *o)
     return 0;
 }
 
-static int s_read_reservations(s_reader_t *rd, regio_rpp_t *r, const cJSON *root)
+/* Read each item of rpp-2's optional list key with fn, naming it "what k". */
+static int s_read_each(s_reader_t *rd, regio_rpp_t *r, const cJSON *root, const char *key,
+                       const char *what, int (*fn)(s_reader_t *, regio_rpp_t *, const cJSON *))
 {
     const cJSON *list, *it;
+    int rc = s_get_opt_list(rd, root, key, &list), i = 0;
+    for (it = list ? list->child : NULL; rc == 0 && it; it = it->next) {
+        snprintf(rd->what, sizeof rd->what, "%s %d", what, i++);
+        rc = fn(rd, r, it);
+    }
+    return rc;
+}
+
+static int s_read_reservation(s_reader_t *rd, regio_rpp_t *r, const cJSON *it)
+{
     const char *o, *p, *s;
-    int rc = s_get_opt_list(rd, root, "reservations", &list), i = 0;
-    for (it = list ? list->child : NULL; rc == 0 && it; it = it->next) {
-        snprintf(rd->what, sizeof rd->what, "reservation %d", i++);
-        if ((rc = s_get_str(rd, it, "offering", 1, &o)) < 0 ||
-            (rc = s_get_str(rd, it, "period", 1, &p)) < 0 ||
-            (rc = s_get_str(rd, it, "school", 1, &s)) < 0 || (rc = s_get_ten(rd, it)) < 0)
-            return rc;
-        rc = regio_rpp_add_reservation(r, o, p, s, rd->seats, rd->err, rd->errlen);
-    }
-    return rc;
+    int rc;
+    if ((rc = s_get_str(rd, it, "offering", 1, &o)) < 0 ||
+        (rc = s_get_str(rd, it, "period", 1, &p)) < 0 ||
+        (rc = s_get_str(rd, it, "school", 1, &s)) < 0 || (rc = s_get_ten(rd, it)) < 0)
+        return rc;
+    return regio_rpp_add_reservation(r, o, p, s, rd->seats, rd->err, rd->errlen);
 }
 
-static int s_read_forbidden(s_reader_t *rd, regio_rpp_t *r, const cJSON *root)
+static int s_read_refusal(s_reader_t *rd, regio_rpp_t *r, const cJSON *it)
 {
-    const cJSON *list, *it;
     const char *l, *q, *o;
-    int rc = s_get_opt_list(rd, root, "forbidden", &list), i = 0;
-    for (it = list ? list->child : NULL; rc == 0 && it; it = it->next) {
-        snprintf(rd->what, sizeof rd->what, "forbidden %d", i++);
-        if ((rc = s_get_str(rd, it, "learner", 1, &l)) < 0 ||
-            (rc = s_get_str(rd, it, "partner", 0, &q)) < 0 ||
-            (rc = s_get_str(rd, it, "offering", 0, &o)) < 0)
-            return rc;
-        rc = regio_rpp_add_forbidden(r, l, q, o, rd->err, rd->errlen);
-    }
-    return rc;
+    int rc;
+    if ((rc = s_get_str(rd, it, "learner", 1, &l)) < 0 ||
+        (rc = s_get_str(rd, it, "partner", 0, &q)) < 0 ||
+        (rc = s_get_str(rd, it, "offering", 0, &o)) < 0)
+        return rc;
+    return regio_rpp_add_forbidden(r, l, q, o, rd->err, rd->errlen);
 }
 
-static int s_read_pins(s_reader_t *rd, regio_rpp_t *r, const cJSON *root)
+static int s_read_pin(s_reader_t *rd, regio_rpp_t *r, const cJSON *it)
 {
-    const cJSON *list, *it;
     const char *l, *p, *o;
     uint16_t mask;
-    int rc = s_get_opt_list(rd, root, "pins", &list), i = 0;
-    for (it = list ? list->child : NULL; rc == 0 && it; it = it->next) {
-        snprintf(rd->what, sizeof rd->what, "pin %d", i++);
-        if ((rc = s_get_str(rd, it, "learner", 1, &l)) < 0 ||
-            (rc = s_get_str(rd, it, "period", 1, &p)) < 0 ||
-            (rc = s_get_str(rd, it, "offering", 1, &o)) < 0 || (rc = s_get_mask(rd, it, &mask)) < 0)
-            return rc;
-        rc = regio_rpp_add_pin(r, l, p, o, mask, rd->err, rd->errlen);
-    }
-    return rc;
+    int rc;
+    if ((rc = s_get_str(rd, it, "learner", 1, &l)) < 0 ||
+        (rc = s_get_str(rd, it, "period", 1, &p)) < 0 ||
+        (rc = s_get_str(rd, it, "offering", 1, &o)) < 0 || (rc = s_get_mask(rd, it, &mask)) < 0)
+        return rc;
+    return regio_rpp_add_pin(r, l, p, o, mask, rd->err, rd->errlen);
 }
 
 static int s_read_instance(s_reader_t *rd, const cJSON *root, regio_rpp_t **out)
@@ -558,8 +556,10 @@ static int s_read_instance(s_reader_t *rd, const cJSON *root, regio_rpp_t **out)
         return s_err(rd, -ENOMEM, "out of memory");
     if ((rc = s_read_weights(rd, r, root)) < 0 || (rc = s_read_periods(rd, r, root)) < 0 ||
         (rc = s_read_partners(rd, r, root)) < 0 || (rc = s_read_offerings(rd, r, root)) < 0 ||
-        (rc = s_read_learners(rd, r, root)) < 0 || (rc = s_read_reservations(rd, r, root)) < 0 ||
-        (rc = s_read_forbidden(rd, r, root)) < 0 || (rc = s_read_pins(rd, r, root)) < 0) {
+        (rc = s_read_learners(rd, r, root)) < 0 ||
+        (rc = s_read_each(rd, r, root, "reservations", "reservation", s_read_reservation)) < 0 ||
+        (rc = s_read_each(rd, r, root, "forbidden", "forbidden", s_read_refusal)) < 0 ||
+        (rc = s_read_each(rd, r, root, "pins", "pin", s_read_pin)) < 0) {
         regio_rpp_destroy(&r);
         return rc;
     }

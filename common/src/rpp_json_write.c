@@ -192,12 +192,21 @@ static void s_write_learner(const regio_rpp_t *r, const regio_rpp_learner_t *l, 
     fputc('}', f);
 }
 
-/* rpp-2's lists, each written only when it has entries. */
+/* rpp-2's lists are written only when they have items: item i of list key
+ * opens the list first, then the object. */
+static void s_item(FILE *f, const char *key, int32_t i)
+{
+    if (i == 0)
+        fprintf(f, ",\n \"%s\": [", key);
+    fputs(i ? ",\n  {" : "\n  {", f);
+}
+
 static void s_write_reservations(const regio_rpp_t *r, FILE *f)
 {
     for (int32_t i = 0; i < r->n_res; i++) {
         const regio_rpp_reservation_t *v = &r->res[i];
-        fputs(i ? ",\n  {\"offering\": " : ",\n \"reservations\": [\n  {\"offering\": ", f);
+        s_item(f, "reservations", i);
+        fputs("\"offering\": ", f);
         s_put_str(f, r->offerings[v->offering].id);
         s_put_key(f, "period");
         s_put_str(f, r->periods[v->period].id);
@@ -215,7 +224,8 @@ static void s_write_forbidden(const regio_rpp_t *r, FILE *f)
 {
     for (int32_t i = 0; i < r->n_forbidden; i++) {
         const regio_rpp_refusal_t *v = &r->forbidden[i];
-        fputs(i ? ",\n  {\"learner\": " : ",\n \"forbidden\": [\n  {\"learner\": ", f);
+        s_item(f, "forbidden", i);
+        fputs("\"learner\": ", f);
         s_put_str(f, r->learners[v->learner].id);
         s_put_key(f, v->partner >= 0 ? "partner" : "offering");
         s_put_str(f, v->partner >= 0 ? r->partners[v->partner].id : r->offerings[v->offering].id);

@@ -19,6 +19,13 @@
 
 #define CHECKER REGIO_SHARED_DIR "/tools/rpp_check.py"
 
+/* A text edit of a valid instance that breaks a rule (code 0: it does not). */
+typedef struct {
+    const char *from, *to; /* the first from becomes to */
+    int code;              /* what the reader returns */
+    const char *says;      /* a piece of the error line */
+} ck_case_t;
+
 /* A scratch file name unique to this test process. */
 static inline const char *ck_tmp(char *buf, size_t len, const char *what)
 {

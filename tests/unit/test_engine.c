@@ -638,20 +638,33 @@ Test(engine, fairness_raises_the_lowest_school_and_keeps_99_percent)
 
 #define TINY2 REGIO_SHARED_DIR "/spec/examples/tiny-2.json"
 
-/* Solve r with both engines; each plan passes rpp_check.py with our score. */
-static void s_both_pass_the_checker(const regio_rpp_t *r, uint64_t seed)
+/* What a test asks of one engine's plan besides passing the checker. */
+typedef void (*s_check_fn)(const regio_rpp_t *r, const regio_rpp_sol_t *sol,
+                           const regio_rpp_report_t *rep, int lns);
+
+/* Solve r with lns and with greedy; each plan passes rpp_check.py with our
+ * score and its own pins, then check (may be NULL). */
+static void s_each_engine(const regio_rpp_t *r, int64_t iterations, uint64_t seed,
+                          s_check_fn check)
 {
     static const char *const engines[] = {"lns", "greedy"};
     for (int e = 0; e < 2; e++) {
         regio_rpp_sol_t sol;
-        regio_engine_opts_t o = s_opts(3000, seed);
+        regio_engine_opts_t o = s_opts(iterations, seed);
         regio_rpp_report_t rep = s_solve(r, engines[e], &o, &sol);
         double checked = s_checker(r, &sol);
         cr_assert(fabs(checked - rep.score) < 0.01, "%s: checker %.3f, ours %.3f", engines[e],
                   checked, rep.score);
         cr_assert_eq(rep.pins, r->n_pins);
+        if (check)
+            check(r, &sol, &rep, e == 0);
         regio_rpp_sol_free(&sol);
     }
+}
+
+static void s_both_pass_the_checker(const regio_rpp_t *r, uint64_t seed)
+{
+    s_each_engine(r, 3000, seed, NULL);
 }
 
 Test(engine, plans_of_rpp_2_instances_pass_the_reference_checker)
@@ -723,46 +736,49 @@ static int32_t s_placed_at(const regio_rpp_t *r, const regio_rpp_sol_t *sol, con
     return -1;
 }
 
+static void s_last_seat(const regio_rpp_t *r, const regio_rpp_sol_t *sol,
+                        const regio_rpp_report_t *rep, int lns)
+{
+    cr_assert_eq(rep->placements, 3, "o1's seat is the pin's, o2 has two");
+    cr_assert_eq(s_placed_at(r, sol, "l3"), 0);
+    for (int32_t k = 0; k < sol->n; k++)
+        cr_assert(sol->v[k].offering != 0 || sol->v[k].learner == 2, "o1 given away");
+}
+
 Test(engine, a_pin_on_the_last_seat_keeps_it_from_everyone_else)
 {
     regio_rpp_t *r = s_edge(", \"pins\": [{\"learner\": \"l3\", \"period\": \"P1\","
                             " \"offering\": \"o1\", \"slots\": [0,1]}]");
-    static const char *const engines[] = {"lns", "greedy"};
-    for (int e = 0; e < 2; e++) {
-        regio_rpp_sol_t sol;
-        regio_engine_opts_t o = s_opts(500, 1);
-        regio_rpp_report_t rep = s_solve(r, engines[e], &o, &sol);
-        cr_assert_eq(rep.placements, 3, "%s: o1's seat is the pin's, o2 has two", engines[e]);
-        cr_assert_eq(s_placed_at(r, &sol, "l3"), 0);
-        for (int32_t k = 0; k < sol.n; k++)
-            cr_assert(sol.v[k].offering != 0 || sol.v[k].learner == 2, "o1 given away");
-        s_checker(r, &sol);
-        regio_rpp_sol_free(&sol);
-    }
+    s_each_engine(r, 500, 1, s_last_seat);
     regio_rpp_destroy(&r);
+}
+
+static void s_held_offering(const regio_rpp_t *r, const regio_rpp_sol_t *sol,
+                            const regio_rpp_report_t *rep, int lns)
+{
+    cr_assert_neq(s_placed_at(r, sol, "l1"), 1, "s1 at o2");
+    cr_assert_neq(s_placed_at(r, sol, "l2"), 1, "s1 at o2");
+    if (!lns) /* greedy may put s2's first learner at o1 */
+        return;
+    cr_assert_eq(rep->placements, 3, "o2 for s2's two, o1 for one of s1's");
+    cr_assert_eq(s_placed_at(r, sol, "l3"), 1);
+    cr_assert_eq(s_placed_at(r, sol, "l4"), 1);
+    cr_assert_eq(rep->reserved_seats_used, 4);
 }
 
 Test(engine, seats_held_for_a_school_at_a_whole_offering_go_to_its_learners_only)
 {
     regio_rpp_t *r = s_edge(", \"reservations\": [{\"offering\": \"o2\", \"period\": \"P1\","
                             " \"school\": \"s2\", \"seats\": [2,2,0,0,0,0,0,0,0,0]}]");
-    static const char *const engines[] = {"lns", "greedy"};
-    for (int e = 0; e < 2; e++) {
-        regio_rpp_sol_t sol;
-        regio_engine_opts_t o = s_opts(500, 1);
-        regio_rpp_report_t rep = s_solve(r, engines[e], &o, &sol);
-        cr_assert_neq(s_placed_at(r, &sol, "l1"), 1, "%s: s1 at o2", engines[e]);
-        cr_assert_neq(s_placed_at(r, &sol, "l2"), 1, "%s: s1 at o2", engines[e]);
-        if (e == 0) { /* greedy may put s2's first learner at o1 */
-            cr_assert_eq(rep.placements, 3, "o2 for s2's two, o1 for one of s1's");
-            cr_assert_eq(s_placed_at(r, &sol, "l3"), 1);
-            cr_assert_eq(s_placed_at(r, &sol, "l4"), 1);
-            cr_assert_eq(rep.reserved_seats_used, 4);
-        }
-        s_checker(r, &sol);
-        regio_rpp_sol_free(&sol);
-    }
+    s_each_engine(r, 500, 1, s_held_offering);
     regio_rpp_destroy(&r);
+}
+
+static void s_declined_all(const regio_rpp_t *r, const regio_rpp_sol_t *sol,
+                           const regio_rpp_report_t *rep, int lns)
+{
+    cr_assert_eq(s_placed_at(r, sol, "l1"), -1, "l1 placed");
+    cr_assert_eq(rep->placements, 3);
 }
 
 Test(engine, a_learner_who_declined_every_candidate_gets_nothing)
@@ -773,15 +789,6 @@ Test(engine, a_learner_who_declined_every_candidate_gets_nothing)
     cr_assert_eq(regio_cands_build(r, NULL, 1, &c), 0);
     cr_assert_eq(c.start[1] - c.start[0], 0, "l1 kept a candidate it declined");
     regio_cands_free(&c);
-    static const char *const engines[] = {"lns", "greedy"};
-    for (int e = 0; e < 2; e++) {
-        regio_rpp_sol_t sol;
-        regio_engine_opts_t o = s_opts(500, 1);
-        regio_rpp_report_t rep = s_solve(r, engines[e], &o, &sol);
-        cr_assert_eq(s_placed_at(r, &sol, "l1"), -1, "%s placed l1", engines[e]);
-        cr_assert_eq(rep.placements, 3);
-        s_checker(r, &sol);
-        regio_rpp_sol_free(&sol);
-    }
+    s_each_engine(r, 500, 1, s_declined_all);
     regio_rpp_destroy(&r);
 }

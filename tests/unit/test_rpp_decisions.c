@@ -136,13 +136,7 @@ Test(rpp_decisions, writes_rpp_2_back_and_reads_the_same_instance)
     regio_rpp_destroy(&r);
 }
 
-typedef struct {
-    const char *from, *to;
-    int code;
-    const char *says; /* a piece of the error line */
-} bad_case_t;
-
-static const bad_case_t s_bad[] = {
+static const ck_case_t s_bad[] = {
     {"\"2027-02-01\"", "\"2027-02-30\"", REGIO_EINVALID, "period P1: start '2027-02-30' is not"},
     {"\"2027-02-01\"", "\"2027-2-1\"", REGIO_EINVALID, "is not a YYYY-MM-DD date"},
     {"\"2027-02-01\"", "20270201", REGIO_EINVALID, "period P1: start is not a YYYY-MM-DD"},
@@ -225,7 +219,7 @@ Test(rpp_decisions, refuses_each_invalid_instance_exactly_as_the_checker)
 }
 
 /* What the spec's text is silent or loose about, as the checker reads it. */
-static const bad_case_t s_fine[] = {
+static const ck_case_t s_fine[] = {
     {"\"start\": \"2027-02-01\"", "\"start\": null", 0, NULL},
     {"\"2027-02-01\"", "\"2027-W05-1\"", 0, NULL},
     {"\"2027-02-01\"", "\"20270201\"", 0, NULL},

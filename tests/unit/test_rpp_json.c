@@ -151,13 +151,7 @@ Test(rpp_json, accepts_what_the_checker_accepts)
     free(t);
 }
 
-typedef struct {
-    const char *from, *to;
-    int code;
-    const char *says; /* a piece of the error line */
-} bad_case_t;
-
-static const bad_case_t s_bad[] = {
+static const ck_case_t s_bad[] = {
     {"\"id\": \"l1\", ", "", REGIO_EINVALID, "learner #0: id missing"},
     {"\"needs\": {\"G\": 20}}]}",
      "\"needs\": {\"G\": 20}}, {\"id\": \"l1\", \"school\": \"s\", \"qualification\": \"q\","
