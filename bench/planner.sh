@@ -6,6 +6,7 @@
 #                    [--cbc-seconds 60] [--cbc-seeds 3] [--no-cbc] [--no-replan] [--quick]
 #                    [--spread "2000 2000@1.8"] [--spread-regions 8]
 #                    [--rpp2 "2000"] [--rpp2-regions 8] [--rpp2-decide "--pins 0.05 ..."]
+#                    [--rpp2-iterations N]
 #
 # A size N@S gives that run a budget of S seconds instead of the default.
 # 1. Synthetic regions (build/bin/regio-gen) of each size: solve with the
@@ -38,7 +39,9 @@
 #    --reserved 0.03, or --rpp2-decide), each planned at the default budget
 #    (or S of N@S) side by side with the rpp-1 region of the same seed, in
 #    the same loop: score as a share of each region's own bound, and plan
-#    seconds. Every plan is checked by rpp_check.py.
+#    seconds. Every plan is checked by rpp_check.py. --rpp2-iterations N
+#    plans with N iterations instead of a budget: the same plans whatever
+#    the machine's load (only the bounds, timed, still move a little).
 # Benchmarks print figures; they never fail on speed.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -59,6 +62,7 @@ SPREAD_REGIONS=8
 RPP2="2000"
 RPP2_REGIONS=8
 RPP2_DECIDE="--pins 0.05 --forbidden 0.05 --reserved 0.03"
+RPP2_ITERS=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --sizes) SIZES=$2; shift 2 ;;
@@ -75,14 +79,16 @@ while [ $# -gt 0 ]; do
     --rpp2) RPP2=$2; shift 2 ;;
     --rpp2-regions) RPP2_REGIONS=$2; shift 2 ;;
     --rpp2-decide) RPP2_DECIDE=$2; shift 2 ;;
+    --rpp2-iterations) RPP2_ITERS=$2; shift 2 ;;
     --quick) SIZES="100 300 2000 2000@1.8"; CBC_SIZES="60"; CBC_SECONDS=20; SPREAD=""; RPP2=""; shift ;;
-    -h | --help) sed -n '2,42p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,45p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
     esac
 done
 
 [[ $SPREAD_REGIONS =~ ^[1-9][0-9]*$ ]] || die "--spread-regions needs a count of 1 or more"
 [[ $RPP2_REGIONS =~ ^[1-9][0-9]*$ ]] || die "--rpp2-regions needs a count of 1 or more"
+[[ $RPP2_ITERS =~ ^[0-9]+$ ]] || die "--rpp2-iterations needs a count (0: the budget)"
 CHECK=$BENCH_ROOT/../shared/tools/rpp_check.py
 [ -f "$CHECK" ] || die "rpp_check.py not found at $CHECK"
 trap '[ "$BENCH_KEEP" = 1 ] || rm -rf "$BENCH_TMP"' EXIT
@@ -301,14 +307,15 @@ PY
 # BOUND[path]: each region's own bound, computed once per run (both sections use it).
 declare -A BOUND=()
 
-# share FILE SECS: plan FILE (SECS 0: the default budget), check it, and set
-# SHARE (the score as a percentage of the region's bound, which the first
-# plan of FILE computes in bound_seconds), SHARE_S (plan seconds) and
-# SHARE_PRICED (prices_used). Not in $(...): the bound cache must persist.
+# share FILE SECS [ITERS]: plan FILE (SECS 0: the default budget; ITERS > 0:
+# that many iterations instead), check it, and set SHARE (the score as a
+# percentage of the region's bound, which the first plan of FILE computes in
+# bound_seconds), SHARE_S (plan seconds) and SHARE_PRICED (prices_used).
+# Not in $(...): the bound cache must persist.
 share() {
-    local f=$1 secs=$2 out=$BENCH_TMP/share.txt n bs score
+    local f=$1 secs=$2 iters=${3:-0} out=$BENCH_TMP/share.txt n bs score
     local args=(--solve "$f" --out "$BENCH_TMP/share.json" --threads "$THREADS" --seed "$SEED"
-                --seconds "$secs")
+                --seconds "$secs" --iterations "$iters")
     if [ -z "${BOUND[$f]:-}" ]; then
         n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["learners"]))' "$f")
         bs=$(bound_seconds "$n")
@@ -358,7 +365,9 @@ PY
 
 # 5. rpp-2 beside rpp-1 ------------------------------------------------------------
 section_rpp2() {
-    say "rpp-2: regions of seeds $SEED..$((SEED + RPP2_REGIONS - 1)) with regio-gen $RPP2_DECIDE, beside the rpp-1 region of the same seed; planner seed $SEED, $THREADS threads"
+    local budget="the default budget"
+    [ "$RPP2_ITERS" = 0 ] || budget="$RPP2_ITERS iterations"
+    say "rpp-2: regions of seeds $SEED..$((SEED + RPP2_REGIONS - 1)) with regio-gen $RPP2_DECIDE, beside the rpp-1 region of the same seed; planner seed $SEED, $THREADS threads, $budget"
     local spec n secs k rs f1 f2 a b decided
     for spec in $RPP2; do
         n=${spec%@*}
@@ -375,9 +384,9 @@ section_rpp2() {
             # shellcheck disable=SC2086
             [ -f "$f2" ] || "$GEN" --learners "$n" --seed "$rs" $RPP2_DECIDE --out "$f2"
             decided=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d.get("pins",[])), len(d.get("forbidden",[])), len(d.get("reservations",[])))' "$f2")
-            share "$f1" "$secs"
+            share "$f1" "$secs" "$RPP2_ITERS"
             a="$SHARE $SHARE_S"
-            share "$f2" "$secs"
+            share "$f2" "$secs" "$RPP2_ITERS"
             b="$SHARE $SHARE_S"
             echo "$a $b" >>"$rows"
             # shellcheck disable=SC2086

@@ -218,12 +218,18 @@ static inline int regio_plan_changeable(const regio_plan_t *pl, int32_t l, int p
  * learners leave free; 0 where it holds none. */
 uint32_t regio_plan_held(const regio_plan_t *pl, int32_t l, int64_t op);
 
+/* Whether some school holds seats at (o, p) (op = o*P + p). */
+static inline int regio_plan_holds(const regio_plan_t *pl, int64_t op)
+{
+    return pl->left && pl->r->res_first[op] >= 0;
+}
+
 /* Slots of (o, p) (op = o*P + p) where learner l finds a seat now: an open
  * one, or one its school holds free (the seats of l's own pick there are
  * the caller's to add). */
 static inline uint32_t regio_plan_avail(const regio_plan_t *pl, int32_t l, int64_t op)
 {
-    return pl->avail[op] | (pl->left ? regio_plan_held(pl, l, op) : 0u);
+    return pl->avail[op] | (regio_plan_holds(pl, op) ? regio_plan_held(pl, l, op) : 0u);
 }
 
 /* Whether the thread owning scratch w may change the pick of (l, p): it is
