@@ -516,7 +516,8 @@ Test(rpp_json, change_applies_like_the_checker)
     FILE *f = fopen(ck_tmp(spath, sizeof spath, "sol.json"), "w");
     regio_rpp_json_write_sol(r, &moved, f);
     fclose(f);
-    regio_rpp_report_t rep = ck_eval(after, &moved, err, sizeof err), old = ck_eval(after, &base, NULL, 0);
+    regio_rpp_report_t rep = ck_eval(after, &moved, err, sizeof err);
+    regio_rpp_report_t old = ck_eval(after, &base, NULL, 0);
     cr_assert(rep.feasible, "%s", err);
     cr_assert_not(old.feasible, "the base solution uses withdrawn seats");
     cr_assert_eq(regio_rpp_changed(&base, &moved), 1);
