@@ -415,3 +415,42 @@ Test(rpp_decisions, dates_parse_as_python_reads_them)
     regio_rpp_date_format(2932896, out);
     cr_assert_str_eq(out, "9999-12-31");
 }
+
+/* Decisions come after offerings and learners, pins last; a refused pin
+ * leaves the instance as it was. */
+Test(rpp_decisions, keeps_the_order_of_adds_and_refuses_a_pin_whole)
+{
+    char err[256];
+    regio_rpp_t *r = regio_rpp_new("order");
+    static const int32_t cap[REGIO_RPP_SLOTS] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    static const char *goals[] = {"G"};
+    static const int amounts[] = {20};
+    uint16_t free_slots[1] = {0x3};
+    regio_rpp_offering_in_t o = {.id = "o1", .partner = "p1", .lat = 51.6, .lon = 4.8,
+                                 .goals = goals, .n_goals = 1, .cap = cap};
+    regio_rpp_learner_in_t l = {.id = "l1", .school = "s1", .qual = "q", .age = 17, .lat = 51.6,
+                                .lon = 4.8, .max_km = 10, .dagdelen = 2, .planned = 1,
+                                .free = free_slots, .need_goals = goals, .need_amounts = amounts,
+                                .n_needs = 1};
+    cr_assert_eq(regio_rpp_add_period_dated(r, "P1", 10, "2027-02-01", err, sizeof err), 0);
+    cr_assert_eq(regio_rpp_add_partner(r, "p1", "A", "civic", 51.6, 4.8, err, sizeof err), 0);
+    cr_assert_eq(regio_rpp_add_offering(r, &o, err, sizeof err), 0);
+    cr_assert_eq(regio_rpp_add_learner(r, &l, err, sizeof err), 0);
+    int32_t held[REGIO_RPP_SLOTS] = {0, 0, 1, 0, 0, 0, 0, 0, 0, 0};
+    cr_assert_eq(regio_rpp_add_reservation(r, "o1", "P1", "s2", held, err, sizeof err), 0);
+    l.id = "l2";
+    cr_assert_eq(regio_rpp_add_learner(r, &l, err, sizeof err), REGIO_EINVALID);
+    cr_assert(strstr(err, "learners must come before"), "%s", err);
+    cr_assert_eq(regio_rpp_add_pin(r, "l1", "P1", "o1", 0x3, err, sizeof err), 0);
+    int32_t open = r->pin_seats.open[0];
+    cr_assert_eq(regio_rpp_add_pin(r, "l1", "P1", "o1", 0x3, err, sizeof err), REGIO_EDUPLICATE);
+    cr_assert_eq(regio_rpp_add_forbidden(r, "l1", "p1", NULL, err, sizeof err), REGIO_EINVALID);
+    cr_assert_eq(regio_rpp_add_reservation(r, "o1", "P1", "s3", held, err, sizeof err),
+                 REGIO_EINVALID);
+    cr_assert(strstr(err, "must come before pins"), "%s", err);
+    cr_assert_eq(r->n_pins, 1);
+    cr_assert_eq(r->pin_seats.open[0], open, "a refused pin took a seat");
+    cr_assert_eq(r->n_res, 1);
+    cr_assert_eq(r->n_forbidden, 0);
+    regio_rpp_destroy(&r);
+}
