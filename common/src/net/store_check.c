@@ -136,6 +136,19 @@ static int s_precheck(const char *path, uint64_t *size, meta_t *newer, char *why
                  m[1].psize);
         return 1;
     }
+    /* LMDB writes transaction t's meta to page t % 2, so the two hold
+     * consecutive ids (both 0 in a store never written) */
+    for (int i = 0; i < 2; i++)
+        if (m[i].txnid > 0 && m[i].txnid % 2 != (uint64_t)i) {
+            snprintf(why, n, "meta page %d is damaged: it names transaction %" PRIu64
+                     ", which belongs on the other meta page", i, m[i].txnid);
+            return 1;
+        }
+    if ((m[0].txnid || m[1].txnid) && m[0].txnid + 1 != m[1].txnid && m[1].txnid + 1 != m[0].txnid) {
+        snprintf(why, n, "its meta pages name transactions %" PRIu64 " and %" PRIu64
+                 ", not two in a row: one of them is damaged", m[0].txnid, m[1].txnid);
+        return 1;
+    }
     *newer = m[1].txnid > m[0].txnid ? m[1] : m[0];
     uint64_t need = (newer->last_pg + 1) * newer->psize;
     if (*size < need) {
@@ -423,8 +436,8 @@ static int s_walk_child(const char *dir, uint64_t size, const meta_t *m,
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (WIFSIGNALED(status))
-        return s_damaged(r, "a read-only walk of it died of %s: a damaged page or one past the end",
-                         strsignal(WTERMSIG(status)));
+        return s_damaged(r, "a read-only walk of it died of signal %d (%s): a damaged page or "
+                         "one past the end", WTERMSIG(status), strsignal(WTERMSIG(status)));
     if (got != sizeof *r || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return s_damaged(r, "a read-only walk of it failed (exit status %d)",
                          WIFEXITED(status) ? WEXITSTATUS(status) : -1);
