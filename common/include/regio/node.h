@@ -19,6 +19,10 @@
  * gone while the file remains refuses to open (never an empty database
  * over a lost one), and followers notice a store that is not the one they
  * followed.
+ *
+ * Before the store is opened it is checked (store_check.h): a damaged file
+ * stops the service at start with one line naming it, never a signal. A
+ * clean stop seals the store's content digest beside it for the next check.
  */
 #ifndef REGIO_NODE_H
 #define REGIO_NODE_H
@@ -32,6 +36,7 @@
 #include "regio/msg.h"
 #include "regio/service.h"
 #include "regio/store.h"
+#include "regio/store_check.h"
 #include "regio/validate.h"
 
 /* Queue bound of the ROUTER per peer. Clients must keep fewer requests than
@@ -70,6 +75,10 @@ typedef struct {
     int pub_hwm;            /* messages queued per subscriber before dropping */
     long audit_days;        /* audit entries older than this are pruned */
     regio_batch_opts_t batch; /* apply/done/... with arg = the service */
+    /* Tables whose values must decode or have a fixed size (the node adds
+     * its own), ended by {NULL}; may be NULL. */
+    const regio_store_check_table_t *tables;
+    const char *seq_table, *seq_key; /* where the store keeps the node's seq */
     /* Open tables and load state inside the first write txn: 0 or LMDB code. */
     int (*open_tables)(void *arg, MDB_txn *txn);
     /* Add service-specific counters and upstream seqs to a Status with
@@ -97,6 +106,8 @@ typedef struct {
     Regio__Status__CountersEntry *cp[REGIO_NODE_STATUS_MAX];
     Regio__Status__UpstreamSeqEntry ue[4], *up[4];
     char *alarms[REGIO_NODE_ALARMS_MAX];
+    regio_store_check_table_t check_tables[24]; /* the service's and the node's */
+    int store_open;          /* the store passed its check and opened */
 } regio_node_t;
 
 /* Open store, sockets and batching. Returns 0 or a negative code with one
@@ -160,7 +171,11 @@ void regio_node_reply_error(regio_node_t *n, regio_msg_t *req, Regio__ErrorCode 
 /* Stop reading requests and the heartbeat (in-flight batch completes). */
 void regio_node_stop(regio_node_t *n);
 
-/* Close sockets and the store; after the loop ended. Safe on a half-open n. */
+/* The store check's options for this node's store (tables, seq). */
+regio_store_check_opts_t regio_node_check_opts(const regio_node_t *n);
+
+/* Close sockets and the store, then seal its digest (store_check.h); after
+ * the loop ended. Safe on a half-open n. */
 void regio_node_destroy(regio_node_t *n);
 
 #endif

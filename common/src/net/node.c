@@ -320,6 +320,14 @@ static int s_store_id(regio_node_t *n, MDB_txn *txn, int *made)
     return mdb_put(txn, dbi, &k, &d, 0);
 }
 
+static void s_lost_data(const regio_node_t *n, const char *path, const char *marker, char *err,
+                        size_t errlen)
+{
+    snprintf(err, errlen, "the store in %s has lost its data: %s names store %.32s, but the data "
+             "file holds none; restore it from a backup (./regio restore) or, to start empty on "
+             "purpose, remove %s", n->o.db, path, marker, path);
+}
+
 /* Compare the id inside the store with the file beside it. 0, or an error
  * with err set: data lost while the file remains, or another store's file. */
 static int s_check_marker(regio_node_t *n, int made, char *err, size_t errlen)
@@ -335,9 +343,7 @@ static int s_check_marker(regio_node_t *n, int made, char *err, size_t errlen)
     }
     rc = strncmp(marker, n->store_id, 32) == 0 ? 0 : REGIO_EINVALID;
     if (rc < 0 && made)
-        snprintf(err, errlen, "the store in %s has lost its data: %s names store %.32s, but the "
-                 "data file holds none; restore it from a backup (./regio restore) or, to start "
-                 "empty on purpose, remove %s", n->o.db, path, marker, path);
+        s_lost_data(n, path, marker, err, errlen);
     else if (rc < 0)
         snprintf(err, errlen, "%s names store %.32s, but the data file is store %s: the folder "
                  "mixes two stores", path, marker, n->store_id);
@@ -345,9 +351,58 @@ static int s_check_marker(regio_node_t *n, int made, char *err, size_t errlen)
     return rc;
 }
 
+regio_store_check_opts_t regio_node_check_opts(const regio_node_t *n)
+{
+    regio_store_check_opts_t o = {n->check_tables, n->o.seq_table, n->o.seq_key};
+    return o;
+}
+
+/* The service's typed tables and the node's own, for the store check. */
+static void s_check_tables(regio_node_t *n)
+{
+    size_t k = 0, max = sizeof n->check_tables / sizeof n->check_tables[0] - 2;
+    for (const regio_store_check_table_t *t = n->o.tables; t && t->name && k < max; t++)
+        n->check_tables[k++] = *t;
+    n->check_tables[k++] = (regio_store_check_table_t){"audit", &regio__audit_entry__descriptor, 0};
+    n->check_tables[k] = (regio_store_check_table_t){NULL, NULL, 0};
+}
+
+/* Prove the store whole before LMDB maps it (store_check.h); a store that
+ * is gone while its store-id file remains is refused before LMDB would
+ * make an empty one in its place. */
+static int s_check_store(regio_node_t *n, char *err, size_t errlen)
+{
+    s_check_tables(n);
+    regio_store_check_opts_t co = regio_node_check_opts(n);
+    regio_store_check_t c;
+    int rc = regio_store_check(n->o.db, &co, &c, err, errlen);
+    if (rc == REGIO_EDAMAGED) {
+        size_t k = strlen(err);
+        snprintf(err + k, errlen - k, "; restore it from a backup (./regio restore DIR)");
+    }
+    if (rc < 0)
+        return rc;
+    char path[REGIO_CONFIG_STR_MAX + 16], *marker = NULL;
+    snprintf(path, sizeof path, "%s/store-id", n->o.db);
+    if (!c.exists && regio_file_read(path, &marker, NULL) == 0) {
+        s_lost_data(n, path, marker, err, errlen);
+        free(marker);
+        return REGIO_EDAMAGED;
+    }
+    if (c.exists)
+        REGIO_INFO("msg=\"store checked\" db=%s tables=%llu entries=%llu bytes=%llu digest=%s "
+                   "verified=%s ms=%.1f", n->o.db, (unsigned long long)c.tables,
+                   (unsigned long long)c.entries, (unsigned long long)c.size, c.digest,
+                   c.verified ? "yes" : "no (not closed cleanly since the last seal)", c.ms);
+    return 0;
+}
+
 static int s_open_store(regio_node_t *n, char *err, size_t errlen)
 {
-    int rc = regio_store_open(&n->store, n->o.db, n->o.map_bytes, n->o.map_max_bytes,
+    int rc = s_check_store(n, err, errlen);
+    if (rc < 0)
+        return rc;
+    rc = regio_store_open(&n->store, n->o.db, n->o.map_bytes, n->o.map_max_bytes,
                               n->o.max_dbs + 2);
     if (rc < 0) {
         snprintf(err, errlen, "store %s: %s", n->o.db, regio_strerror(rc));
@@ -364,7 +419,9 @@ static int s_open_store(regio_node_t *n, char *err, size_t errlen)
     }
     if ((rc = mdb_txn_commit(txn)) != 0)
         goto fail;
-    return s_check_marker(n, made, err, errlen);
+    if ((rc = s_check_marker(n, made, err, errlen)) == 0)
+        n->store_open = 1;
+    return rc;
 fail:
     rc = regio_store_err(rc);
     snprintf(err, errlen, "store %s: %s", n->o.db, regio_strerror(rc));
@@ -460,4 +517,15 @@ void regio_node_destroy(regio_node_t *n)
         zmq_close(n->pub);
     n->router = n->pub = NULL;
     regio_store_close(&n->store);
+    if (!n->store_open)
+        return;
+    n->store_open = 0;
+    regio_store_check_opts_t co = regio_node_check_opts(n);
+    regio_store_check_t c;
+    char err[600];
+    if (regio_store_check_seal(n->o.db, &co, &c, err, sizeof err) < 0)
+        REGIO_ERROR("msg=\"store not sealed\" reason=\"%s\"", err);
+    else
+        REGIO_INFO("msg=\"store sealed\" db=%s txn=%llu digest=%s ms=%.1f", n->o.db,
+                   (unsigned long long)c.txnid, c.digest, c.ms);
 }
