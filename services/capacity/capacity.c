@@ -528,6 +528,14 @@ static void s_fill_status(void *arg, Regio__Status *st)
     regio_node_status_upstream(&c->node, st, "registry", regio_follow_seq(c->registry));
 }
 
+/* What the store check (store_check.h) holds each table's values to. */
+static const regio_store_check_table_t s_tables[] = {
+    {"avail", NULL, sizeof(row_t)},
+    {"exceptions", &regio__capacity_exception__descriptor, 0},
+    {"updates", NULL, 24},
+    {NULL, NULL, 0},
+};
+
 static int s_open_tables(void *arg, MDB_txn *txn)
 {
     regio_capacity_t *c = arg;
@@ -573,6 +581,7 @@ int regio_capacity_new(regio_service_t *svc, const regio_capacity_config_t *cfg,
                   .apply = s_apply, .done = s_done, .begin = s_begin, .precommit = s_precommit,
                   .release = s_release, .flush = s_flush, .arg = c},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
+        .tables = s_tables, .seq_table = "meta", .seq_key = "seq",
     };
     regio_follow_opts_t fo = {"registry", cfg->registry_pub, cfg->registry_router,
                               REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT_REQUEST,

@@ -397,6 +397,14 @@ static void s_fill_status(void *arg, Regio__Status *st)
     regio_node_status_add(&n->node, st, "source_seq", n->source_seq);
 }
 
+/* What the store check (store_check.h) holds each table's values to. */
+static const regio_store_check_table_t s_tables[] = {
+    {"log", &regio__notification__descriptor, 0},
+    {"topic_index", NULL, 8},
+    {"topic_seq", NULL, 8},
+    {NULL, NULL, 0},
+};
+
 static int s_open_tables(void *arg, MDB_txn *txn)
 {
     regio_notifier_t *n = arg;
@@ -430,6 +438,7 @@ int regio_notifier_new(regio_service_t *svc, const regio_notifier_config_t *cfg,
         .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
                   .done = s_done, .begin = s_begin, .flush = s_flush, .arg = n},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
+        .tables = s_tables, .seq_table = "meta", .seq_key = "seq",
     };
     int rc = regio_node_open(&n->node, svc, &o, err, errlen);
     if (rc < 0)

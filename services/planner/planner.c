@@ -646,6 +646,14 @@ static int s_load(regio_planner_t *p, MDB_txn *txn)
     return rc;
 }
 
+/* What the store check (store_check.h) holds each table's values to. */
+static const regio_store_check_table_t s_tables[] = {
+    {"learners", &regio__learner__descriptor, 0},
+    {"plan", &regio__placement_change__descriptor, 0},
+    {"outbox", &regio__placement_change__descriptor, 0},
+    {NULL, NULL, 0},
+};
+
 static int s_open_tables(void *arg, MDB_txn *txn)
 {
     regio_planner_t *p = arg;
@@ -693,6 +701,7 @@ int regio_planner_new(regio_service_t *svc, const regio_planner_config_t *cfg,
         .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
                   .done = s_done, .arg = p},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
+        .tables = s_tables, .seq_table = "meta", .seq_key = "plan_version",
     };
     int rc = regio_node_open(&p->node, svc, &o, err, errlen);
     if (rc < 0 || (rc = s_start_outbox(p, err, errlen)) < 0)

@@ -321,6 +321,13 @@ static void s_flush(void *arg, int committed)
     r->pending_seq = r->node.seq;
 }
 
+/* What the store check (store_check.h) holds each table's values to. */
+static const regio_store_check_table_t s_tables[] = {
+    {"partners", &regio__partner__descriptor, 0},
+    {"offerings", &regio__offering__descriptor, 0},
+    {NULL, NULL, 0},
+};
+
 static int s_open_tables(void *arg, MDB_txn *txn)
 {
     regio_registry_t *r = arg;
@@ -348,6 +355,7 @@ int regio_registry_new(regio_service_t *svc, const regio_registry_config_t *cfg,
         .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
                   .done = s_done, .begin = s_begin, .flush = s_flush, .arg = r},
         .open_tables = s_open_tables,
+        .tables = s_tables, .seq_table = "meta", .seq_key = "seq",
     };
     int rc = regio_node_open(&r->node, svc, &o, err, errlen);
     if (rc == 0)
