@@ -107,6 +107,11 @@ typedef struct {
     Regio__Status__UpstreamSeqEntry ue[4], *up[4];
     char *alarms[REGIO_NODE_ALARMS_MAX];
     regio_store_check_table_t check_tables[24]; /* the service's and the node's */
+    int burst_open;          /* store writes failed, and not yet quiet again */
+    uint64_t burst_base;     /* store failures before the open burst */
+    int64_t burst_since_ms;  /* its first failure */
+    uint64_t burst_refused;  /* requests answered with its errors */
+    char store_alarm[800];   /* Status alarm while the store's writes fail */
     int store_open;          /* the store passed its check and opened */
 } regio_node_t;
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "regio/authz.h"
@@ -18,6 +19,7 @@
 #define AUDIT_REPLY_MAX 100000   /* most entries one AuditRequest gets */
 #define PRUNE_EVERY_MS 3600000   /* audit retention pass */
 #define PRUNE_MAX 100000         /* entries deleted per pass */
+#define BURST_QUIET_MS 5000      /* writes succeeding this long end a failure burst */
 
 void regio_node_status_add(regio_node_t *n, Regio__Status *st, const char *key, uint64_t value)
 {
@@ -58,6 +60,38 @@ const regio_principal_t *regio_node_principal(const regio_node_t *n, const regio
     return regio_service_principal(n->svc, req->key);
 }
 
+/* A store's write failures come in bursts: log when one begins, and when
+ * writes have succeeded for BURST_QUIET_MS since its last failure; never
+ * each failed request (store.h). Runs after every batch and on the
+ * heartbeat, so the timers' writes are watched too. */
+static void s_watch_store(regio_node_t *n)
+{
+    const regio_store_t *s = &n->store;
+    if (!n->burst_open && s->failures != n->burst_base) {
+        n->burst_open = 1;
+        n->burst_since_ms = s->last_failure_ms;
+        n->burst_refused = 0;
+        REGIO_ERROR("msg=\"store writes failing\" db=%s reason=\"%s\" then=\"writes are "
+                    "answered with this error until they succeed; logged again once they have "
+                    "for %d s\"", n->o.db, s->why, BURST_QUIET_MS / 1000);
+    }
+    if (s->fatal && !n->svc->failed) {
+        REGIO_ERROR("msg=\"store unusable, stopping\" db=%s reason=\"%s\" then=\"exit status 1; "
+                    "a restart re-reads the store from disk\"", n->o.db, s->why);
+        regio_service_fail(n->svc);
+        return;
+    }
+    if (n->burst_open && !s->failing && regio_now_ms() - s->last_failure_ms >= BURST_QUIET_MS) {
+        REGIO_WARN("msg=\"store writes succeed again\" db=%s failed_transactions=%llu "
+                   "refused_requests=%llu seconds=%.1f last_reason=\"%s\"", n->o.db,
+                   (unsigned long long)(s->failures - n->burst_base),
+                   (unsigned long long)n->burst_refused,
+                   (double)(s->last_failure_ms - n->burst_since_ms) / 1000.0, s->why);
+        n->burst_open = 0;
+        n->burst_base = s->failures;
+    }
+}
+
 static void s_fill_status(regio_node_t *n, Regio__Status *st)
 {
     uint64_t commits = 0, requests = 0, failed = 0, busy = 0;
@@ -78,6 +112,16 @@ static void s_fill_status(regio_node_t *n, Regio__Status *st)
     regio_node_status_add(n, st, "queued", queued);
     regio_node_status_add(n, st, "forbidden", n->forbidden);
     regio_node_status_add(n, st, "refused_handshakes", regio_zap_refused(n->svc->zap));
+    regio_node_status_add(n, st, "store_failures", n->store.failures);
+    if (n->burst_open) {
+        time_t t = (time_t)(n->burst_since_ms / 1000);
+        struct tm tm;
+        char when[32];
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+        snprintf(n->store_alarm, sizeof n->store_alarm, "store writes %s since %s: %s",
+                 n->store.failing ? "failing" : "failed", when, n->store.why);
+        regio_node_status_alarm(n, st, n->store_alarm);
+    }
     if (n->o.fill_status)
         n->o.fill_status(n->o.batch.arg, st);
 }
@@ -124,8 +168,9 @@ int regio_node_reply_refusal(regio_node_t *n, regio_msg_t *req, int rc,
                              const regio_node_refusal_t *r, const char *what)
 {
     if (rc < 0) {
-        char why[200];
-        snprintf(why, sizeof why, "%s: %s", what, regio_strerror(rc));
+        char why[800];
+        snprintf(why, sizeof why, "%s: %s", what,
+                 n->store.failing || rc == REGIO_EBUSY ? n->store.why : regio_strerror(rc));
         regio_node_reply_error(n, req, regio_msg_error_code(rc), NULL, why);
         return 1;
     }
@@ -151,6 +196,7 @@ void regio_node_publish(regio_node_t *n, regio_envelope_t *env)
 static void s_on_heartbeat(uv_timer_t *t)
 {
     regio_node_t *n = t->data;
+    s_watch_store(n);
     Regio__Status st = REGIO__STATUS__INIT;
     s_fill_status(n, &st);
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
@@ -249,6 +295,7 @@ static void s_reply_audit(regio_node_t *n, regio_msg_t *req)
 static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
 {
     regio_node_t *n = arg;
+    n->burst_refused += rc < 0;
     const regio_node_refusal_t *no = slot;
     if (rc == 0 && !no->code && req->env->body_case == REGIO__ENVELOPE__BODY_AUDIT_REQUEST) {
         s_reply_audit(n, req);
@@ -281,6 +328,7 @@ static void s_release(void *arg, void *slot)
 static void s_flush_batch(void *arg, int committed)
 {
     regio_node_t *n = arg;
+    s_watch_store(n);
     if (n->o.batch.flush)
         n->o.batch.flush(n->o.batch.arg, committed);
 }
@@ -428,20 +476,27 @@ fail:
     return rc;
 }
 
+typedef struct {
+    regio_node_t *n;
+    size_t pruned;
+} prune_t;
+
+static int s_prune_fill(void *arg, MDB_txn *txn)
+{
+    prune_t *p = arg;
+    int64_t before = regio_now_ms() - p->n->o.audit_days * 86400000L;
+    p->pruned = 0;
+    return regio_audit_prune(&p->n->audit, txn, before, PRUNE_MAX, &p->pruned);
+}
+
+/* Audit retention; a failed write is noted in the store and logged once by
+ * the heartbeat (s_watch_store). */
 static void s_on_prune(uv_timer_t *t)
 {
-    regio_node_t *n = t->data;
-    MDB_txn *txn;
-    size_t k = 0;
-    if (mdb_txn_begin(n->store.env, NULL, 0, &txn) != 0)
-        return;
-    int64_t before = regio_now_ms() - n->o.audit_days * 86400000L;
-    if (regio_audit_prune(&n->audit, txn, before, PRUNE_MAX, &k) != 0 || k == 0) {
-        mdb_txn_abort(txn);
-        return;
-    }
-    if (mdb_txn_commit(txn) == 0)
-        REGIO_INFO("msg=\"pruned audit entries\" n=%zu older_than_days=%ld", k, n->o.audit_days);
+    prune_t p = {t->data, 0};
+    if (regio_store_write(&p.n->store, s_prune_fill, &p) == 0 && p.pruned > 0)
+        REGIO_INFO("msg=\"pruned audit entries\" n=%zu older_than_days=%ld", p.pruned,
+                   p.n->o.audit_days);
 }
 
 int regio_node_open(regio_node_t *n, regio_service_t *svc, const regio_node_opts_t *o, char *err,
