@@ -233,33 +233,38 @@ static int s_write_changes(regio_planner_t *p, MDB_txn *txn, const regio_plan_st
     return rc;
 }
 
+typedef struct {
+    regio_planner_t *p;
+    const regio_plan_state_diff_t *d;
+    uint64_t version;
+    const uint64_t *upstream;
+} persist_t;
+
+static int s_persist_fill(void *arg, MDB_txn *txn)
+{
+    persist_t *w = arg;
+    regio_planner_t *p = w->p;
+    regio_outbox_commit(p->outbox, 0); /* a map-full retry appends again */
+    int rc = s_write_changes(p, txn, w->d);
+    if (rc == 0)
+        rc = regio_outbox_append(p->outbox, txn, w->d->v, w->d->n);
+    if (rc == 0)
+        rc = regio_store_put_u64(txn, p->meta, "plan_version", w->version);
+    if (rc == 0)
+        rc = regio_store_put_u64(txn, p->meta, "plan_registry_seq", w->upstream[0]);
+    if (rc == 0)
+        rc = regio_store_put_u64(txn, p->meta, "plan_capacity_seq", w->upstream[1]);
+    return rc;
+}
+
 /* Store the changes to the plan and append them to the outbox, in one txn. */
 static int s_persist(regio_planner_t *p, const regio_plan_state_diff_t *d, uint64_t version,
                      const uint64_t upstream[2])
 {
-    for (int attempt = 0; attempt < 2; attempt++) {
-        MDB_txn *txn;
-        int rc = mdb_txn_begin(p->node.store.env, NULL, 0, &txn);
-        if (rc != 0)
-            return regio_store_err(rc);
-        rc = s_write_changes(p, txn, d);
-        if (rc == 0)
-            rc = regio_outbox_append(p->outbox, txn, d->v, d->n);
-        if (rc == 0)
-            rc = regio_store_put_u64(txn, p->meta, "plan_version", version);
-        if (rc == 0)
-            rc = regio_store_put_u64(txn, p->meta, "plan_registry_seq", upstream[0]);
-        if (rc == 0)
-            rc = regio_store_put_u64(txn, p->meta, "plan_capacity_seq", upstream[1]);
-        rc = rc == 0 ? mdb_txn_commit(txn) : (mdb_txn_abort(txn), rc);
-        regio_outbox_commit(p->outbox, rc == 0);
-        if (rc == 0)
-            return 0;
-        rc = regio_store_err(rc);
-        if (rc != REGIO_EFULL || attempt == 1 || regio_store_grow(&p->node.store) < 0)
-            return rc;
-    }
-    return REGIO_EFULL;
+    persist_t w = {p, d, version, upstream};
+    int rc = regio_store_write(&p->node.store, s_persist_fill, &w);
+    regio_outbox_commit(p->outbox, rc == 0);
+    return rc;
 }
 
 static void s_summarise(regio_planner_t *p, job_t *j)
@@ -345,9 +350,11 @@ static void s_after(uv_work_t *w, int status)
         regio_node_publish(&p->node, &env);
     }
     if (rc < 0) {
-        REGIO_ERROR("msg=\"planning round failed\" reason=\"%s\"", regio_strerror(rc));
-        char why[200];
-        snprintf(why, sizeof why, "planning failed: %s", regio_strerror(rc));
+        const char *text = p->node.store.failing ? p->node.store.why : regio_strerror(rc);
+        if (!p->node.store.failing) /* a failing store is logged once per burst by the node */
+            REGIO_ERROR("msg=\"planning round failed\" reason=\"%s\"", text);
+        char why[800];
+        snprintf(why, sizeof why, "planning failed: %s", text);
         s_fail_waiters(p, j, regio_msg_error_code(rc), why);
     }
     s_job_free(j);
