@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "regio/audit.h"
+#include "regio/backup.h"
 #include "regio/batch.h"
 #include "regio/config.h"
 #include "regio/msg.h"
@@ -49,8 +50,8 @@
 
 /* Settings every node has, as config-table entries (see config.h). c is the
  * service's config struct, which must have fields router, pub, db, map_mb,
- * map_max_mb, audit_days, sec, log_level and dump_config; the arguments are
- * defaults. Nine entries. */
+ * map_max_mb, backup_dir, audit_days, sec, log_level and dump_config; the
+ * arguments are defaults. Thirteen entries. */
 #define REGIO_NODE_CONFIG_ENTRIES(c, router_def, pub_def, db_def, map_def, map_max_def)            \
     REGIO_SECURITY_CONFIG_ENTRIES(&(c)->sec),                                                      \
     {"audit-days", REGIO_CONFIG_INT, &(c)->audit_days, "90", 1, 36500,                            \
@@ -58,6 +59,8 @@
     {"router", REGIO_CONFIG_STR, (c)->router, router_def, 0, -1, "request endpoint to bind"},      \
     {"pub", REGIO_CONFIG_STR, (c)->pub, pub_def, 0, -1, "change feed endpoint to bind"},           \
     {"db", REGIO_CONFIG_STR, (c)->db, db_def, 0, -1, "LMDB directory"},                            \
+    {"backup-dir", REGIO_CONFIG_STR, (c)->backup_dir, "", 0, -1,                                   \
+     "folder for backup copies of the store (empty: <db>.backup)"},                               \
     {"map-mb", REGIO_CONFIG_INT, &(c)->map_mb, map_def, 1, 1 << 20, "initial LMDB map size (MiB)"}, \
     {"map-max-mb", REGIO_CONFIG_INT, &(c)->map_max_mb, map_max_def, 1, 1 << 24,                   \
      "LMDB map growth cap (MiB)"},                                                                 \
@@ -79,6 +82,10 @@ typedef struct {
      * its own), ended by {NULL}; may be NULL. */
     const regio_store_check_table_t *tables;
     const char *seq_table, *seq_key; /* where the store keeps the node's seq */
+    const char *backup_dir;  /* backup copies go here ("" or NULL: <db>.backup) */
+    /* A backup of the store opens (1, before its copy is taken) or ends (0),
+     * e.g. for the planner to hold its outbox meanwhile. May be NULL. */
+    void (*on_backup)(void *arg, int open);
     /* Open tables and load state inside the first write txn: 0 or LMDB code. */
     int (*open_tables)(void *arg, MDB_txn *txn);
     /* Add service-specific counters and upstream seqs to a Status with
@@ -113,6 +120,8 @@ typedef struct {
     uint64_t burst_refused;  /* requests answered with its errors */
     char store_alarm[800];   /* Status alarm while the store's writes fail */
     int store_open;          /* the store passed its check and opened */
+    regio_backup_t *backup;  /* answers BackupRequest, owned */
+    char backup_dir[REGIO_CONFIG_STR_MAX + 16];
 } regio_node_t;
 
 /* Open store, sockets and batching. Returns 0 or a negative code with one

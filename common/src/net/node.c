@@ -244,7 +244,8 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
         return s_refuse_here(n, req, slot, REGIO__ERROR_CODE__ERROR_UNSUPPORTED, p, why);
     if (rc < 0)
         return s_refuse_here(n, req, slot, REGIO__ERROR_CODE__ERROR_FORBIDDEN, p, why);
-    if (req->env->body_case == REGIO__ENVELOPE__BODY_AUDIT_REQUEST)
+    if (req->env->body_case == REGIO__ENVELOPE__BODY_AUDIT_REQUEST ||
+        req->env->body_case == REGIO__ENVELOPE__BODY_BACKUP_REQUEST)
         return REGIO_BATCH_NOWRITE; /* answered by the node in s_done */
     rc = n->o.batch.apply(n->o.batch.arg, txn, req, slot);
     if (rc != REGIO_BATCH_WROTE)
@@ -299,6 +300,10 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
     const regio_node_refusal_t *no = slot;
     if (rc == 0 && !no->code && req->env->body_case == REGIO__ENVELOPE__BODY_AUDIT_REQUEST) {
         s_reply_audit(n, req);
+        return;
+    }
+    if (rc == 0 && !no->code && req->env->body_case == REGIO__ENVELOPE__BODY_BACKUP_REQUEST) {
+        regio_backup_handle(n->backup, n->router, req);
         return;
     }
     n->o.batch.done(n->o.batch.arg, req, slot, rc);
@@ -499,6 +504,27 @@ static void s_on_prune(uv_timer_t *t)
                    p.n->o.audit_days);
 }
 
+static void s_on_backup(void *arg, int open, const char *what)
+{
+    regio_node_t *n = arg;
+    REGIO_INFO("msg=\"%s\" db=%s folder=%s", what, n->o.db, n->backup_dir);
+    if (n->o.on_backup)
+        n->o.on_backup(n->o.batch.arg, open);
+}
+
+/* Backups (backup.h): copies go to backup-dir, or <db>.backup. */
+static int s_open_backup(regio_node_t *n)
+{
+    if (n->o.backup_dir && n->o.backup_dir[0])
+        snprintf(n->backup_dir, sizeof n->backup_dir, "%s", n->o.backup_dir);
+    else
+        snprintf(n->backup_dir, sizeof n->backup_dir, "%s.backup", n->o.db);
+    regio_backup_opts_t bo = {n->o.name, &n->store, n->backup_dir, regio_node_check_opts(n),
+                              s_on_backup, n};
+    n->backup = regio_backup_new(&n->svc->loop, &bo);
+    return n->backup ? 0 : -ENOMEM;
+}
+
 int regio_node_open(regio_node_t *n, regio_service_t *svc, const regio_node_opts_t *o, char *err,
                     size_t errlen)
 {
@@ -540,6 +566,10 @@ int regio_node_open(regio_node_t *n, regio_service_t *svc, const regio_node_opts
         snprintf(err, errlen, "cannot watch %s: %s", o->router, regio_strerror(rc));
         return rc;
     }
+    if ((rc = s_open_backup(n)) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return rc;
+    }
     uv_timer_init(&svc->loop, &n->heartbeat);
     uv_timer_init(&svc->loop, &n->prune);
     n->heartbeat.data = n->prune.data = n;
@@ -561,11 +591,13 @@ void regio_node_stop(regio_node_t *n)
     }
     if (n->batch)
         regio_batch_close(n->batch, NULL);
+    regio_backup_close(n->backup);
 }
 
 void regio_node_destroy(regio_node_t *n)
 {
     regio_batch_destroy(&n->batch);
+    regio_backup_destroy(&n->backup);
     if (n->router)
         zmq_close(n->router);
     if (n->pub)
