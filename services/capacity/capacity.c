@@ -53,7 +53,7 @@ typedef struct slot_s {
 
 const regio_config_entry_t *regio_capacity_config_table(regio_capacity_config_t *c)
 {
-    static regio_config_entry_t t[20];
+    static regio_config_entry_t t[21];
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7411", "tcp://127.0.0.1:7412", "var/capacity", "256", "16384"),
         {"registry-router", REGIO_CONFIG_STR, c->registry_router, "tcp://127.0.0.1:7401", 0, -1, "registry requests"},
@@ -64,6 +64,7 @@ const regio_config_entry_t *regio_capacity_config_table(regio_capacity_config_t 
         {"dedup-hours", REGIO_CONFIG_INT, &c->dedup_hours, "72", 1, 24 * 365, "how long update ids are remembered for retries"},
         {0},
     };
+    _Static_assert(sizeof v <= sizeof t, "the settings table outgrew its copy");
     memcpy(t, v, sizeof v);
     return t;
 }
@@ -581,7 +582,7 @@ int regio_capacity_new(regio_service_t *svc, const regio_capacity_config_t *cfg,
                   .apply = s_apply, .done = s_done, .begin = s_begin, .precommit = s_precommit,
                   .release = s_release, .flush = s_flush, .arg = c},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
-        .tables = s_tables, .seq_table = "meta", .seq_key = "seq",
+        .backup_dir = cfg->backup_dir, .tables = s_tables, .seq_table = "meta", .seq_key = "seq",
     };
     regio_follow_opts_t fo = {"registry", cfg->registry_pub, cfg->registry_router,
                               REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT_REQUEST,

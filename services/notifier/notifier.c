@@ -40,7 +40,7 @@ typedef struct {
 
 const regio_config_entry_t *regio_notifier_config_table(regio_notifier_config_t *c)
 {
-    static regio_config_entry_t t[18];
+    static regio_config_entry_t t[19];
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7431", "tcp://127.0.0.1:7432", "var/notifier", "256", "16384"),
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "256", 1, 65536, "requests per transaction"},
@@ -50,6 +50,7 @@ const regio_config_entry_t *regio_notifier_config_table(regio_notifier_config_t 
         {"retain-max", REGIO_CONFIG_INT, &c->retain_max, "0", 0, 1L << 40, "keep at most this many log entries (0 = no cap)"},
         {0},
     };
+    _Static_assert(sizeof v <= sizeof t, "the settings table outgrew its copy");
     memcpy(t, v, sizeof v);
     return t;
 }
@@ -438,7 +439,7 @@ int regio_notifier_new(regio_service_t *svc, const regio_notifier_config_t *cfg,
         .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
                   .done = s_done, .begin = s_begin, .flush = s_flush, .arg = n},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
-        .tables = s_tables, .seq_table = "meta", .seq_key = "seq",
+        .backup_dir = cfg->backup_dir, .tables = s_tables, .seq_table = "meta", .seq_key = "seq",
     };
     int rc = regio_node_open(&n->node, svc, &o, err, errlen);
     if (rc < 0)

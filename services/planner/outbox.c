@@ -23,12 +23,13 @@ struct regio_outbox_s {
     uint64_t acked;              /* notifier logged everything up to this */
     uint64_t in_flight_until;    /* last source_seq sent and not acked, 0 = none */
     uint64_t sent_at;            /* loop time of the last send */
+    int held;                    /* a backup is open: send nothing */
     int closing;
 };
 
 static void s_send(regio_outbox_t *ob)
 {
-    if (ob->closing || ob->acked + 1 >= ob->next)
+    if (ob->closing || ob->held || ob->acked + 1 >= ob->next)
         return;
     MDB_txn *txn;
     MDB_cursor *cur;
@@ -195,6 +196,13 @@ void regio_outbox_commit(regio_outbox_t *ob, int ok)
         ob->next = ob->pending_next;
     ob->pending_next = ob->next;
     if (ok && !ob->in_flight_until)
+        s_send(ob);
+}
+
+void regio_outbox_hold(regio_outbox_t *ob, int hold)
+{
+    ob->held = hold;
+    if (!hold && !ob->in_flight_until)
         s_send(ob);
 }
 

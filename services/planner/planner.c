@@ -93,6 +93,7 @@ const regio_config_entry_t *regio_planner_config_table(regio_planner_config_t *c
         {"w-preference", REGIO_CONFIG_DOUBLE, &c->w_preference, "200", 0, 1000000, "score bonus per preferred partner"},
         {0},
     };
+    _Static_assert(sizeof v <= sizeof t, "the settings table outgrew its copy");
     memcpy(t, v, sizeof v);
     return t;
 }
@@ -653,6 +654,14 @@ static int s_load(regio_planner_t *p, MDB_txn *txn)
     return rc;
 }
 
+/* The notifier must not log changes a backup of this store would miss. */
+static void s_on_backup(void *arg, int open)
+{
+    regio_planner_t *p = arg;
+    if (p->outbox)
+        regio_outbox_hold(p->outbox, open);
+}
+
 /* What the store check (store_check.h) holds each table's values to. */
 static const regio_store_check_table_t s_tables[] = {
     {"learners", &regio__learner__descriptor, 0},
@@ -708,7 +717,8 @@ int regio_planner_new(regio_service_t *svc, const regio_planner_config_t *cfg,
         .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
                   .done = s_done, .arg = p},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
-        .tables = s_tables, .seq_table = "meta", .seq_key = "plan_version",
+        .backup_dir = cfg->backup_dir, .tables = s_tables, .seq_table = "meta", .seq_key = "plan_version",
+        .on_backup = s_on_backup,
     };
     int rc = regio_node_open(&p->node, svc, &o, err, errlen);
     if (rc < 0 || (rc = s_start_outbox(p, err, errlen)) < 0)
