@@ -42,6 +42,12 @@ static const char s_usage[] =
     "  audit [--since T] [--who NAME] [--max N] [--json]\n"
     "                              who changed what, from every service, oldest first;\n"
     "                              T is unix ms or YYYY-MM-DD[THH:MM[:SS]] (UTC)\n"
+    "  backup DIR                  a consistent copy of every service's store, taken while\n"
+    "                              they run (admins only), into the new folder DIR with\n"
+    "                              manifest.json (each store's id, seq and digest)\n"
+    "  restore DIR --into VARDIR   put the backup's stores into VARDIR/<service>, the\n"
+    "                              cluster stopped (./regio restore DIR does this for var/);\n"
+    "                              replaced stores are moved aside, not deleted\n"
     "  help                        this text\n"
     "\n"
     "global flags (before or after the command; env variables in brackets):\n"
@@ -84,6 +90,7 @@ static const s_command_t s_commands[] = {
     {"import", regioctl_import},       {"export", regioctl_export},     {"plan", regioctl_plan},
     {"subscribe", regioctl_subscribe}, {"capacity", regioctl_capacity}, {"status", regioctl_status},
     {"withdraw", regioctl_withdraw},   {"keys", regioctl_keys},         {"audit", regioctl_audit},
+    {"backup", regioctl_backup},       {"restore", regioctl_restore},
 };
 
 static const char **s_field(regioctl_t *c, const s_endpoint_t *e)
