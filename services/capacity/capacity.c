@@ -513,7 +513,12 @@ static void s_on_prune(uv_timer_t *t)
     else
         c->prune_from[0] = '\0'; /* reached the end: next pass starts over */
     mdb_cursor_close(cur);
-    if (mdb_txn_commit(txn) == 0 && n > 0) {
+    if ((rc = mdb_txn_commit(txn)) != 0) {
+        regio_store_failed(&c->node.store, rc); /* logged once per burst by the node */
+        return;
+    }
+    regio_store_committed(&c->node.store);
+    if (n > 0) {
         c->pruned += (uint64_t)n;
         REGIO_INFO("msg=\"pruned update ids\" n=%d", n);
     }

@@ -382,11 +382,14 @@ static void s_on_trim(uv_timer_t *t)
         mdb_txn_abort(txn); /* nothing to trim, or no room to record it: try next time */
         return;
     }
-    if (mdb_txn_commit(txn) == 0) {
-        n->trimmed += dropped;
-        REGIO_INFO("msg=\"trimmed log\" dropped=%zu first_seq=%llu", dropped,
-                   (unsigned long long)first);
+    if ((rc = mdb_txn_commit(txn)) != 0) {
+        regio_store_failed(&n->node.store, rc); /* logged once per burst by the node */
+        return;
     }
+    regio_store_committed(&n->node.store);
+    n->trimmed += dropped;
+    REGIO_INFO("msg=\"trimmed log\" dropped=%zu first_seq=%llu", dropped,
+               (unsigned long long)first);
 }
 
 static void s_fill_status(void *arg, Regio__Status *st)
