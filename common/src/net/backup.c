@@ -25,9 +25,8 @@ struct regio_backup_s {
     uint64_t id;               /* the open backup, or 0 */
     int copying;               /* the worker thread runs */
     int closing;
-    uint8_t head[REGIO_MSG_HEAD_MAX]; /* who waits for BackupReady */
-    size_t head_len;
-    uint64_t request_id;
+    regio_msg_t waiter;        /* who waits for BackupReady: head and env.id only */
+    regio_envelope_t waiter_env; /* (never cleared: not a decoded envelope) */
     int rc;                    /* the copy's outcome, set by the worker */
     char why[2200];
     regio_store_check_t chk;   /* the copy's check */
@@ -100,26 +99,6 @@ static void s_copy(uv_work_t *w)
     b->ms = s_ms(t0);
 }
 
-static void s_send(regio_backup_t *b, const uint8_t *head, size_t head_len, uint64_t request_id,
-                   regio_envelope_t *env)
-{
-    env->correlation_id = request_id;
-    regio_msg_send(b->router, head, head_len, env);
-}
-
-static void s_fail(regio_backup_t *b, const uint8_t *head, size_t head_len, uint64_t request_id,
-                   Regio__ErrorCode code, const char *why)
-{
-    Regio__Error err = REGIO__ERROR__INIT;
-    err.code = code;
-    err.reason = (char *)why;
-    err.retry_after_ms = code == REGIO__ERROR_CODE__ERROR_BUSY ? 500 : 0;
-    regio_envelope_t env = REGIO__ENVELOPE__INIT;
-    env.body_case = REGIO__ENVELOPE__BODY_ERROR;
-    env.error = &err;
-    s_send(b, head, head_len, request_id, &env);
-}
-
 static void s_end(regio_backup_t *b, const char *what)
 {
     if (!b->id)
@@ -158,13 +137,13 @@ static void s_copied(uv_work_t *w, int status)
     if (b->rc < 0) {
         char why[2300];
         snprintf(why, sizeof why, "backup failed: %s", b->why);
-        s_fail(b, b->head, b->head_len, b->request_id, regio_msg_error_code(b->rc), why);
+        regio_msg_reply_error(b->router, &b->waiter, regio_msg_error_code(b->rc), NULL, "%s", why);
         s_end(b, why);
         return;
     }
     if (b->closing) {
-        s_fail(b, b->head, b->head_len, b->request_id, REGIO__ERROR_CODE__ERROR_NOT_READY,
-               "the service is stopping");
+        regio_msg_reply_error(b->router, &b->waiter, REGIO__ERROR_CODE__ERROR_NOT_READY, NULL,
+                              "the service is stopping");
         s_end(b, "backup ended: the service is stopping");
         return;
     }
@@ -183,7 +162,7 @@ static void s_copied(uv_work_t *w, int status)
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_BACKUP_READY;
     env.backup_ready = &r;
-    s_send(b, b->head, b->head_len, b->request_id, &env);
+    regio_msg_reply(b->router, &b->waiter, &env);
     uv_timer_start(&b->idle, s_on_idle, REGIO_BACKUP_IDLE_MS, 0);
 }
 
@@ -201,23 +180,25 @@ static void s_start(regio_backup_t *b, const regio_msg_t *req)
 {
     uint64_t id = 0;
     if (b->closing) {
-        s_fail(b, req->head, req->head_len, req->env->id, REGIO__ERROR_CODE__ERROR_NOT_READY,
-               "the service is stopping");
+        regio_msg_reply_error(b->router, req, REGIO__ERROR_CODE__ERROR_NOT_READY, NULL,
+                              "the service is stopping");
         return;
     }
     if (b->id) {
-        s_fail(b, req->head, req->head_len, req->env->id, REGIO__ERROR_CODE__ERROR_BUSY,
-               "a backup of this service is open: one at a time (it ends when its caller ends "
-               "it, or after 5 minutes without a request)");
+        regio_msg_reply_error(b->router, req, REGIO__ERROR_CODE__ERROR_BUSY, NULL,
+                              "a backup of this service is open: one at a time (it ends when its "
+                              "caller ends it, or after 5 minutes without a request)");
         return;
     }
     while (id == 0)
         if (getrandom(&id, sizeof id, 0) != (ssize_t)sizeof id)
             id = uv_hrtime();
     b->id = id;
-    memcpy(b->head, req->head, req->head_len);
-    b->head_len = req->head_len;
-    b->request_id = req->env->id;
+    memcpy(b->waiter.head, req->head, req->head_len);
+    b->waiter.head_len = req->head_len;
+    regio__envelope__init(&b->waiter_env);
+    b->waiter_env.id = req->env->id;
+    b->waiter.env = &b->waiter_env;
     if (b->o.on_event) /* before the copy's read transaction: a planner holds its outbox */
         b->o.on_event(b->o.arg, 1, "backup started");
     s_room(b->o.store);
@@ -228,8 +209,8 @@ static void s_start(regio_backup_t *b, const regio_msg_t *req)
     if (rc < 0) {
         b->copying = 0;
         b->o.store->copying = 0;
-        s_fail(b, req->head, req->head_len, req->env->id, REGIO__ERROR_CODE__ERROR_INTERNAL,
-               "cannot start a worker thread for the copy");
+        regio_msg_reply_error(b->router, req, REGIO__ERROR_CODE__ERROR_INTERNAL, NULL,
+                              "cannot start a worker thread for the copy");
         s_end(b, "backup failed: no worker thread");
     }
 }
@@ -238,9 +219,8 @@ static void s_chunk(regio_backup_t *b, const regio_msg_t *req, uint64_t offset)
 {
     ssize_t n = offset < b->chk.size ? pread(b->fd, b->buf, REGIO_BACKUP_CHUNK, (off_t)offset) : 0;
     if (n < 0) {
-        char why[300];
-        snprintf(why, sizeof why, "reading the copy: %s", strerror(errno));
-        s_fail(b, req->head, req->head_len, req->env->id, REGIO__ERROR_CODE__ERROR_INTERNAL, why);
+        regio_msg_reply_error(b->router, req, REGIO__ERROR_CODE__ERROR_INTERNAL, NULL,
+                              "reading the copy: %s", strerror(errno));
         return;
     }
     Regio__BackupChunk ch = REGIO__BACKUP_CHUNK__INIT;
@@ -252,7 +232,7 @@ static void s_chunk(regio_backup_t *b, const regio_msg_t *req, uint64_t offset)
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_BACKUP_CHUNK;
     env.backup_chunk = &ch;
-    s_send(b, req->head, req->head_len, req->env->id, &env);
+    regio_msg_reply(b->router, req, &env);
 }
 
 void regio_backup_handle(regio_backup_t *b, void *router, const regio_msg_t *req)
@@ -261,20 +241,21 @@ void regio_backup_handle(regio_backup_t *b, void *router, const regio_msg_t *req
     b->router = router;
     if (q->backup_id == 0) {
         if (q->end)
-            s_fail(b, req->head, req->head_len, req->env->id,
-                   REGIO__ERROR_CODE__ERROR_INVALID, "end needs the backup_id to end");
+            regio_msg_reply_error(router, req, REGIO__ERROR_CODE__ERROR_INVALID, NULL,
+                                  "end needs the backup_id to end");
         else
             s_start(b, req);
         return;
     }
     if (q->backup_id != b->id) {
-        s_fail(b, req->head, req->head_len, req->env->id, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID,
-               "no such backup open (it ended, or timed out after 5 minutes without a request)");
+        regio_msg_reply_error(router, req, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, NULL,
+                              "no such backup open (it ended, or timed out after 5 minutes "
+                              "without a request)");
         return;
     }
     if (b->copying) {
-        s_fail(b, req->head, req->head_len, req->env->id, REGIO__ERROR_CODE__ERROR_BUSY,
-               "the copy is still being made");
+        regio_msg_reply_error(router, req, REGIO__ERROR_CODE__ERROR_BUSY, NULL,
+                              "the copy is still being made");
         return;
     }
     uv_timer_start(&b->idle, s_on_idle, REGIO_BACKUP_IDLE_MS, 0);
@@ -287,7 +268,7 @@ void regio_backup_handle(regio_backup_t *b, void *router, const regio_msg_t *req
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_ACK;
     env.ack = &ack;
-    s_send(b, req->head, req->head_len, req->env->id, &env);
+    regio_msg_reply(router, req, &env);
 }
 
 regio_backup_t *regio_backup_new(uv_loop_t *loop, const regio_backup_opts_t *opts)
