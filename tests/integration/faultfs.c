@@ -57,6 +57,16 @@ typedef ssize_t (*writev_fn)(int, const struct iovec *, int);
 typedef ssize_t (*write_fn)(int, const void *, size_t);
 typedef int (*sync_fn)(int);
 
+/* Return -1 with errno e when e is set. */
+#define FAIL_ON(e)                                                                                 \
+    do {                                                                                           \
+        int e_ = (e);                                                                              \
+        if (e_) {                                                                                  \
+            errno = e_;                                                                            \
+            return -1;                                                                             \
+        }                                                                                          \
+    } while (0)
+
 #define REAL(name, type)                                                                           \
     static type real_##name;                                                                       \
     if (!real_##name)                                                                              \
@@ -65,11 +75,7 @@ typedef int (*sync_fn)(int);
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
     REAL(pwrite, pwrite_fn);
-    int e = s_fault_at(fd, off);
-    if (e) {
-        errno = e;
-        return -1;
-    }
+    FAIL_ON(s_fault_at(fd, off));
     return real_pwrite(fd, buf, n, off);
 }
 
@@ -81,43 +87,27 @@ ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
 ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
     REAL(writev, writev_fn);
-    int e = s_fault(fd);
-    if (e) {
-        errno = e;
-        return -1;
-    }
+    FAIL_ON(s_fault(fd));
     return real_writev(fd, iov, cnt);
 }
 
 ssize_t write(int fd, const void *buf, size_t n)
 {
     REAL(write, write_fn);
-    int e = s_fault(fd);
-    if (e) {
-        errno = e;
-        return -1;
-    }
+    FAIL_ON(s_fault(fd));
     return real_write(fd, buf, n);
 }
 
 int fdatasync(int fd)
 {
     REAL(fdatasync, sync_fn);
-    int e = s_fault(fd);
-    if (e) {
-        errno = e;
-        return -1;
-    }
+    FAIL_ON(s_fault(fd));
     return real_fdatasync(fd);
 }
 
 int fsync(int fd)
 {
     REAL(fsync, sync_fn);
-    int e = s_fault(fd);
-    if (e) {
-        errno = e;
-        return -1;
-    }
+    FAIL_ON(s_fault(fd));
     return real_fsync(fd);
 }

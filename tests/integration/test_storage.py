@@ -86,60 +86,51 @@ class StorageFaults(unittest.TestCase):
             subprocess.run(["umount", mnt])
             os.rmdir(mnt)
 
-    def test_failing_disk_answers_internal_naming_the_os_error_and_recovers(self):
-        trigger = tempfile.mktemp(prefix="regio-fault-")
+    def _faulty(self, fault):
+        """A cluster whose capacity service runs with faultfs, a region in
+        it, its capacity seq; then writes to data.mdb fail with fault."""
+        self.trigger = tempfile.mktemp(prefix="regio-fault-")
+        self.addCleanup(lambda: os.path.exists(self.trigger) and os.remove(self.trigger))
         c = Cluster()
-        c.svc_env["capacity"] = {"LD_PRELOAD": FAULTFS, "REGIO_FAULT_FILE": trigger}
-        try:
-            c.start()
-            region = c.import_region(100, 5)
-            base = capacity_seq(c)
-            with open(trigger, "w") as f:
-                f.write("EIO")
-            r, st = load(c, region, 2000, "eio")
-            self.assertNotEqual(r.returncode, 0)
-            self.assertEqual(st["applied"], 0)
-            self.assertGreater(st["failed"], 0)
-            self.assertRegex(r.stderr, r"storage error: Input/output error writing .*data\.mdb")
-            self.assertNotIn("storage full", r.stderr, "a bad disk with room is no full disk")
-            self._survives(c, region, base, 0, "Input/output error")
-            os.remove(trigger)
-            self._recovers(c, region, base)
-        finally:
-            c.close()
-            if os.path.exists(trigger):
-                os.remove(trigger)
+        self.addCleanup(c.close)
+        c.svc_env["capacity"] = {"LD_PRELOAD": FAULTFS, "REGIO_FAULT_FILE": self.trigger}
+        c.start()
+        region = c.import_region(100, 5)
+        base = capacity_seq(c)
+        with open(self.trigger, "w") as f:
+            f.write(fault)
+        return c, region, base
+
+    def test_failing_disk_answers_internal_naming_the_os_error_and_recovers(self):
+        c, region, base = self._faulty("EIO")
+        r, st = load(c, region, 2000, "eio")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(st["applied"], 0)
+        self.assertGreater(st["failed"], 0)
+        self.assertRegex(r.stderr, r"storage error: Input/output error writing .*data\.mdb")
+        self.assertNotIn("storage full", r.stderr, "a bad disk with room is no full disk")
+        self._survives(c, region, base, 0, "Input/output error")
+        os.remove(self.trigger)
+        self._recovers(c, region, base)
 
     def test_a_failed_meta_page_write_stops_the_service_with_status_1_and_a_restart_recovers(self):
         # LMDB gives an environment up (MDB_PANIC) when its meta page cannot
         # be written: no later transaction can succeed, so the service stops
         # with one line and status 1 for its supervisor to restart it
-        trigger = tempfile.mktemp(prefix="regio-fault-")
-        c = Cluster()
-        c.svc_env["capacity"] = {"LD_PRELOAD": FAULTFS, "REGIO_FAULT_FILE": trigger}
-        try:
-            c.start()
-            region = c.import_region(100, 5)
-            base = capacity_seq(c)
-            with open(trigger, "w") as f:
-                f.write("EIO-META")
-            r, st = load(c, region, 200, "meta", timeout_s=3)
-            self.assertEqual(st["applied"], 0)
-            proc = c.procs.pop("capacity")
-            self.assertEqual(proc.wait(timeout=30), 1)
-            lines = [l for l in c.log("capacity").splitlines() if " ERROR " in l]
-            self.assertEqual(len([l for l in lines if "store unusable, stopping" in l]), 1, lines)
-            self.assertIn("MDB_PANIC", lines[-1])
-            os.remove(trigger)
-            c.start("capacity")
-            self.assertEqual(capacity_seq(c), base, "the refused writes left nothing behind")
-            r, st = load(c, region, 1000, "again")
-            self.assertEqual(r.returncode, 0, r.stderr[-1000:])
-            self.assertEqual(capacity_seq(c), base + 1000)
-        finally:
-            c.close()
-            if os.path.exists(trigger):
-                os.remove(trigger)
+        c, region, base = self._faulty("EIO-META")
+        r, st = load(c, region, 200, "meta", timeout_s=3)
+        self.assertEqual(st["applied"], 0)
+        proc = c.procs.pop("capacity")
+        self.assertEqual(proc.wait(timeout=30), 1)
+        lines = [l for l in c.log("capacity").splitlines() if " ERROR " in l]
+        self.assertEqual(len([l for l in lines if "store unusable, stopping" in l]), 1, lines)
+        self.assertIn("MDB_PANIC", lines[-1])
+        os.remove(self.trigger)
+        c.start("capacity")
+        self.assertEqual(capacity_seq(c), base, "the refused writes left nothing behind")
+        r, st = load(c, region, 1000, "again")
+        self.assertEqual(r.returncode, 0, r.stderr[-1000:])
+        self.assertEqual(capacity_seq(c), base + 1000)
 
 
 if __name__ == "__main__":
