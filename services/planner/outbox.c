@@ -24,6 +24,7 @@ struct regio_outbox_s {
     uint64_t in_flight_until;    /* last source_seq sent and not acked, 0 = none */
     uint64_t sent_at;            /* loop time of the last send */
     int held;                    /* a backup is open: send nothing */
+    uint64_t refusals;           /* batches refused since the last ack */
     int closing;
 };
 
@@ -115,11 +116,18 @@ static void s_on_reply(regio_zwatch_t *w, void *sock, void *arg)
                 regio_msg_clear(&m);
                 return; /* the store cannot write: resend on the timer, not at once */
             }
+            if (ob->refusals)
+                REGIO_INFO("msg=\"notifier takes batches again\" refused=%llu",
+                           (unsigned long long)ob->refusals);
+            ob->refusals = 0;
             ob->in_flight_until = 0;
         } else if (e && e->body_case == REGIO__ENVELOPE__BODY_ERROR) {
-            REGIO_WARN("msg=\"notifier refused a batch\" code=%d reason=\"%s\"", e->error->code,
-                       e->error->reason);
-            ob->in_flight_until = 0;
+            if (!ob->refusals++) /* once until a batch is acknowledged again */
+                REGIO_WARN("msg=\"notifier refused a batch; resending every %d ms\" code=%d "
+                           "reason=\"%s\"", RESEND_MS, e->error->code, e->error->reason);
+            ob->sent_at = uv_now(&ob->svc->loop); /* in flight still: the timer resends */
+            regio_msg_clear(&m);
+            return; /* not at once: a full disk stays full a while */
         }
         regio_msg_clear(&m);
     }
@@ -132,7 +140,7 @@ static void s_on_timer(uv_timer_t *t)
     uint64_t now = uv_now(&ob->svc->loop);
     if (ob->in_flight_until && now - ob->sent_at < RESEND_MS)
         return;
-    if (ob->in_flight_until && !ob->store->failing) /* a failing store is logged by the node */
+    if (ob->in_flight_until && !ob->store->failing && !ob->refusals) /* those are logged once */
         REGIO_INFO("msg=\"no ack from notifier, resending\" from=%llu",
                    (unsigned long long)(ob->acked + 1));
     ob->in_flight_until = 0;

@@ -86,14 +86,14 @@ class StorageFaults(unittest.TestCase):
             subprocess.run(["umount", mnt])
             os.rmdir(mnt)
 
-    def _faulty(self, fault):
-        """A cluster whose capacity service runs with faultfs, a region in
-        it, its capacity seq; then writes to data.mdb fail with fault."""
+    def _faulty(self, fault, service="capacity"):
+        """A cluster whose service runs with faultfs, a region in it, the
+        capacity seq; then writes to that service's data.mdb fail with fault."""
         self.trigger = tempfile.mktemp(prefix="regio-fault-")
         self.addCleanup(lambda: os.path.exists(self.trigger) and os.remove(self.trigger))
         c = Cluster()
         self.addCleanup(c.close)
-        c.svc_env["capacity"] = {"LD_PRELOAD": FAULTFS, "REGIO_FAULT_FILE": self.trigger}
+        c.svc_env[service] = {"LD_PRELOAD": FAULTFS, "REGIO_FAULT_FILE": self.trigger}
         c.start()
         region = c.import_region(100, 5)
         base = capacity_seq(c)
@@ -131,6 +131,30 @@ class StorageFaults(unittest.TestCase):
         r, st = load(c, region, 1000, "again")
         self.assertEqual(r.returncode, 0, r.stderr[-1000:])
         self.assertEqual(capacity_seq(c), base + 1000)
+
+    def test_a_notifier_that_cannot_write_gets_every_change_once_it_can(self):
+        c, region, base = self._faulty("ENOSPC", "notifier")
+        c.ctl("plan", "--full")
+        wait_for(lambda: "refused a batch" in c.log("planner"), timeout=20, what="a refused batch")
+        time.sleep(5)  # the planner resends every 2 s meanwhile
+        planner_log = c.log("planner")
+        self.assertEqual(planner_log.count("notifier refused a batch"), 1, "logged once, not per resend")
+        self.assertIn("No space left on device", planner_log)
+        self.assertEqual(c.log("notifier").count('msg="store writes failing"'), 1)
+        os.remove(self.trigger)
+        total = c.delivered_seq()
+        wait_for(lambda: "notifier takes batches again" in c.log("planner"), timeout=10, what="the end")
+        _, sol, _, _ = c.export()
+        r = c.ctl("subscribe", "all", "--from", "0", "--json", "--count", str(total), "--timeout-ms", "5000")
+        log = [json.loads(x) for x in r.stdout.splitlines()]
+        self.assertEqual([n["seq"] for n in log], list(range(1, total + 1)))
+        got = {}
+        for n in log:
+            if n["topic"].startswith("learner/"):
+                got[(n["learner"], n["period"])] = n["offering"]
+                if n["kind"] == "cancelled":
+                    del got[(n["learner"], n["period"])]
+        self.assertEqual(got, {(p["learner"], p["period"]): p["offering"] for p in sol["placements"]})
 
 
 if __name__ == "__main__":
