@@ -4,7 +4,7 @@ A cluster plans a region; then a company system floods the capacity
 service with updates (regio-load) while coordinators replan from scratch,
 so the planner keeps sending changes to the notifier; in the middle of it
 `regioctl backup` copies every store. The backup is restored into a fresh
-cluster (`regioctl restore --into`, what `./regio restore` runs), which must
+cluster (`./regio restore`, with REGIO_VAR pointing at its folder), which must
 hold exactly what was acknowledged up to the backup's seqs: every capacity
 update the load saw acknowledged with a seq up to the capacity copy's seq
 (and nothing after), the registry, the learners, the plan of the planner
@@ -146,8 +146,10 @@ class Backup(unittest.TestCase):
             live_log = subscribe_all(c, seqs(c)["notifier"])
             c.close()
 
-            d = Cluster(extra=FLAGS)
-            r = d.ctl("restore", bdir, "--into", d.dir)
+            d = Cluster(extra=FLAGS)  # its stores in d.dir/<service>, as ./regio keeps them in var/
+            r = subprocess.run([os.path.join(ROOT, "regio"), "restore", bdir], capture_output=True, text=True,
+                               env=dict(os.environ, REGIO_VAR=d.dir, REGIO_BUILD_DIR=os.path.join(BIN, "..")))
+            self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("restored 4 stores", r.stdout)
             d.start()
             s = seqs(d)
