@@ -49,12 +49,27 @@ static int s_call(regioctl_t *c, s_svc_t *s, uint64_t id, uint64_t offset, int e
     return regioctl_call(&s->k, &req, want, rep, timeout, err, n);
 }
 
-/* Ask s to copy its store; wait for BackupReady. */
-static int s_start(regioctl_t *c, s_svc_t *s, char *err, size_t n)
+/* Connect to s and ask its Status, with the usual timeout: a service that
+ * is down is told at once, before any backup holds the planner's outbox. */
+static int s_probe(regioctl_t *c, s_svc_t *s, char *err, size_t n)
 {
     int rc = regioctl_conn_open(c, &s->k, s->name, s->name, s->endpoint, ZMQ_DEALER);
     if (rc)
         return rc;
+    Regio__StatusRequest sr = REGIO__STATUS_REQUEST__INIT;
+    regio_envelope_t req = REGIO__ENVELOPE__INIT, *rep = NULL;
+    req.body_case = REGIO__ENVELOPE__BODY_STATUS_REQUEST;
+    req.status_request = &sr;
+    if ((rc = regioctl_call(&s->k, &req, REGIO__ENVELOPE__BODY_STATUS, &rep, c->timeout_ms, err, n)))
+        return rc;
+    regio__envelope__free_unpacked(rep, NULL);
+    return 0;
+}
+
+/* Ask s to copy its store; wait for BackupReady (as long as a big store's
+ * copy may take). */
+static int s_start(regioctl_t *c, s_svc_t *s, char *err, size_t n)
+{
     return s_call(c, s, 0, 0, 0, REGIO__ENVELOPE__BODY_BACKUP_READY, &s->ready, err, n);
 }
 
@@ -165,6 +180,8 @@ static int s_backup(regioctl_t *c, const char *dir, s_svc_t *sv, char *err, size
 {
     int rc = 0;
     regioctl_manifest_t m = {.n = REGIOCTL_MANIFEST_STORES};
+    for (int i = 0; i < m.n && rc == 0; i++)
+        rc = s_probe(c, &sv[i], err, n);
     for (int i = 0; i < m.n && rc == 0; i++) /* planner first */
         rc = s_start(c, &sv[i], err, n);
     for (int i = 0; i < m.n && rc == 0; i++) {
@@ -184,6 +201,23 @@ static int s_backup(regioctl_t *c, const char *dir, s_svc_t *sv, char *err, size
     return regioctl_manifest_write(dir, &m, err, n) < 0 ? REGIOCTL_EXIT_USAGE : 0;
 }
 
+/* Remove what an unfinished backup wrote into dir (only the files it writes). */
+static void s_discard(const char *dir, const s_svc_t *sv)
+{
+    static const char *const files[] = {"data.mdb", "store-id", "store-digest", "store-id.tmp",
+                                        "store-digest.tmp"};
+    char path[1200];
+    for (int i = 0; i < REGIOCTL_MANIFEST_STORES; i++) {
+        for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+            snprintf(path, sizeof path, "%.1000s/%s/%s", dir, sv[i].name, files[f]);
+            unlink(path);
+        }
+        snprintf(path, sizeof path, "%.1000s/%s", dir, sv[i].name);
+        rmdir(path);
+    }
+    rmdir(dir);
+}
+
 int regioctl_backup(regioctl_t *c, int argc, char **argv)
 {
     if (argc != 2 || argv[1][0] == '-' || strlen(argv[1]) > 1000)
@@ -200,8 +234,10 @@ int regioctl_backup(regioctl_t *c, int argc, char **argv)
     int rc = s_backup(c, dir, sv, err, sizeof err);
     for (int i = 0; i < REGIOCTL_MANIFEST_STORES; i++)
         s_end(c, &sv[i]);
+    if (rc)
+        s_discard(dir, sv);
     if (rc && err[0])
-        return regioctl_fail(c, rc, "%s (%s holds no manifest: not a backup)", err, dir);
+        return regioctl_fail(c, rc, "%s (no backup made)", err);
     if (rc)
         return rc;
     printf("backup of 4 stores in %s (manifest.json)\n", dir);
