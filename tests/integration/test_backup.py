@@ -213,7 +213,7 @@ class Backup(unittest.TestCase):
                 d.close()
             shutil.rmtree(tmp, ignore_errors=True)
 
-    def test_restore_refuses_a_running_cluster_and_a_copy_unlike_its_manifest(self):
+    def test_backup_and_restore_refuse_what_they_must(self):
         tmp = tempfile.mkdtemp(prefix="regio-backup-")
         c = Cluster().start()
         try:
@@ -259,6 +259,13 @@ class Backup(unittest.TestCase):
             self.assertEqual(len([x for x in os.listdir(stopped) if "before-restore" in x]), 0,
                              "nothing moved")
             self.assertEqual(seqs(c), before)
+            # a service that is down: told within the usual timeout, and no half backup is left
+            c.stop("notifier")
+            gone = os.path.join(tmp, "gone")
+            r = c.ctl("--timeout-ms", "2000", "backup", gone, check=False)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("notifier", r.stderr)
+            self.assertFalse(os.path.exists(gone))
         finally:
             c.close()
             shutil.rmtree(tmp, ignore_errors=True)
