@@ -75,12 +75,6 @@ static void s_watch_store(regio_node_t *n)
                     "answered with this error until they succeed; logged again once they have "
                     "for %d s\"", n->o.db, s->why, BURST_QUIET_MS / 1000);
     }
-    if (s->fatal && !n->svc->failed) {
-        REGIO_ERROR("msg=\"store unusable, stopping\" db=%s reason=\"%s\" then=\"exit status 1; "
-                    "a restart re-reads the store from disk\"", n->o.db, s->why);
-        regio_service_fail(n->svc);
-        return;
-    }
     if (n->burst_open && !s->failing && regio_now_ms() - s->last_failure_ms >= BURST_QUIET_MS) {
         REGIO_WARN("msg=\"store writes succeed again\" db=%s failed_transactions=%llu "
                    "refused_requests=%llu seconds=%.1f last_reason=\"%s\"", n->o.db,
@@ -197,6 +191,12 @@ static void s_on_heartbeat(uv_timer_t *t)
 {
     regio_node_t *n = t->data;
     s_watch_store(n);
+    if (n->store.fatal && !n->svc->failed) { /* here, not inside a batch that is closing */
+        REGIO_ERROR("msg=\"store unusable, stopping\" db=%s reason=\"%s\" then=\"exit status 1; "
+                    "a restart re-reads the store from disk\"", n->o.db, n->store.why);
+        regio_service_fail(n->svc);
+        return;
+    }
     Regio__Status st = REGIO__STATUS__INIT;
     s_fill_status(n, &st);
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
