@@ -23,6 +23,7 @@ static const rule_t s_rules[] = {
     {B(STATUS_REQUEST), "status", ALL, "status is for every known key"},
     {B(AUDIT_REQUEST), "audit", STAFF, "the audit trail is for admins and coordinators"},
     {B(RESOLVE_ALARM), "resolve_alarm", STAFF, "alarms are resolved by admins and coordinators"},
+    {B(BACKUP_REQUEST), "backup", R(REGIO_ROLE_ADMIN), "backups are for admins only"},
     {B(PUT_CALENDAR), "put_calendar", STAFF, "registry writes are for coordinators and admins"},
     {B(PUT_PARTNER), "put_partner", STAFF, "registry writes are for coordinators and admins"},
     {B(PUT_OFFERING), "put_offering", STAFF, "registry writes are for coordinators and admins"},

@@ -45,7 +45,7 @@ typedef struct {
 
 const regio_config_entry_t *regio_notifier_config_table(regio_notifier_config_t *c)
 {
-    static regio_config_entry_t t[18];
+    static regio_config_entry_t t[19];
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7431", "tcp://127.0.0.1:7432", "var/notifier", "256", "16384"),
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "256", 1, 65536, "requests per transaction"},
@@ -55,6 +55,7 @@ const regio_config_entry_t *regio_notifier_config_table(regio_notifier_config_t 
         {"retain-max", REGIO_CONFIG_INT, &c->retain_max, "0", 0, 1L << 40, "keep at most this many log entries (0 = no cap)"},
         {0},
     };
+    _Static_assert(sizeof v <= sizeof t, "the settings table outgrew its copy");
     memcpy(t, v, sizeof v);
     return t;
 }
@@ -400,11 +401,14 @@ static void s_on_trim(uv_timer_t *t)
         mdb_txn_abort(txn); /* nothing to trim, or no room to record it: try next time */
         return;
     }
-    if (mdb_txn_commit(txn) == 0) {
-        n->trimmed += dropped;
-        REGIO_INFO("msg=\"trimmed log\" dropped=%zu first_seq=%llu", dropped,
-                   (unsigned long long)first);
+    if ((rc = mdb_txn_commit(txn)) != 0) {
+        regio_store_failed(&n->node.store, rc); /* logged once per burst by the node */
+        return;
     }
+    regio_store_committed(&n->node.store);
+    n->trimmed += dropped;
+    REGIO_INFO("msg=\"trimmed log\" dropped=%zu first_seq=%llu", dropped,
+               (unsigned long long)first);
 }
 
 static void s_fill_status(void *arg, Regio__Status *st)
@@ -415,6 +419,14 @@ static void s_fill_status(void *arg, Regio__Status *st)
     regio_node_status_add(&n->node, st, "trimmed", n->trimmed);
     regio_node_status_add(&n->node, st, "source_seq", n->source_seq);
 }
+
+/* What the store check (store_check.h) holds each table's values to. */
+static const regio_store_check_table_t s_tables[] = {
+    {"log", &regio__notification__descriptor, 0},
+    {"topic_index", NULL, 8},
+    {"topic_seq", NULL, 8},
+    {NULL, NULL, 0},
+};
 
 static int s_open_tables(void *arg, MDB_txn *txn)
 {
@@ -450,6 +462,7 @@ int regio_notifier_new(regio_service_t *svc, const regio_notifier_config_t *cfg,
         .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
                   .done = s_done, .begin = s_begin, .flush = s_flush, .arg = n},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
+        .backup_dir = cfg->backup_dir, .tables = s_tables, .seq_table = "meta", .seq_key = "seq",
     };
     int rc = regio_node_open(&n->node, svc, &o, err, errlen);
     if (rc < 0)

@@ -21,6 +21,7 @@ typedef struct {
     char router[REGIO_CONFIG_STR_MAX];  /* requests + planner batches (bind) */
     char pub[REGIO_CONFIG_STR_MAX];     /* notifications (bind) */
     char db[REGIO_CONFIG_STR_MAX];      /* LMDB directory */
+    char backup_dir[REGIO_CONFIG_STR_MAX]; /* backup copies ("" = <db>.backup) */
     long map_mb, map_max_mb;            /* LMDB map: initial and cap */
     long batch_max;                     /* requests per transaction */
     long pub_hwm;                       /* per-subscriber queue before it must catch up */

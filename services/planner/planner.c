@@ -99,6 +99,7 @@ const regio_config_entry_t *regio_planner_config_table(regio_planner_config_t *c
         {"w-preference", REGIO_CONFIG_DOUBLE, &c->w_preference, "200", 0, 1000000, "score bonus per preferred partner"},
         {0},
     };
+    _Static_assert(sizeof v <= sizeof t, "the settings table outgrew its copy");
     memcpy(t, v, sizeof v);
     return t;
 }
@@ -239,33 +240,38 @@ static int s_write_changes(regio_planner_t *p, MDB_txn *txn, const regio_plan_st
     return rc;
 }
 
+typedef struct {
+    regio_planner_t *p;
+    const regio_plan_state_diff_t *d;
+    uint64_t version;
+    const uint64_t *upstream;
+} persist_t;
+
+static int s_persist_fill(void *arg, MDB_txn *txn)
+{
+    persist_t *w = arg;
+    regio_planner_t *p = w->p;
+    regio_outbox_commit(p->outbox, 0); /* a map-full retry appends again */
+    int rc = s_write_changes(p, txn, w->d);
+    if (rc == 0)
+        rc = regio_outbox_append(p->outbox, txn, w->d->v, w->d->n);
+    if (rc == 0)
+        rc = regio_store_put_u64(txn, p->meta, "plan_version", w->version);
+    if (rc == 0)
+        rc = regio_store_put_u64(txn, p->meta, "plan_registry_seq", w->upstream[0]);
+    if (rc == 0)
+        rc = regio_store_put_u64(txn, p->meta, "plan_capacity_seq", w->upstream[1]);
+    return rc;
+}
+
 /* Store the changes to the plan and append them to the outbox, in one txn. */
 static int s_persist(regio_planner_t *p, const regio_plan_state_diff_t *d, uint64_t version,
                      const uint64_t upstream[2])
 {
-    for (int attempt = 0; attempt < 2; attempt++) {
-        MDB_txn *txn;
-        int rc = mdb_txn_begin(p->node.store.env, NULL, 0, &txn);
-        if (rc != 0)
-            return regio_store_err(rc);
-        rc = s_write_changes(p, txn, d);
-        if (rc == 0)
-            rc = regio_outbox_append(p->outbox, txn, d->v, d->n);
-        if (rc == 0)
-            rc = regio_store_put_u64(txn, p->meta, "plan_version", version);
-        if (rc == 0)
-            rc = regio_store_put_u64(txn, p->meta, "plan_registry_seq", upstream[0]);
-        if (rc == 0)
-            rc = regio_store_put_u64(txn, p->meta, "plan_capacity_seq", upstream[1]);
-        rc = rc == 0 ? mdb_txn_commit(txn) : (mdb_txn_abort(txn), rc);
-        regio_outbox_commit(p->outbox, rc == 0);
-        if (rc == 0)
-            return 0;
-        rc = regio_store_err(rc);
-        if (rc != REGIO_EFULL || attempt == 1 || regio_store_grow(&p->node.store) < 0)
-            return rc;
-    }
-    return REGIO_EFULL;
+    persist_t w = {p, d, version, upstream};
+    int rc = regio_store_write(&p->node.store, s_persist_fill, &w);
+    regio_outbox_commit(p->outbox, rc == 0);
+    return rc;
 }
 
 static void s_summarise(regio_planner_t *p, job_t *j)
@@ -351,9 +357,11 @@ static void s_after(uv_work_t *w, int status)
         regio_node_publish(&p->node, &env);
     }
     if (rc < 0) {
-        REGIO_ERROR("msg=\"planning round failed\" reason=\"%s\"", regio_strerror(rc));
-        char why[200];
-        snprintf(why, sizeof why, "planning failed: %s", regio_strerror(rc));
+        const char *text = p->node.store.failing ? p->node.store.why : regio_strerror(rc);
+        if (!p->node.store.failing) /* a failing store is logged once per burst by the node */
+            REGIO_ERROR("msg=\"planning round failed\" reason=\"%s\"", text);
+        char why[800];
+        snprintf(why, sizeof why, "planning failed: %s", text);
         s_fail_waiters(p, j, regio_msg_error_code(rc), why);
     }
     s_job_free(j);
@@ -820,6 +828,22 @@ static int s_load(regio_planner_t *p, MDB_txn *txn)
     return rc;
 }
 
+/* The notifier must not log changes a backup of this store would miss. */
+static void s_on_backup(void *arg, int open)
+{
+    regio_planner_t *p = arg;
+    if (p->outbox)
+        regio_outbox_hold(p->outbox, open);
+}
+
+/* What the store check (store_check.h) holds each table's values to. */
+static const regio_store_check_table_t s_tables[] = {
+    {"learners", &regio__learner__descriptor, 0},
+    {"plan", &regio__placement_change__descriptor, 0},
+    {"outbox", &regio__placement_change__descriptor, 0},
+    {NULL, NULL, 0},
+};
+
 static int s_open_tables(void *arg, MDB_txn *txn)
 {
     regio_planner_t *p = arg;
@@ -867,6 +891,8 @@ int regio_planner_new(regio_service_t *svc, const regio_planner_config_t *cfg,
         .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
                   .done = s_done, .begin = s_begin, .flush = s_flush, .arg = p},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
+        .backup_dir = cfg->backup_dir, .tables = s_tables, .seq_table = "meta", .seq_key = "plan_version",
+        .on_backup = s_on_backup,
     };
     int rc = regio_node_open(&p->node, svc, &o, err, errlen);
     if (rc < 0 || (rc = s_start_outbox(p, err, errlen)) < 0)

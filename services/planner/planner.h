@@ -23,6 +23,7 @@ typedef struct {
     char capacity_router[REGIO_CONFIG_STR_MAX], capacity_pub[REGIO_CONFIG_STR_MAX];
     char notifier_router[REGIO_CONFIG_STR_MAX]; /* where changes go */
     char db[REGIO_CONFIG_STR_MAX];        /* LMDB directory */
+    char backup_dir[REGIO_CONFIG_STR_MAX]; /* backup copies ("" = <db>.backup) */
     long map_mb, map_max_mb;
     long batch_max;
     char engine[REGIO_CONFIG_STR_MAX];    /* engine name ("" = default) */

@@ -56,6 +56,12 @@ static const char s_usage[] =
     "                              the seats) and replace the id by a tombstone in the\n"
     "                              notifier's log and the audit trail; prints the counts;\n"
     "                              erasing again changes nothing\n"
+    "  backup DIR                  a consistent copy of every service's store, taken while\n"
+    "                              they run (admins only), into the new folder DIR with\n"
+    "                              manifest.json (each store's id, seq and digest)\n"
+    "  restore DIR --into VARDIR   put the backup's stores into VARDIR/<service>, the\n"
+    "                              cluster stopped (./regio restore DIR does this for var/);\n"
+    "                              replaced stores are moved aside, not deleted\n"
     "  help                        this text\n"
     "\n"
     "global flags (before or after the command; env variables in brackets):\n"
@@ -98,7 +104,7 @@ static const s_command_t s_commands[] = {
     {"import", regioctl_import},       {"export", regioctl_export},     {"plan", regioctl_plan},
     {"subscribe", regioctl_subscribe}, {"capacity", regioctl_capacity}, {"status", regioctl_status},
     {"withdraw", regioctl_withdraw},   {"keys", regioctl_keys},         {"audit", regioctl_audit},
-    {"learner", regioctl_learner},
+    {"learner", regioctl_learner},     {"backup", regioctl_backup},       {"restore", regioctl_restore},
 };
 
 static const char **s_field(regioctl_t *c, const s_endpoint_t *e)
