@@ -32,7 +32,8 @@ bench_packages() {
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# bench_build: the project (./regio build), then the bench helpers when the
+# bench_build: the project (./regio build), then the bench helpers (notify,
+# mqtt, pg) when the
 # top-level build does not make them (bench/ not added there yet): compiled
 # against the project's static libraries into $BIN.
 bench_build() {
@@ -52,6 +53,13 @@ bench_build() {
         gcc $flags $inc "$BENCH_ROOT/bench/notify_sub.c" -o "$BIN/regio-bench-notify" $libs \
             $(pkg-config --libs libzmq libprotobuf-c lmdb libuv libcjson) -lpthread -lm ||
             die "cannot build regio-bench-notify"
+    fi
+    if [ ! -x "$BIN/regio-bench-pg" ] || [ "$BENCH_ROOT/bench/pg_ingest.c" -nt "$BIN/regio-bench-pg" ]; then
+        if pkg-config --exists libpq; then
+            # shellcheck disable=SC2046
+            gcc $flags "$BENCH_ROOT/bench/pg_ingest.c" -o "$BIN/regio-bench-pg" \
+                $(pkg-config --cflags --libs libpq) -lpthread || die "cannot build regio-bench-pg"
+        fi
     fi
     if [ ! -x "$BIN/regio-bench-mqtt" ] || [ "$BENCH_ROOT/bench/mqtt_fanout.c" -nt "$BIN/regio-bench-mqtt" ]; then
         if pkg-config --exists libmosquitto; then
