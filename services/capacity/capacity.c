@@ -33,6 +33,8 @@ struct regio_capacity_s {
     long dedup_ms;
     uv_timer_t prune;
     uint64_t applied, duplicates, stale, pruned;
+    MDB_cursor *ids, *rows; /* on updates and avail in the open write transaction,
+                               opened at first use; LMDB frees them when it ends */
 };
 
 /* An availability row as stored: fixed size, so reading the version of the
@@ -71,19 +73,34 @@ const regio_config_entry_t *regio_capacity_config_table(regio_capacity_config_t 
 /* Refuse with a printf-style reason, recorded in the slot for done. */
 #define REJECT(s, ...) regio_node_refuse(&(s)->no, __VA_ARGS__)
 
+/* "a 0x1f b", not terminated; its length. */
 static size_t s_key(char *out, const char *a, const char *b)
 {
-    return (size_t)snprintf(out, KEY_MAX, "%s%c%s", a, 0x1f, b);
+    size_t na = strnlen(a, REGIO_ID_MAX), nb = strnlen(b, REGIO_ID_MAX);
+    memcpy(out, a, na);
+    out[na] = 0x1f;
+    memcpy(out + na + 1, b, nb);
+    return na + 1 + nb;
 }
 
-/* 1 when update_id was applied before (slot filled), 0 if new, <0 LMDB. */
+/* The write transaction's cursor on dbi in *cur, opened at its first use. */
+static int s_cursor(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **cur)
+{
+    return *cur ? 0 : mdb_cursor_open(txn, dbi, cur);
+}
+
+/* Claims update_id with one lookup: 1 when it was applied before (slot
+ * filled), 0 when new (a placeholder is stored and c->ids stays on it, for
+ * s_settle), <0 LMDB. The cursor also spares a descent from the root when
+ * the next id falls on the same page, as a client's consecutive ids do. */
 static int s_seen(regio_capacity_t *c, MDB_txn *txn, const char *id, slot_t *s)
 {
-    MDB_val k = {strlen(id), (void *)id}, d;
-    int rc = mdb_get(txn, c->updates, &k, &d);
-    if (rc == MDB_NOTFOUND)
-        return 0;
-    if (rc != 0)
+    uint8_t v[24] = {0};
+    MDB_val k = {strlen(id), (void *)id}, d = {sizeof v, v};
+    int rc = s_cursor(txn, c->updates, &c->ids);
+    if (rc == 0)
+        rc = mdb_cursor_put(c->ids, &k, &d, MDB_NOOVERWRITE);
+    if (rc != MDB_KEYEXIST)
         return rc;
     s->duplicate = 1;
     if (d.mv_size >= 24) {
@@ -93,8 +110,15 @@ static int s_seen(regio_capacity_t *c, MDB_txn *txn, const char *id, slot_t *s)
     return 1;
 }
 
-static int s_remember(regio_capacity_t *c, MDB_txn *txn, const char *id, slot_t *s)
+/* After the writes of an update claimed by s_seen (rc: theirs): record it
+ * (time, seq, version) in place of the placeholder, or drop the claim of a
+ * refused one so that a corrected retry can apply. */
+static int s_settle(regio_capacity_t *c, int rc, const char *id, slot_t *s)
 {
+    if (rc == REGIO_BATCH_NOWRITE)
+        return (rc = mdb_cursor_del(c->ids, 0)) == 0 ? REGIO_BATCH_NOWRITE : rc;
+    if (rc != REGIO_BATCH_WROTE)
+        return rc;
     uint8_t v[24];
     int64_t now = regio_now_ms();
     s->seq = ++c->pending_seq;
@@ -102,7 +126,7 @@ static int s_remember(regio_capacity_t *c, MDB_txn *txn, const char *id, slot_t 
     regio_store_u64_key(v + 8, s->seq);
     regio_store_u64_key(v + 16, s->version);
     MDB_val k = {strlen(id), (void *)id}, d = {24, v};
-    return mdb_put(txn, c->updates, &k, &d, 0); /* seq is stored once per txn */
+    return mdb_cursor_put(c->ids, &k, &d, MDB_CURRENT); /* seq is stored once per txn */
 }
 
 /* Common checks of an update or exception; 0 or a rejection. */
@@ -132,13 +156,9 @@ static int s_check_target(regio_capacity_t *c, const char *update_id, const char
     return 0;
 }
 
-static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u, slot_t *s)
+/* The checks of a new update and its row, unless a version as new is stored. */
+static int s_put_row(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u, slot_t *s)
 {
-    int rc = s_check_target(c, u->update_id, u->offering, s);
-    if (rc != 0)
-        return rc;
-    if ((rc = s_seen(c, txn, u->update_id, s)) != 0)
-        return rc < 0 ? rc : REGIO_BATCH_NOWRITE;
     if (!regio_registry_mirror_period(&c->mirror, u->period))
         return REJECT(s, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, u->period,
                         "period '%s' is not in the calendar", u->period);
@@ -153,8 +173,13 @@ static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u,
         return REJECT(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, u->update_id,
                         "version must be > 0");
     char key[KEY_MAX];
-    MDB_val k = {s_key(key, u->offering, u->period), key}, d;
-    if ((rc = mdb_get(txn, c->avail, &k, &d)) == 0) {
+    size_t kl = s_key(key, u->offering, u->period);
+    MDB_val k = {kl, key}, d;
+    int rc = s_cursor(txn, c->avail, &c->rows);
+    if (rc == 0)
+        rc = mdb_cursor_get(c->rows, &k, &d, MDB_SET_KEY);
+    int found = rc == 0;
+    if (found) {
         row_t old;
         memcpy(&old, d.mv_data, d.mv_size < sizeof old ? d.mv_size : sizeof old);
         uint64_t have = d.mv_size == sizeof old ? old.version : 0;
@@ -167,11 +192,22 @@ static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u,
     }
     row_t row = {.version = u->version};
     memcpy(row.seats, u->seats, sizeof row.seats);
+    k = (MDB_val){kl, key};
     d = (MDB_val){sizeof row, &row};
-    if ((rc = mdb_put(txn, c->avail, &k, &d, 0)) != 0)
+    if ((rc = mdb_cursor_put(c->rows, &k, &d, found ? MDB_CURRENT : 0)) != 0)
         return rc;
     s->version = u->version;
-    return s_remember(c, txn, u->update_id, s);
+    return REGIO_BATCH_WROTE;
+}
+
+static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u, slot_t *s)
+{
+    int rc = s_check_target(c, u->update_id, u->offering, s);
+    if (rc != 0)
+        return rc;
+    if ((rc = s_seen(c, txn, u->update_id, s)) != 0)
+        return rc < 0 ? rc : REGIO_BATCH_NOWRITE;
+    return s_settle(c, s_put_row(c, txn, u, s), u->update_id, s);
 }
 
 static int s_date_ok(const char *d)
@@ -184,13 +220,10 @@ static int s_date_ok(const char *d)
     return y >= 2000 && y <= 2100 && m >= 1 && m <= 12 && day >= 1 && day <= mdays[m - 1];
 }
 
-static int s_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityException *x, slot_t *s)
+/* The checks of a new exception and its row. */
+static int s_put_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityException *x,
+                           slot_t *s)
 {
-    int rc = s_check_target(c, x->update_id, x->offering, s);
-    if (rc != 0)
-        return rc;
-    if ((rc = s_seen(c, txn, x->update_id, s)) != 0)
-        return rc < 0 ? rc : REGIO_BATCH_NOWRITE;
     if (!s_date_ok(x->date))
         return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, x->update_id,
                         "date must be a real YYYY-MM-DD between 2000 and 2100");
@@ -202,9 +235,18 @@ static int s_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityExcepti
         return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, x->update_id, "%s", err);
     char key[KEY_MAX];
     size_t kl = s_key(key, x->offering, x->date);
-    if ((rc = regio_store_put_msg(txn, c->exceptions, key, kl, &x->base)) != 0)
+    int rc = regio_store_put_msg(txn, c->exceptions, key, kl, &x->base);
+    return rc ? rc : REGIO_BATCH_WROTE;
+}
+
+static int s_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityException *x, slot_t *s)
+{
+    int rc = s_check_target(c, x->update_id, x->offering, s);
+    if (rc != 0)
         return rc;
-    return s_remember(c, txn, x->update_id, s);
+    if ((rc = s_seen(c, txn, x->update_id, s)) != 0)
+        return rc < 0 ? rc : REGIO_BATCH_NOWRITE;
+    return s_settle(c, s_put_exception(c, txn, x, s), x->update_id, s);
 }
 
 #define UPDATES_MAX 1024
@@ -462,6 +504,7 @@ out:
 static void s_begin(void *arg)
 {
     regio_capacity_t *c = arg;
+    c->ids = c->rows = NULL; /* the last transaction's, freed when it ended */
     c->pending_seq = c->node.seq;
 }
 
