@@ -7,7 +7,7 @@
  * with version base + i and seats derived from i; key k belongs to client
  * k % K, and a client keeps at most one update per key in flight, as a
  * company system would, so versions of a key arrive in order even across
- * resends. Updates travel B to a message (CapacityUpdates; 1 = one
+ * resends. Updates travel B to a message (CapacityUpdates, default 256; 1 = one
  * CapacityUpdate per message). Prints throughput and ack latency; --expect writes the state the
  * capacity service must end up with. Exit 0 when every update was applied
  * (now or, after a lost ack, before), 1 otherwise.
@@ -127,7 +127,7 @@ int main(int argc, char **argv)
 {
     const char *inst = NULL, *ep = getenv("REGIO_CAPACITY"), *run = "load", *expect = NULL;
     long updates = 100000;
-    int clients = 1, window = 1000, batch = 64, timeout_s = 300;
+    int clients = 1, window = 1000, batch = 256, timeout_s = 300;
     const char *keys = getenv("REGIO_KEYS"), *key = getenv("REGIO_KEY"), *ins = getenv("REGIO_INSECURE");
     int insecure = ins && strcmp(ins, "1") == 0;
     for (int i = 1; i < argc && !strcmp(argv[i], "--insecure"); i++) {
