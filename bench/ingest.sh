@@ -10,12 +10,12 @@
 #   --updates N       updates per regio-load run (default 200000)
 #   --clients LIST    client counts K (default "1 8")
 #   --rounds R        regio runs per K and security mode, CURVE and --insecure
-#                     alternating (default 3); the tables show the median
+#                     alternating (default 5); the tables show the median
 #   --pg-seconds S    duration of each PostgreSQL run (default 10)
 #   --pg-batches LIST updates per PostgreSQL transaction in the batched runs
 #                     (default "100 1000"; "" skips them)
-#   --port-base B     CURVE cluster on B+1..B+32, --insecure cluster 100 higher
-#                     (default 7800; a busy base moves up by 100)
+#   --port-base B     CURVE cluster on B+1..B+32, --insecure one on the next free base
+#                     100 or more higher (default 7800; a busy base moves up by 100)
 #   --learners L      size of the generated region (default 2000; keys = offerings x periods)
 #   --with-planner    keep the planner and notifier running during the load (default:
 #                     they are stopped after the import, so the figures are the capacity
@@ -35,7 +35,7 @@ set -euo pipefail
 
 UPDATES=200000
 CLIENTS="1 8"
-ROUNDS=3
+ROUNDS=5
 PG_SECONDS=10
 PG_BATCHES="100 1000"
 BASE=7800
@@ -232,6 +232,12 @@ ticks() {
     echo "$t"
 }
 
+# io_ticks PID: CPU ticks of the process's ZeroMQ I/O threads (where CURVE
+# encrypts and decrypts).
+io_ticks() {
+    cat /proc/"$1"/task/*/stat 2>/dev/null | awk '$2 ~ /^\(ZMQbg\/IO/ {t += $14 + $15} END {print t + 0}'
+}
+
 # pg_ticks: CPU ticks of the whole PostgreSQL cluster: the postmaster, the
 # backends it has reaped (cutime + cstime) and the processes alive now.
 pg_ticks() {
@@ -249,8 +255,9 @@ timed() {
     { time "$@" 2>"$ef"; } 2>"$tf"
 }
 
-# record SYSTEM K JSON SERVER_TICKS: one row of results.tsv (JSON holds
-# updates, per_second, p50_ms, p99_ms; the client's CPU is in $T/client.time).
+# record SYSTEM K JSON SERVER_TICKS [EXTRA]: one row of results.tsv (JSON
+# holds updates, per_second, p50_ms, p99_ms; the client's CPU is in
+# $T/client.time; EXTRA: "commits=N io=TICKS" for regio).
 record() {
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$(cat "$T/client.time")" "${5:-}" >>"$RESULTS"
     echo "$1 K=$2: $3" >&2
@@ -259,17 +266,19 @@ record() {
 # regio_run MODE K N LABEL [regio-load flags...]: one regio-load run of N
 # updates from K clients against the MODE cluster.
 regio_run() {
-    local mode=$1 k=$2 n=$3 label=$4 s0 s1 c0 c1 out
+    local mode=$1 k=$2 n=$3 label=$4 s0 s1 c0 c1 i0 i1 out
     shift 4
     use_cluster "$mode"
     c0=$(cap_counter commits)
     s0=$(ticks "${CAP_PID[$mode]}")
+    i0=$(io_ticks "${CAP_PID[$mode]}")
     out=$(timed "$T/client.time" "$T/load.err" "$BIN/regio-load" --instance "$T/region.json" \
         --updates "$n" --clients "$k" --run "ingest-$$-$label-k$k-$RANDOM$RANDOM" --timeout-s 120 "$@") ||
         { FAILED=1; warn "regio-load $label K=$k failed: $(tail -n 3 "$T/load.err")"; return 0; }
     s1=$(ticks "${CAP_PID[$mode]}")
+    i1=$(io_ticks "${CAP_PID[$mode]}")
     c1=$(cap_counter commits)
-    record "$label" "$k" "$out" $((s1 - s0)) "commits=$((c1 - c0))"
+    record "$label" "$k" "$out" $((s1 - s0)) "commits=$((c1 - c0)) io=$((i1 - i0))"
 }
 
 # pgbench_run K: one upsert per transaction, K clients, PG_SECONDS.
