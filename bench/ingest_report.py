@@ -82,15 +82,15 @@ def encryption(runs, clients):
     print()
     print("Cost of encryption: the same runs, CURVE against --insecure (each round runs both, "
           "alternating which goes first)")
-    print("%-7s | %-30s | %-30s | %14s | %s" % (
+    print("%-7s | %-36s | %-36s | %14s | %s" % (
         "clients", "CURVE upd/s, each round", "--insecure upd/s, each round", "CURVE/insecure",
         "service (of which I/O thread) us/upd, CURVE / insecure"))
-    print("-" * 126)
+    print("-" * 150)
     for k in clients:
         c, i = runs.get(("regio-curve", k), []), runs.get(("regio-insecure", k), [])
         if not c or not i:
             continue
-        print("%-7s | %-30s | %-30s | %14.2f | %.2f (%.2f) / %.2f (%.2f)" % (
+        print("%-7s | %-36s | %-36s | %14.2f | %.2f (%.2f) / %.2f (%.2f)" % (
             k, " ".join("%.0f" % r["rate"] for r in c), " ".join("%.0f" % r["rate"] for r in i),
             med(c, "rate") / med(i, "rate"), us(c, "server_s"), us(c, "io_s"),
             us(i, "server_s"), us(i, "io_s")))
