@@ -200,16 +200,6 @@ static int s_put_row(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u
     return REGIO_BATCH_WROTE;
 }
 
-static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u, slot_t *s)
-{
-    int rc = s_check_target(c, u->update_id, u->offering, s);
-    if (rc != 0)
-        return rc;
-    if ((rc = s_seen(c, txn, u->update_id, s)) != 0)
-        return rc < 0 ? rc : REGIO_BATCH_NOWRITE;
-    return s_settle(c, s_put_row(c, txn, u, s), u->update_id, s);
-}
-
 static int s_date_ok(const char *d)
 {
     int y, m, day;
@@ -239,14 +229,18 @@ static int s_put_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityExc
     return rc ? rc : REGIO_BATCH_WROTE;
 }
 
-static int s_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityException *x, slot_t *s)
+/* An availability update (u) or an exception (x): the target's checks, its
+ * id claimed (a duplicate stops here), its row written, the id settled. */
+static int s_write(regio_capacity_t *c, MDB_txn *txn, slot_t *s, Regio__CapacityUpdate *u,
+                   Regio__CapacityException *x)
 {
-    int rc = s_check_target(c, x->update_id, x->offering, s);
+    const char *id = u ? u->update_id : x->update_id;
+    int rc = s_check_target(c, id, u ? u->offering : x->offering, s);
     if (rc != 0)
         return rc;
-    if ((rc = s_seen(c, txn, x->update_id, s)) != 0)
+    if ((rc = s_seen(c, txn, id, s)) != 0)
         return rc < 0 ? rc : REGIO_BATCH_NOWRITE;
-    return s_settle(c, s_put_exception(c, txn, x, s), x->update_id, s);
+    return s_settle(c, u ? s_put_row(c, txn, u, s) : s_put_exception(c, txn, x, s), id, s);
 }
 
 #define UPDATES_MAX 1024
@@ -263,7 +257,7 @@ static int s_updates(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdates *
     s->n_items = m->n_updates;
     int wrote = 0;
     for (size_t i = 0; i < m->n_updates; i++) {
-        int rc = s_update(c, txn, m->updates[i], &s->items[i]);
+        int rc = s_write(c, txn, &s->items[i], m->updates[i], NULL);
         if (rc != REGIO_BATCH_WROTE && rc != REGIO_BATCH_NOWRITE)
             return rc;
         wrote |= rc == REGIO_BATCH_WROTE;
@@ -286,10 +280,10 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     regio_envelope_t *e = req->env;
     c->who = regio_node_principal(&c->node, req);
     switch (e->body_case) {
-    case REGIO__ENVELOPE__BODY_CAPACITY_UPDATE: return s_update(c, txn, e->capacity_update, s);
+    case REGIO__ENVELOPE__BODY_CAPACITY_UPDATE: return s_write(c, txn, s, e->capacity_update, NULL);
     case REGIO__ENVELOPE__BODY_CAPACITY_UPDATES: return s_updates(c, txn, e->capacity_updates, s);
     case REGIO__ENVELOPE__BODY_CAPACITY_EXCEPTION:
-        return s_exception(c, txn, e->capacity_exception, s);
+        return s_write(c, txn, s, NULL, e->capacity_exception);
     case REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT_REQUEST:
     case REGIO__ENVELOPE__BODY_STATUS_REQUEST: return REGIO_BATCH_NOWRITE;
     default:
