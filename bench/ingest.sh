@@ -320,6 +320,7 @@ pg_batched_run() {
 
 # ------------------------------------------------------------------ runs ----
 declare -A FS_P50 FS_P99
+LOAD0=$(cut -d' ' -f1 /proc/loadavg) # other work on this machine shares the cores
 # Per K, back to back, so that every system sees the same disk (this
 # machine's flush latency drifts): CURVE and --insecure alternating (which
 # goes first alternates too), one in flight, pgbench, batched PostgreSQL.
@@ -348,7 +349,7 @@ ROWS=$("${PSQL[@]}" -At -c "SELECT count(*) FROM updates")
 CPU=$(lscpu 2>/dev/null | awk -F: '/Model name/{gsub(/^ +/,"",$2); print $2; exit}')
 echo
 echo "Capacity ingest: $UPDATES updates per regio run ($ROUNDS rounds per security mode), PostgreSQL $PG_SECONDS s per run; $KEYS keys (offering x period)"
-echo "machine: $(nproc) CPUs ($CPU), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg); regio services: $RUNNING"
+echo "machine: $(nproc) CPUs ($CPU), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average $LOAD0 at the start, $(cut -d' ' -f1 /proc/loadavg) at the end; regio services: $RUNNING"
 echo "both sides: ack after a durable commit (LMDB fsync / PostgreSQL $PG_VERSION fsync=on synchronous_commit=on), loopback TCP"
 echo "disk flush (8 kB pwrite + fdatasync, measured before each K) p50/p99 ms:$(for K in $CLIENTS; do printf ' K=%s %s/%s' "$K" "${FS_P50[$K]}" "${FS_P99[$K]}"; done)"
 python3 "$BENCH_ROOT/bench/ingest_report.py" "$RESULTS" "$(getconf CLK_TCK)"
