@@ -5,7 +5,7 @@
 #
 #   bench/ingest.sh [--updates N] [--clients "1 8"] [--rounds R] [--pg-seconds S]
 #                   [--pg-batches "100 1000"] [--port-base B] [--learners L]
-#                   [--with-planner] [--no-equal] [--keep]
+#                   [--with-planner] [--no-follower] [--no-equal] [--keep]
 #
 #   --updates N       updates per regio-load run (default 200000)
 #   --clients LIST    client counts K (default "1 8")
@@ -20,6 +20,9 @@
 #   --with-planner    keep the planner and notifier running during the load (default:
 #                     they are stopped after the import, so the figures are the capacity
 #                     service's own; the registry stays up, capacity follows it)
+#   --no-follower     no subscriber on the change feed (default: one regio-bench-follow
+#                     per cluster, in the planner's place, so that every applied change
+#                     is published to a subscriber, encrypted with CURVE, as in a cluster)
 #   --no-equal        skip the regio runs with one update in flight per client
 #   --keep            keep the temp dir (data, logs, results.tsv)
 #
@@ -41,6 +44,7 @@ PG_BATCHES="100 1000"
 BASE=7800
 LEARNERS=2000
 WITH_PLANNER=0
+FOLLOWER=1
 EQUAL=1
 while [ $# -gt 0 ]; do
     case $1 in
@@ -52,6 +56,7 @@ while [ $# -gt 0 ]; do
     --port-base) BASE=$2; shift 2 ;;
     --learners) LEARNERS=$2; shift 2 ;;
     --with-planner) WITH_PLANNER=1; shift ;;
+    --no-follower) FOLLOWER=0; shift ;;
     --no-equal) EQUAL=0; shift ;;
     --keep) BENCH_KEEP=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -140,12 +145,18 @@ start_cluster() { # MODE BASE
     fi
     # shellcheck disable=SC2154
     CAP_PID[$1]=$PID_capacity
+    if [ "$WITH_PLANNER" = 0 ] && [ "$FOLLOWER" = 1 ]; then
+        "$BIN/regio-bench-follow" --pub "tcp://127.0.0.1:$(($2 + 12))" >"$T/follow-$1.out" 2>&1 &
+        BENCH_PIDS+=("$!")
+    fi
 }
 BASE=$(free_base "$BASE")
 start_cluster curve "$BASE"
 start_cluster insecure "$(free_base $((BASE + 100)))"
-if [ "$WITH_PLANNER" = 0 ]; then
-    RUNNING="registry + capacity (planner and notifier stopped after the import)"
+if [ "$WITH_PLANNER" = 0 ] && [ "$FOLLOWER" = 1 ]; then
+    RUNNING="registry + capacity + a subscriber to its change feed (planner and notifier stopped after the import)"
+elif [ "$WITH_PLANNER" = 0 ]; then
+    RUNNING="registry + capacity, no subscriber (planner and notifier stopped after the import)"
 else
     RUNNING="registry + capacity + planner + notifier (planner follows every change)"
 fi
@@ -343,6 +354,7 @@ for K in $CLIENTS; do
     for B in $PG_BATCHES; do pg_batched_run "$K" "$B"; done
 done
 bench_stop_all
+FOLLOWED=$(cat "$T"/follow-*.out 2>/dev/null | tr '\n' ' ')
 ROWS=$("${PSQL[@]}" -At -c "SELECT count(*) FROM updates")
 
 # ---------------------------------------------------------------- tables ----
@@ -353,5 +365,6 @@ echo "machine: $(nproc) CPUs ($CPU), $(awk '/MemTotal/{printf "%.0f GiB", $2/104
 echo "both sides: ack after a durable commit (LMDB fsync / PostgreSQL $PG_VERSION fsync=on synchronous_commit=on), loopback TCP"
 echo "disk flush (8 kB pwrite + fdatasync, measured before each K) p50/p99 ms:$(for K in $CLIENTS; do printf ' K=%s %s/%s' "$K" "${FS_P50[$K]}" "${FS_P99[$K]}"; done)"
 python3 "$BENCH_ROOT/bench/ingest_report.py" "$RESULTS" "$(getconf CLK_TCK)"
+[ -z "$FOLLOWED" ] || echo "(change-feed subscribers, CURVE and --insecure: $FOLLOWED)"
 echo "(postgres: $ROWS update ids recorded in all; results.tsv and logs in $T when run with --keep)"
 exit $FAILED
