@@ -84,7 +84,10 @@ int main(int argc, char **argv)
         regio_msg_t m;
         while (regio_msg_recv(sub, 1, &m) == 0) {
             messages++;
-            changes += m.env && m.env->body_case == REGIO__ENVELOPE__BODY_CAPACITY_CHANGE;
+            if (m.env && m.env->body_case == REGIO__ENVELOPE__BODY_CAPACITY_CHANGE)
+                changes++;
+            else if (m.env && m.env->body_case == REGIO__ENVELOPE__BODY_CAPACITY_CHANGES)
+                changes += m.env->capacity_changes->n_changes;
             regio_msg_clear(&m);
         }
     }
