@@ -32,7 +32,8 @@ bench_packages() {
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# bench_build: the project (./regio build), then the bench helpers when the
+# bench_build: the project (./regio build), then the bench helpers (notify,
+# follow, mqtt, pg) when the
 # top-level build does not make them (bench/ not added there yet): compiled
 # against the project's static libraries into $BIN.
 bench_build() {
@@ -46,12 +47,22 @@ bench_build() {
     local inc="-I$BENCH_ROOT/common/include -I$BENCH_BUILD/generated"
     local libs="$BENCH_BUILD/common/libregio_common.a $BENCH_BUILD/common/libregio_core.a $BENCH_BUILD/proto/libregio_proto.a"
     local flags="-O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter"
-    if [ ! -x "$BIN/regio-bench-notify" ] || [ "$BENCH_ROOT/bench/notify_sub.c" -nt "$BIN/regio-bench-notify" ] ||
-        [ "$BENCH_BUILD/common/libregio_common.a" -nt "$BIN/regio-bench-notify" ]; then
-        # shellcheck disable=SC2086,SC2046
-        gcc $flags $inc "$BENCH_ROOT/bench/notify_sub.c" -o "$BIN/regio-bench-notify" $libs \
-            $(pkg-config --libs libzmq libprotobuf-c lmdb libuv libcjson) -lpthread -lm ||
-            die "cannot build regio-bench-notify"
+    local src exe
+    for src in notify_sub:regio-bench-notify follow:regio-bench-follow; do
+        exe=$BIN/${src#*:} src=$BENCH_ROOT/bench/${src%%:*}.c
+        if [ ! -x "$exe" ] || [ "$src" -nt "$exe" ] || [ "$BENCH_BUILD/common/libregio_common.a" -nt "$exe" ]; then
+            # shellcheck disable=SC2086,SC2046
+            gcc $flags $inc "$src" -o "$exe" $libs \
+                $(pkg-config --libs libzmq libprotobuf-c lmdb libuv libcjson) -lpthread -lm ||
+                die "cannot build $exe"
+        fi
+    done
+    if [ ! -x "$BIN/regio-bench-pg" ] || [ "$BENCH_ROOT/bench/pg_ingest.c" -nt "$BIN/regio-bench-pg" ]; then
+        if pkg-config --exists libpq; then
+            # shellcheck disable=SC2046
+            gcc $flags "$BENCH_ROOT/bench/pg_ingest.c" -o "$BIN/regio-bench-pg" \
+                $(pkg-config --cflags --libs libpq) -lpthread || die "cannot build regio-bench-pg"
+        fi
     fi
     if [ ! -x "$BIN/regio-bench-mqtt" ] || [ "$BENCH_ROOT/bench/mqtt_fanout.c" -nt "$BIN/regio-bench-mqtt" ]; then
         if pkg-config --exists libmosquitto; then

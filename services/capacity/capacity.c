@@ -410,20 +410,30 @@ static void s_reply_snapshot(regio_capacity_t *c, regio_msg_t *req)
     regio_store_free_all((void **)snap.exceptions, snap.n_exceptions);
 }
 
+/* ch, with a, as the change that applying u made (borrows u's strings). */
+static void s_change_of(const Regio__CapacityUpdate *u, uint64_t seq, Regio__CapacityChange *ch,
+                        Regio__Availability *a)
+{
+    regio__capacity_change__init(ch);
+    regio__availability__init(a);
+    ch->seq = seq;
+    a->offering = u->offering;
+    a->period = u->period;
+    a->n_seats = u->n_seats;
+    a->seats = u->seats;
+    a->version = u->version;
+    ch->what_case = REGIO__CAPACITY_CHANGE__WHAT_AVAILABILITY;
+    ch->availability = a;
+}
+
 static void s_publish_change(regio_capacity_t *c, const Regio__CapacityUpdate *u,
                              const Regio__CapacityException *x, uint64_t seq)
 {
     Regio__CapacityChange ch = REGIO__CAPACITY_CHANGE__INIT;
-    Regio__Availability a = REGIO__AVAILABILITY__INIT;
+    Regio__Availability a;
     ch.seq = seq;
     if (u) {
-        a.offering = u->offering;
-        a.period = u->period;
-        a.n_seats = u->n_seats;
-        a.seats = u->seats;
-        a.version = u->version;
-        ch.what_case = REGIO__CAPACITY_CHANGE__WHAT_AVAILABILITY;
-        ch.availability = &a;
+        s_change_of(u, seq, &ch, &a);
     } else {
         ch.what_case = REGIO__CAPACITY_CHANGE__WHAT_EXCEPTION;
         ch.exception = (Regio__CapacityException *)x;
@@ -435,6 +445,20 @@ static void s_publish_change(regio_capacity_t *c, const Regio__CapacityUpdate *u
 }
 
 static void s_done_updates(regio_capacity_t *c, regio_msg_t *req, slot_t *s);
+
+/* The changes of one CapacityUpdates request as one message on the feed. */
+static void s_publish_changes(regio_capacity_t *c, Regio__CapacityChange **cp, size_t n)
+{
+    if (n == 0)
+        return;
+    Regio__CapacityChanges all = REGIO__CAPACITY_CHANGES__INIT;
+    all.changes = cp;
+    all.n_changes = n;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_CHANGES;
+    env.capacity_changes = &all;
+    regio_node_publish(&c->node, &env);
+}
 
 static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
 {
@@ -490,14 +514,18 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
     s_publish_change(c, u, x, s->seq);
 }
 
-/* One result per update of a CapacityUpdates message; publish the applied. */
+/* One result per update of a CapacityUpdates message; the applied ones go
+ * on the feed together, as one CapacityChanges. */
 static void s_done_updates(regio_capacity_t *c, regio_msg_t *req, slot_t *s)
 {
     Regio__CapacityUpdates *m = req->env->capacity_updates;
     Regio__CapacityResult *rs = calloc(s->n_items, sizeof *rs);
     Regio__CapacityResult **rp = calloc(s->n_items, sizeof *rp);
     Regio__Error *es = calloc(s->n_items, sizeof *es);
-    if (!rs || !rp || !es) {
+    Regio__CapacityChange *cs = calloc(s->n_items, sizeof *cs), **cp = calloc(s->n_items, sizeof *cp);
+    Regio__Availability *as = calloc(s->n_items, sizeof *as);
+    size_t n_changes = 0;
+    if (!rs || !rp || !es || !cs || !cp || !as) {
         regio_node_reply_error(&c->node, req, REGIO__ERROR_CODE__ERROR_INTERNAL, NULL,
                                "out of memory building the reply (the updates were applied)");
         goto out;
@@ -523,9 +551,12 @@ static void s_done_updates(regio_capacity_t *c, regio_msg_t *req, slot_t *s)
             c->duplicates++;
         } else {
             c->applied++;
-            s_publish_change(c, m->updates[i], NULL, it->seq);
+            s_change_of(m->updates[i], it->seq, &cs[n_changes], &as[n_changes]);
+            cp[n_changes] = &cs[n_changes];
+            n_changes++;
         }
     }
+    s_publish_changes(c, cp, n_changes);
     Regio__CapacityResults res = REGIO__CAPACITY_RESULTS__INIT;
     res.results = rp;
     res.n_results = s->n_items;
@@ -537,6 +568,9 @@ out:
     free(rs);
     free(rp);
     free(es);
+    free(cs);
+    free(cp);
+    free(as);
 }
 
 static void s_begin(void *arg)

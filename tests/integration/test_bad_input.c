@@ -389,6 +389,39 @@ Test(bad_input, capacity_updates_are_validated_ordered_and_deduplicated)
     cr_expect_eq(s_status_seq(s_cap), seq0 + 1, "exactly one update applied");
 }
 
+Test(bad_input, a_refused_update_id_stays_free_and_one_message_sees_its_own_updates)
+{
+    s_seed_registry();
+    uint32_t seats[10] = {2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+    Regio__CapacityUpdate u[4], *up[4] = {&u[0], &u[1], &u[2], &u[3]};
+    s_update(&u[0], "v1", "o1", "P1", seats, 10, 5);
+    s_update(&u[1], "v2", "o1", "P1", seats, 10, 4); /* stale behind v1 */
+    s_update(&u[2], "v2", "o1", "P1", seats, 10, 6); /* the same id, corrected */
+    s_update(&u[3], "v2", "o1", "P1", seats, 10, 7); /* a retry of it */
+    Regio__CapacityUpdates many = REGIO__CAPACITY_UPDATES__INIT;
+    many.updates = up;
+    many.n_updates = 4;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_UPDATES;
+    env.capacity_updates = &many;
+    uint64_t seq0 = s_status_seq(s_cap);
+    regio_envelope_t *rep = s_ok(s_cap, &env, "four updates in one message");
+    cr_assert_eq(rep->body_case, REGIO__ENVELOPE__BODY_CAPACITY_RESULTS);
+    cr_assert_eq(rep->capacity_results->n_results, 4);
+    Regio__CapacityResult **r = rep->capacity_results->results;
+    cr_expect_null(r[0]->error, "v1 applies");
+    cr_assert_not_null(r[1]->error, "v2 at version 4 is behind v1");
+    cr_expect_eq(r[1]->error->code, REGIO__ERROR_CODE__ERROR_STALE_VERSION);
+    cr_expect_null(r[2]->error, "the refused id is free for a corrected update");
+    cr_expect_eq(r[2]->status, REGIO__ACK_STATUS__ACK_APPLIED);
+    cr_expect_eq(r[2]->version, 6);
+    cr_expect_eq(r[3]->status, REGIO__ACK_STATUS__ACK_DUPLICATE, "a retry of v2 is a duplicate");
+    cr_expect_eq(r[3]->version, 6, "the duplicate reports the version stored for v2");
+    cr_expect_eq(r[3]->seq, r[2]->seq, "and its seq");
+    regio__envelope__free_unpacked(rep, NULL);
+    cr_expect_eq(s_status_seq(s_cap), seq0 + 2, "two updates applied");
+}
+
 Test(bad_input, registry_rejects_bad_partners_and_offerings)
 {
     s_seed_registry();

@@ -66,6 +66,18 @@ class TinyRegion(unittest.TestCase):
         _, sol, _, _ = self.c.export()
         self.assertEqual([p for p in sol["placements"] if (p["offering"], p["period"]) == (o, per)], [])
 
+    def test_planner_follows_batched_capacity_changes_without_resyncing(self):
+        # regio-load sends CapacityUpdates; each one's applied changes go on
+        # the feed as one CapacityChanges, which the planner must apply change
+        # by change (a dropped batch shows as a heartbeat ahead: a resync)
+        region = self.c.import_region(100, 3)
+        r = subprocess.run([os.path.join(BIN, "regio-load"), "--keys", self.c.keys, "--instance", region,
+                            "--updates", "3000", "--clients", "2", "--run", "feed", "--capacity", self.c.ep["capacity"]],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr[-1000:])
+        self.c.wait_mirrors()
+        self.assertNotIn("resyncing", self.c.log("planner"), "every batch applied as it came")
+
     def test_plan_goes_on_with_a_warning_when_the_registry_does_not_answer(self):
         self.c.ctl("import", TINY)
         self.assertEqual(self.c.stop("registry"), 0)

@@ -13,7 +13,7 @@
  * wins over the run's. Key k belongs to client
  * k % K, and a client keeps at most one update per key in flight, as a
  * company system would, so versions of a key arrive in order even across
- * resends. Updates travel B to a message (CapacityUpdates; 1 = one
+ * resends. Updates travel B to a message (CapacityUpdates, default 256; 1 = one
  * CapacityUpdate per message). Prints throughput and ack latency; --acks writes one line per
  * final answer: update_id, status (0 applied, 1 duplicate, <0 refused), the service's seq of
  * it, version, offering, period and the seats sent; --expect writes the state the
@@ -165,7 +165,7 @@ int main(int argc, char **argv)
     const char *inst = NULL, *ep = getenv("REGIO_CAPACITY"), *run = "load", *expect = NULL;
     const char *acks_path = NULL;
     long updates = 100000;
-    int clients = 1, window = 1000, batch = 64, timeout_s = 300;
+    int clients = 1, window = 1000, batch = 256, timeout_s = 300;
     const char *keys = getenv("REGIO_KEYS"), *key = getenv("REGIO_KEY"), *ins = getenv("REGIO_INSECURE");
     int insecure = ins && strcmp(ins, "1") == 0;
     for (int i = 1; i < argc && !strcmp(argv[i], "--insecure"); i++) {

@@ -25,7 +25,8 @@ typedef struct {
     Regio__Envelope__BodyCase snapshot_request; /* body to ask a snapshot */
     /* Replace the mirror with this snapshot (body *_SNAPSHOT). */
     void (*on_snapshot)(void *arg, const regio_envelope_t *snap);
-    /* Apply one change (body *_CHANGE), in seq order. */
+    /* Apply one change (body *_CHANGE), in seq order; the changes of a
+     * CapacityChanges batch come one by one, each in an envelope of its own. */
     void (*on_change)(void *arg, const regio_envelope_t *change);
     void *arg;
 } regio_follow_opts_t;

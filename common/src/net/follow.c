@@ -83,6 +83,23 @@ static void s_apply_change(regio_follow_t *f, regio_envelope_t *e)
     f->seq = seq;
 }
 
+/* A change, or a batch of them (CapacityChanges) applied one by one, each
+ * handed to on_change as if it had come alone; a gap stops the batch. */
+static void s_apply(regio_follow_t *f, regio_envelope_t *e)
+{
+    if (e->body_case != REGIO__ENVELOPE__BODY_CAPACITY_CHANGES) {
+        s_apply_change(f, e);
+        return;
+    }
+    for (size_t i = 0; i < e->capacity_changes->n_changes && !f->syncing; i++) {
+        regio_envelope_t one = REGIO__ENVELOPE__INIT;
+        one.id = e->id;
+        one.body_case = REGIO__ENVELOPE__BODY_CAPACITY_CHANGE;
+        one.capacity_change = e->capacity_changes->changes[i];
+        s_apply_change(f, &one);
+    }
+}
+
 static void s_on_sub(regio_zwatch_t *w, void *sock, void *arg)
 {
     regio_follow_t *f = arg;
@@ -92,14 +109,15 @@ static void s_on_sub(regio_zwatch_t *w, void *sock, void *arg)
         if (!e)
             continue;
         int is_change = e->body_case == REGIO__ENVELOPE__BODY_REGISTRY_CHANGE ||
-                        e->body_case == REGIO__ENVELOPE__BODY_CAPACITY_CHANGE;
+                        e->body_case == REGIO__ENVELOPE__BODY_CAPACITY_CHANGE ||
+                        e->body_case == REGIO__ENVELOPE__BODY_CAPACITY_CHANGES;
         if (f->syncing) {
             if (is_change && f->n_buffer < BUFFER_MAX) {
                 f->buffer[f->n_buffer++] = e;
                 continue;
             }
         } else if (is_change) {
-            s_apply_change(f, e);
+            s_apply(f, e);
         } else if (e->body_case == REGIO__ENVELOPE__BODY_STATUS && e->status->seq == f->seq) {
             f->confirmations++;
         } else if (e->body_case == REGIO__ENVELOPE__BODY_STATUS) {
@@ -129,7 +147,7 @@ static void s_on_dealer(regio_zwatch_t *w, void *sock, void *arg)
             REGIO_INFO("msg=\"mirror synced\" upstream=%s seq=%llu buffered=%zu", f->o.name,
                        (unsigned long long)f->seq, f->n_buffer);
             for (size_t i = 0; i < f->n_buffer && !f->syncing; i++)
-                s_apply_change(f, f->buffer[i]);
+                s_apply(f, f->buffer[i]);
             s_clear_buffer(f);
         }
         regio_msg_clear(&m);
