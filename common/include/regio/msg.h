@@ -7,6 +7,10 @@
  *
  * Sends never block: a socket at its high-water mark yields -EAGAIN, and
  * the caller decides (drop, retry, tell the peer BUSY).
+ *
+ * The notifier's live feed is a ROUTER too: a subscriber's DEALER sends
+ * Subscribe and receives its notifications there (proto/regio/notifier.proto),
+ * and re-sends Subscribe every REGIO_FEED_RENEW_MS to keep its session.
  */
 #ifndef REGIO_MSG_H
 #define REGIO_MSG_H
@@ -18,6 +22,7 @@
 #include "regio/envelope.pb-c.h"
 
 #define REGIO_MSG_HEAD_MAX 256
+#define REGIO_FEED_RENEW_MS 10000 /* a feed subscriber re-sends Subscribe this often */
 
 typedef Regio__Envelope regio_envelope_t;
 
