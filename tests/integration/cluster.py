@@ -75,7 +75,7 @@ class Cluster:
             self.flags[s] = self.flags[s] + f
         self.keys = os.path.join(self.dir, "keys")
         for s in self.flags:
-            self.flags[s] = self.flags[s] + ["--keys", self.keys]
+            self.flags[s] = ["--keys", self.keys] + self.flags[s]
         self.env = dict(os.environ, REGIO_REGISTRY=ep(0), REGIO_CAPACITY=ep(2), REGIO_PLANNER=ep(4),
                         REGIO_NOTIFIER=ep(6), REGIO_NOTIFIER_PUB=ep(7), REGIO_KEYS=self.keys)
         self.env.pop("REGIO_KEY", None)

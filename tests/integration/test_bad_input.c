@@ -16,11 +16,19 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "regio/curve.h"
+#include "regio/file.h"
 #include "regio/msg.h"
 
 static pid_t s_pids[4];
 static void *s_ctx;
 static void *s_reg, *s_cap, *s_plan, *s_notif;
+static void *s_notif_planner, *s_cap_p2; /* as the planner's key, as partner p2 */
+static char s_keys[600];
+static const char *s_names[] = {"admin", "registry", "capacity", "planner", "notifier", "p2"};
+static const char *s_roles[] = {"admin", "service:registry", "service:capacity",
+                                "service:planner", "service:notifier", "partner:p2"};
+static regio_keypair_t s_kp[6];
 static char s_dir[] = "/tmp/regio-bad-XXXXXX";
 static int s_ports[64];
 
@@ -52,8 +60,8 @@ static pid_t s_spawn(const char *name, char *const extra[])
     char bin[512], db[512];
     snprintf(bin, sizeof bin, "%s/regio-%s", REGIO_BIN_DIR, name);
     snprintf(db, sizeof db, "%s/%s", s_dir, name);
-    char *argv[32] = {bin, "--db", db, "--log-level", "warn"};
-    int n = 5;
+    char *argv[32] = {bin, "--db", db, "--log-level", "warn", "--keys", s_keys};
+    int n = 7;
     for (int i = 0; extra[i]; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;
@@ -66,13 +74,37 @@ static pid_t s_spawn(const char *name, char *const extra[])
     return pid;
 }
 
-static void *s_dealer(const char *ep)
+/* Keys for the services, an admin and partner p2, and the principals file. */
+static void s_make_keys(void)
+{
+    char err[512], principals[8192] = "", path[700];
+    snprintf(s_keys, sizeof s_keys, "%s/keys", s_dir);
+    for (int i = 0; i < 6; i++) {
+        cr_assert_eq(regio_keys_new(s_keys, s_names[i], &s_kp[i], err, sizeof err), 0, "%s", err);
+        size_t k = strlen(principals);
+        snprintf(principals + k, sizeof principals - k, "%s %s %s\n", s_kp[i].public_key,
+                 s_names[i], s_roles[i]);
+    }
+    snprintf(path, sizeof path, "%s/principals", s_keys);
+    cr_assert_eq(regio_file_write_atomic(path, principals, strlen(principals)), 0);
+}
+
+/* A DEALER to the service whose key is server (an index in s_names), as
+ * the principal s_names[who]. */
+static void *s_dealer_as(const char *ep, int server, int who)
 {
     void *s = zmq_socket(s_ctx, ZMQ_DEALER);
     int zero = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+    regio_curve_t c = {&s_kp[who], s_kp[server].public_key, NULL};
+    cr_assert_eq(regio_curve_apply(s, &c, 0), 0);
     zmq_connect(s, ep);
     return s;
+}
+
+static void *s_dealer(const char *ep, int server)
+{
+    return s_dealer_as(ep, server, 0);
 }
 
 /* Send env, expect an error reply with code; returns the reply's reason. */
@@ -114,6 +146,7 @@ static void s_setup(void)
 {
     cr_assert_not_null(mkdtemp(s_dir));
     s_pick_ports();
+    s_make_keys();
     char *reg[] = {"--router", s_ep(1), "--pub", s_ep(2), NULL};
     char *cap[] = {"--router", s_ep(11), "--pub", s_ep(12), "--registry-router", s_ep(1),
                    "--registry-pub", s_ep(2), NULL};
@@ -126,10 +159,12 @@ static void s_setup(void)
     s_pids[2] = s_spawn("notifier", notif);
     s_pids[3] = s_spawn("planner", plan);
     s_ctx = zmq_ctx_new();
-    s_reg = s_dealer(s_ep(1));
-    s_cap = s_dealer(s_ep(11));
-    s_plan = s_dealer(s_ep(21));
-    s_notif = s_dealer(s_ep(31));
+    s_reg = s_dealer(s_ep(1), 1);
+    s_cap = s_dealer(s_ep(11), 2);
+    s_plan = s_dealer(s_ep(21), 3);
+    s_notif = s_dealer(s_ep(31), 4);
+    s_notif_planner = s_dealer_as(s_ep(31), 4, 3);
+    s_cap_p2 = s_dealer_as(s_ep(11), 2, 5);
     s_status_seq(s_reg); /* waits up to 5 s for each to answer */
     s_status_seq(s_cap);
     s_status_seq(s_plan);
@@ -138,8 +173,8 @@ static void s_setup(void)
 
 static void s_teardown(void)
 {
-    void *socks[] = {s_reg, s_cap, s_plan, s_notif};
-    for (int i = 0; i < 4; i++)
+    void *socks[] = {s_reg, s_cap, s_plan, s_notif, s_notif_planner, s_cap_p2};
+    for (int i = 0; i < 6; i++)
         zmq_close(socks[i]);
     zmq_ctx_term(s_ctx);
     for (int i = 0; i < 4; i++) {
@@ -357,10 +392,12 @@ Test(bad_input, notifier_rejects_bad_batches_and_services_refuse_foreign_message
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_NOTIFY_BATCH;
     env.notify_batch = &b;
-    s_expect_error(s_notif, &env, REGIO__ERROR_CODE__ERROR_INVALID, "bad learner id");
+    s_expect_error(s_notif_planner, &env, REGIO__ERROR_CODE__ERROR_INVALID, "bad learner id");
     c.learner = "l1";
     b.first_source_seq = 7;
-    s_expect_error(s_notif, &env, REGIO__ERROR_CODE__ERROR_INVALID, "source_seq gap");
+    s_expect_error(s_notif_planner, &env, REGIO__ERROR_CODE__ERROR_INVALID, "source_seq gap");
+    b.first_source_seq = 1;
+    s_expect_error(s_notif, &env, REGIO__ERROR_CODE__ERROR_FORBIDDEN, "batch from a non-planner key");
     cr_expect_eq(s_status_seq(s_notif), 0, "nothing logged");
     /* a registry message sent to the capacity service */
     Regio__WithdrawOffering w = REGIO__WITHDRAW_OFFERING__INIT;
@@ -370,4 +407,49 @@ Test(bad_input, notifier_rejects_bad_batches_and_services_refuse_foreign_message
     s_expect_error(s_cap, &env, REGIO__ERROR_CODE__ERROR_UNSUPPORTED, "foreign message");
     s_expect_error(s_notif, &env, REGIO__ERROR_CODE__ERROR_UNSUPPORTED, "foreign message");
     s_expect_error(s_plan, &env, REGIO__ERROR_CODE__ERROR_UNSUPPORTED, "foreign message");
+}
+
+Test(bad_input, keys_and_roles_decide_who_is_answered)
+{
+    s_seed_registry();
+    uint32_t seats[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    Regio__CapacityUpdate u;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_UPDATE;
+    env.capacity_update = &u;
+    uint64_t seq0 = s_status_seq(s_cap);
+    s_update(&u, "p2-u1", "o1", "P1", seats, 10, 1);
+    s_expect_error(s_cap_p2, &env, REGIO__ERROR_CODE__ERROR_FORBIDDEN, "p2 on p1's offering");
+    cr_expect_eq(s_status_seq(s_cap), seq0, "the refused update wrote nothing");
+
+    /* a key nobody listed, and no key at all: no handshake, so no answer */
+    regio_keypair_t stranger;
+    cr_assert_eq(zmq_curve_keypair(stranger.public_key, stranger.secret_key), 0);
+    void *unknown = zmq_socket(s_ctx, ZMQ_DEALER), *plain = zmq_socket(s_ctx, ZMQ_DEALER);
+    int zero = 0;
+    zmq_setsockopt(unknown, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(plain, ZMQ_LINGER, &zero, sizeof zero);
+    regio_curve_t c = {&stranger, s_kp[2].public_key, NULL};
+    cr_assert_eq(regio_curve_apply(unknown, &c, 0), 0);
+    zmq_connect(unknown, s_ep(11));
+    zmq_connect(plain, s_ep(11));
+    Regio__StatusRequest sr = REGIO__STATUS_REQUEST__INIT;
+    regio_envelope_t q = REGIO__ENVELOPE__INIT, *rep = NULL;
+    q.body_case = REGIO__ENVELOPE__BODY_STATUS_REQUEST;
+    q.status_request = &sr;
+    cr_expect_neq(regio_msg_request(unknown, &q, &rep, 1500), 0, "an unknown key gets nothing");
+    cr_expect_neq(regio_msg_request(plain, &q, &rep, 1500), 0, "a client without CURVE gets nothing");
+    zmq_close(unknown);
+    zmq_close(plain);
+    cr_expect_eq(s_status_seq(s_cap), seq0, "still nothing written");
+
+    /* the partner's status names it, without the store's path */
+    rep = s_ok(s_cap_p2, &q, "status as p2");
+    cr_expect_str_eq(rep->status->principal, "p2 partner:p2");
+    cr_expect_str_eq(rep->status->db_path, "", "paths are for admins");
+    regio__envelope__free_unpacked(rep, NULL);
+    rep = s_ok(s_cap, &q, "status as admin");
+    cr_expect_neq(strlen(rep->status->db_path), 0, "an admin sees the path");
+    cr_expect_eq(strlen(rep->status->store_id), 32, "a store id of 16 random bytes");
+    regio__envelope__free_unpacked(rep, NULL);
 }

@@ -27,6 +27,7 @@ typedef struct {
     const regio_rpp_t *r;
     const char *endpoint, *run;
     void *zctx;            /* shared by all clients of this process */
+    const regio_curve_t *curve; /* own keys and the capacity service's */
     int id, clients, window, batch, timeout_s;
     long updates;
     uint64_t base;
@@ -65,7 +66,7 @@ static void *s_run(void *arg)
     client_t *c = arg;
     regio_ingest_opts_t o = {.endpoint = c->endpoint, .window = c->window, .resend_ms = 1000,
                              .max_backoff_ms = 1000, .batch = c->batch, .on_result = s_on_result,
-                             .arg = c, .zctx = c->zctx};
+                             .arg = c, .zctx = c->zctx, .curve = *c->curve};
     regio_ingest_t *in = regio_ingest_new(&o);
     if (!in) {
         c->rc = -1;
@@ -127,8 +128,17 @@ int main(int argc, char **argv)
     const char *inst = NULL, *ep = getenv("REGIO_CAPACITY"), *run = "load", *expect = NULL;
     long updates = 100000;
     int clients = 1, window = 1000, batch = 64, timeout_s = 300;
+    const char *keys = getenv("REGIO_KEYS"), *key = getenv("REGIO_KEY"), *ins = getenv("REGIO_INSECURE");
+    int insecure = ins && strcmp(ins, "1") == 0;
+    for (int i = 1; i < argc && !strcmp(argv[i], "--insecure"); i++) {
+        insecure = 1; /* a leading --insecure: plain ZeroMQ */
+        argv[i] = argv[0];
+        argv++, argc--;
+    }
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--instance")) inst = argv[i + 1];
+        else if (!strcmp(argv[i], "--keys")) keys = argv[i + 1];
+        else if (!strcmp(argv[i], "--key")) key = argv[i + 1];
         else if (!strcmp(argv[i], "--capacity")) ep = argv[i + 1];
         else if (!strcmp(argv[i], "--updates")) updates = atol(argv[i + 1]);
         else if (!strcmp(argv[i], "--clients")) clients = atoi(argv[i + 1]);
@@ -144,8 +154,17 @@ int main(int argc, char **argv)
     }
     if (!inst || updates < 1 || clients < 1 || clients > 1024 || window < 1 || batch < 1 ||
         batch > 1024) {
-        fprintf(stderr, "usage: regio-load --instance REGION.json --updates N [--clients K] "
-                        "[--window W] [--batch B] [--capacity EP] [--run ID] [--expect OUT.json]\n");
+        fprintf(stderr, "usage: regio-load [--insecure] --instance REGION.json --updates N "
+                        "[--clients K] [--window W] [--batch B] [--capacity EP] [--run ID] "
+                        "[--expect OUT.json] [--keys DIR] [--key FILE]\n");
+        return 2;
+    }
+    regio_keypair_t kp;
+    char server[REGIO_KEY_TEXT + 1], kerr[1024];
+    regio_curve_t curve = {insecure ? NULL : &kp, server, NULL};
+    if (!insecure && regio_keys_client(keys && keys[0] ? keys : "var/keys", key, "capacity", &kp,
+                                       server, kerr, sizeof kerr) < 0) {
+        fprintf(stderr, "regio-load: %s (REGIO_KEYS/--keys, REGIO_KEY/--key, or --insecure)\n", kerr);
         return 2;
     }
     char err[256];
@@ -162,7 +181,7 @@ int main(int argc, char **argv)
     pthread_t *th = calloc((size_t)clients, sizeof *th);
     void *zctx = zmq_ctx_new();
     for (int k = 0; k < clients; k++) {
-        cs[k] = (client_t){r, ep ? ep : "tcp://127.0.0.1:7411", run, zctx, k, clients, window, batch,
+        cs[k] = (client_t){r, ep ? ep : "tcp://127.0.0.1:7411", run, zctx, &curve, k, clients, window, batch,
                            timeout_s, updates, base, open, malloc(sizeof(int64_t) * (size_t)updates),
                            0, {0}, 0};
         pthread_create(&th[k], NULL, s_run, &cs[k]);

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "regio/curve.h"
+
 typedef struct regio_ingest_s regio_ingest_t;
 
 /* Final outcome of one update: status 0 applied, 1 duplicate (this
@@ -44,6 +46,9 @@ typedef struct {
     void *arg;
     void *zctx;                 /* ZeroMQ context to share (borrowed; it must
                                    outlive the client), or NULL for its own */
+    regio_curve_t curve;        /* own keys and the capacity service's public
+                                   key (borrowed for regio_ingest_new); kp
+                                   NULL: plain ZeroMQ */
 } regio_ingest_opts_t;
 
 /* Counters, for programs that report progress. */

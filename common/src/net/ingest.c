@@ -136,7 +136,7 @@ regio_ingest_t *regio_ingest_new(const regio_ingest_opts_t *opts)
     zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(c->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(c->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    if (zmq_connect(c->sock, c->o.endpoint) < 0) {
+    if (regio_curve_apply(c->sock, &c->o.curve, 0) < 0 || zmq_connect(c->sock, c->o.endpoint) < 0) {
         regio_ingest_destroy(&c);
         return NULL;
     }
