@@ -30,7 +30,7 @@ mkdir -p "$REGIO_VAR"
 b=$REGIO_PORT_BASE
 export REGIO_REGISTRY=tcp://127.0.0.1:$((b + 1)) REGIO_CAPACITY=tcp://127.0.0.1:$((b + 11))
 export REGIO_PLANNER=tcp://127.0.0.1:$((b + 21)) REGIO_NOTIFIER=tcp://127.0.0.1:$((b + 31))
-export REGIO_NOTIFIER_PUB=tcp://127.0.0.1:$((b + 32))
+export REGIO_NOTIFIER_FEED=tcp://127.0.0.1:$((b + 32))
 SUB_PID=""
 cleanup() {
     [ -n "$SUB_PID" ] && kill "$SUB_PID" 2>/dev/null || true
