@@ -50,7 +50,7 @@ const regio_config_entry_t *regio_notifier_config_table(regio_notifier_config_t 
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7431", "tcp://127.0.0.1:7433", "var/notifier", "256", "16384"),
         {"feed", REGIO_CONFIG_STR, c->feed, "tcp://127.0.0.1:7432", 0, -1, "live notifications to bind: subscribers' DEALERs send Subscribe here (pub carries only the Status heartbeat)"},
-        {"feed-hwm", REGIO_CONFIG_INT, &c->feed_hwm, "10000", 1, 10000000, "notifications queued per subscriber; past it the subscriber is cut off and must replay"},
+        {"feed-hwm", REGIO_CONFIG_INT, &c->feed_hwm, "10000", 2000, 10000000, "notifications queued per subscriber; past it the subscriber is cut off and must replay (at least the 2000 one planner batch can make)"},
         {"feed-max", REGIO_CONFIG_INT, &c->feed_max, "10000", 1, 1000000, "most subscriber sessions at once"},
         {"feed-lease-ms", REGIO_CONFIG_INT, &c->feed_lease_ms, "30000", 1000, 3600000, "a subscriber that sends no Subscribe for this long is dropped (clients renew every 10 s)"},
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "256", 1, 65536, "requests per transaction"},

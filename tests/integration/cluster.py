@@ -97,13 +97,16 @@ class Cluster:
         for s in names or list(self.procs):
             self.procs[s].send_signal(signal.SIGHUP)
 
-    def dealer(self, ctx, svc, name="admin", endpoint=None):
+    def dealer(self, ctx, svc, name="admin", endpoint=None, sockopts=None):
         """A DEALER connected to service svc as principal name (CURVE), as a
         client written from the .proto files would open it; name None means
-        plain ZeroMQ (no key at all)."""
+        plain ZeroMQ (no key at all). sockopts: {zmq option: value} set
+        before it connects."""
         import zmq
         s = ctx.socket(zmq.DEALER)
         s.setsockopt(zmq.LINGER, 0)
+        for opt, v in (sockopts or {}).items():
+            s.setsockopt(opt, v)
         if name is not None:
             with open(os.path.join(self.keys, f"{name}.key")) as f:
                 secret = f.read().strip().encode()

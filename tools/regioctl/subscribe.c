@@ -144,6 +144,17 @@ static int s_error(s_sub_t *s, const Regio__Error *e)
                          "%s", why);
 }
 
+/* Nothing came back from k: say why (our key refused, a failed handshake),
+ * or that the service may be down. Returns the exit code. */
+static int s_no_answer(s_sub_t *s, regioctl_conn_t *k)
+{
+    char why[REGIOCTL_ERR_MAX];
+    if (!regioctl_conn_why(k, why, sizeof why))
+        snprintf(why, sizeof why, "no answer from the %s at %s within %d ms (is it running?)",
+                 k->name, k->endpoint, s->c->timeout_ms);
+    return regioctl_fail(s->c, REGIOCTL_EXIT_SERVICE, "%s", why);
+}
+
 /* Receive the chunks answering request id. *scanned is where the walk
  * stopped, *last the newest seq. Returns 0, -1 when the count is reached,
  * or an exit code. */
@@ -155,9 +166,7 @@ static int s_chunks(s_sub_t *s, uint64_t id, uint64_t *scanned, uint64_t *last)
         if (n < 0 && zmq_errno() == EINTR)
             continue;
         if (n <= 0)
-            return regioctl_fail(s->c, REGIOCTL_EXIT_SERVICE,
-                                 "no answer from the notifier at %s within %d ms (is it running?)",
-                                 s->req.endpoint, s->c->timeout_ms);
+            return s_no_answer(s, &s->req);
         regio_msg_t m;
         while (regio_msg_recv(s->req.sock, 0, &m) == 0) {
             regio_envelope_t *e = m.env;
@@ -312,10 +321,7 @@ static int s_first_ack(s_sub_t *s)
         int64_t left = deadline - regioctl_now_ms();
         zmq_pollitem_t it = {s->feed.sock, 0, ZMQ_POLLIN, 0};
         if (left <= 0 || zmq_poll(&it, 1, (long)left) == 0)
-            return regioctl_fail(s->c, REGIOCTL_EXIT_SERVICE,
-                                 "no answer from the notifier's feed at %s within %d ms (is it "
-                                 "running, and is this key in its principals file?)",
-                                 s->feed.endpoint, s->c->timeout_ms);
+            return s_no_answer(s, &s->feed);
         regio_msg_t m;
         while (regio_msg_recv(s->feed.sock, 0, &m) == 0) {
             const regio_envelope_t *e = m.env;
