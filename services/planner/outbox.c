@@ -21,6 +21,7 @@ struct regio_outbox_s {
     uv_timer_t timer;
     uint64_t next, pending_next; /* next source_seq to assign */
     uint64_t acked;              /* notifier logged everything up to this */
+    uint64_t sent_upto;          /* highest source_seq sent (or acked) so far */
     uint64_t in_flight_until;    /* last source_seq sent and not acked, 0 = none */
     uint64_t sent_at;            /* loop time of the last send */
     int closing;
@@ -61,6 +62,8 @@ static void s_send(regio_outbox_t *ob)
         env.notify_batch = &b;
         if (regio_msg_send(ob->dealer, NULL, 0, &env) == 0) {
             ob->in_flight_until = first + n - 1;
+            if (ob->in_flight_until > ob->sent_upto)
+                ob->sent_upto = ob->in_flight_until;
             ob->sent_at = uv_now(&ob->svc->loop);
         }
         regio_zwatch_kick(&ob->watch);
@@ -69,16 +72,24 @@ static void s_send(regio_outbox_t *ob)
         regio__placement_change__free_unpacked(items[i], NULL);
 }
 
-/* Delete what the notifier has logged, remember how far it got. */
-static void s_acked(regio_outbox_t *ob, uint64_t upto)
+/* Delete what the notifier has logged, remember how far it got. An ack
+ * for more than was ever sent is not the notifier's log of these changes
+ * (another store, a restored one, or not the notifier): nothing is deleted,
+ * and the batch goes again at the next resend. Returns 0, or -1 for such
+ * an ack. */
+static int s_acked(regio_outbox_t *ob, uint64_t upto)
 {
+    if (upto > ob->sent_upto) {
+        REGIO_ERROR("msg=\"the notifier acknowledged changes that were never sent; nothing "
+                    "deleted\" acked=%llu sent_upto=%llu next=%llu", (unsigned long long)upto,
+                    (unsigned long long)ob->sent_upto, (unsigned long long)ob->next);
+        return -1;
+    }
     if (upto <= ob->acked)
-        return;
-    if (upto >= ob->next)
-        upto = ob->next - 1;
+        return 0;
     MDB_txn *txn;
     if (mdb_txn_begin(ob->store->env, NULL, 0, &txn) != 0)
-        return;
+        return 0;
     for (uint64_t s = ob->acked + 1; s <= upto; s++) {
         uint8_t key[8];
         regio_store_u64_key(key, s);
@@ -87,9 +98,10 @@ static void s_acked(regio_outbox_t *ob, uint64_t upto)
     }
     if (regio_store_put_u64(txn, ob->meta, "outbox_acked", upto) != 0 || mdb_txn_commit(txn) != 0) {
         mdb_txn_abort(txn);
-        return;
+        return 0;
     }
     ob->acked = upto;
+    return 0;
 }
 
 static void s_on_reply(regio_zwatch_t *w, void *sock, void *arg)
@@ -99,16 +111,16 @@ static void s_on_reply(regio_zwatch_t *w, void *sock, void *arg)
     while (regio_msg_recv(sock, 0, &m) == 0) {
         regio_envelope_t *e = m.env;
         if (e && e->body_case == REGIO__ENVELOPE__BODY_NOTIFY_ACK) {
-            s_acked(ob, e->notify_ack->source_seq);
-            ob->in_flight_until = 0;
+            if (s_acked(ob, e->notify_ack->source_seq) == 0)
+                ob->in_flight_until = 0; /* else the timer resends, no tighter than RESEND_MS */
         } else if (e && e->body_case == REGIO__ENVELOPE__BODY_ERROR) {
-            REGIO_WARN("msg=\"notifier refused a batch\" code=%d reason=\"%s\"", e->error->code,
-                       e->error->reason);
-            ob->in_flight_until = 0;
+            REGIO_WARN("msg=\"notifier refused a batch; resending in 2 s\" code=%d reason=\"%s\"",
+                       e->error->code, e->error->reason); /* the timer resends: no busy loop */
         }
         regio_msg_clear(&m);
     }
-    s_send(ob);
+    if (!ob->in_flight_until)
+        s_send(ob);
 }
 
 static void s_on_timer(uv_timer_t *t)
@@ -153,6 +165,7 @@ int regio_outbox_start(regio_outbox_t *ob, MDB_txn *txn)
     if (ob->next == 0)
         ob->next = 1;
     ob->pending_next = ob->next;
+    ob->sent_upto = ob->acked;
     if ((rc = regio_zwatch_start(&ob->watch, &ob->svc->loop, ob->dealer, s_on_reply, ob)) < 0)
         return rc;
     uv_timer_init(&ob->svc->loop, &ob->timer);

@@ -376,5 +376,49 @@ class SlowSubscriber(unittest.TestCase):
             c.close()
 
 
+class PlannerOutbox(unittest.TestCase):
+    def test_an_ack_for_more_than_was_sent_deletes_nothing_and_every_change_still_arrives(self):
+        c = Cluster().start()
+        ctx = zmq.Context()
+        try:
+            c.ctl("import", TINY)
+            c.stop("notifier")
+            # something that holds the notifier's key and acks far more than it got
+            fake = ctx.socket(zmq.ROUTER)
+            fake.setsockopt(zmq.LINGER, 0)
+            with open(os.path.join(c.keys, "notifier.key")) as f:
+                secret = f.read().strip().encode()
+            fake.curve_secretkey, fake.curve_publickey = secret, zmq.curve_public(secret)
+            fake.curve_server = True
+            fake.bind(c.ep["notifier"])
+            c.ctl("plan", "--full")
+            _, sol, _, _ = c.export()
+            firsts = []
+            deadline = time.monotonic() + 10
+            while len(firsts) < 2 and time.monotonic() < deadline:  # the batch, then its resend
+                if not fake.poll(200):
+                    continue
+                rid, frame = fake.recv_multipart()
+                kind, d, _ = wire.body(frame)
+                if kind == wire.NOTIFY_BATCH:
+                    firsts.append((wire.first(d, 1), len(d.get(2, []))))
+                    fake.send_multipart([rid, wire.envelope(wire.NOTIFY_ACK, wire.u64(1, 10**6))])
+            self.assertEqual([f for f, _ in firsts], [1, 1], "sent again from the start: nothing deleted")
+            pending = re.search(r"outbox_pending=(\d+)", c.ctl("status", "planner").stdout).group(1)
+            self.assertEqual(int(pending), firsts[0][1])
+            self.assertIn("acknowledged changes that were never sent; nothing deleted", c.log("planner"))
+            fake.close()
+            c.start("notifier")
+            total = c.delivered_seq()
+            r = c.ctl("subscribe", "learner/", "--from", "0", "--count", str(len(sol["placements"])),
+                      "--json", "--timeout-ms", "5000")
+            got = {(n["learner"], n["period"]): n["offering"] for n in json_lines(r)}
+            self.assertEqual(got, {(p["learner"], p["period"]): p["offering"] for p in sol["placements"]})
+            self.assertGreaterEqual(total, len(sol["placements"]))
+        finally:
+            ctx.destroy(linger=0)
+            c.close()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
