@@ -83,6 +83,16 @@ class Sub:
         return
 
 
+def admit(c, roles):
+    """Make a key per {name: role}, reload the services, and wait until the
+    notifier admits them."""
+    for name, role in roles.items():
+        c.key(name, role)
+    c.reload()
+    wait_for(lambda: all(c.ctl_as(name, "status", "notifier", check=False).returncode == 0 for name in roles),
+             what="the new keys to be admitted")
+
+
 def notifier_counter(c, name):
     out = c.ctl("status", "notifier").stdout
     m = re.search(rf"\b{name}=(\d+)", out)
@@ -103,11 +113,7 @@ class FeedAuthorisation(unittest.TestCase):
     def setUpClass(cls):
         cls.c = c = Cluster().start()
         c.import_region(300, 7)
-        for name, role in cls.ROLES.items():
-            c.key(name, role)
-        c.reload()
-        wait_for(lambda: c.ctl_as("watch-p1", "status", "notifier", check=False).returncode == 0,
-                 what="the new keys to be admitted")
+        admit(c, cls.ROLES)
         cls.ctx = zmq.Context()
         cls.subs = {
             "admin": Sub(c, cls.ctx, "admin", ""),
@@ -270,10 +276,7 @@ class Revocation(unittest.TestCase):
         ctx = zmq.Context()
         try:
             c.ctl("import", TINY)
-            c.key("school-s1", "school:s1")
-            c.reload()
-            wait_for(lambda: c.ctl_as("school-s1", "status", "notifier", check=False).returncode == 0,
-                     what="the key to be admitted")
+            admit(c, {"school-s1": "school:s1"})
             sub = Sub(c, ctx, "school-s1", "school/s1")
             self.assertIsInstance(sub.subscribe(), int)
             req = c.dealer(ctx, "notifier", "school-s1")
@@ -317,10 +320,7 @@ class SlowSubscriber(unittest.TestCase):
         ctl = None
         try:
             c.import_region(1000, 7)
-            c.key("reader", "coordinator")
-            c.reload()
-            wait_for(lambda: c.ctl_as("reader", "status", "notifier", check=False).returncode == 0,
-                     what="the reader's key to be admitted")
+            admit(c, {"reader": "coordinator"})
             # a raw reader that takes nothing: tiny queues on its side, so the feed's fills up
             slow = Sub(c, ctx, "admin", "", sockopts={zmq.RCVHWM: 1, zmq.RCVBUF: 4096})
             self.assertIsInstance(slow.subscribe(), int)
