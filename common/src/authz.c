@@ -36,6 +36,8 @@ static const rule_t s_rules[] = {
      "capacity changes are for the offering's partner, coordinators and admins"},
     {B(CAPACITY_EXCEPTION), "capacity_exception", STAFF | R(REGIO_ROLE_PARTNER),
      "capacity changes are for the offering's partner, coordinators and admins"},
+    {B(CAPACITY_RESET), "capacity_reset", R(REGIO_ROLE_ADMIN),
+     "resetting a stored version is for admins"},
     {B(CAPACITY_SNAPSHOT_REQUEST), "capacity_snapshot",
      STAFF | R(REGIO_ROLE_SERVICE) | R(REGIO_ROLE_PARTNER),
      "capacity snapshots are for services, coordinators, admins and (their own rows) partners"},

@@ -9,8 +9,9 @@
 #include <string.h>
 
 #include "regio/error.h"
+#include "regio/limits.h"
 
-#define S_MAX_AGE 150 /* ages and min_age above this are typos, not people */
+#define S_MAX_AGE REGIO_MAX_AGE /* the services' bound: what they refuse is refused here */
 
 static const char *const s_kinds[REGIO_RPP_KIND_COUNT] = {
     "business", "government", "institution", "knowledge", "civic", "education"};

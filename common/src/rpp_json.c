@@ -193,6 +193,23 @@ static const char *s_duplicate_key(const cJSON *j)
     return NULL;
 }
 
+/* Whether a string of the valid JSON text holds the escape \u0000: cJSON
+ * decodes it to a 0 byte, where the C string then ends ("l1\u0000x" would
+ * read as "l1", another learner's id). */
+static int s_has_nul_escape(const char *text, size_t len)
+{
+    for (size_t i = 0, in = 0; i < len; i++) {
+        if (text[i] == '"')
+            in = !in;
+        else if (in && text[i] == '\\') {
+            if (i + 5 < len && text[i + 1] == 'u' && memcmp(text + i + 2, "0000", 4) == 0)
+                return 1;
+            i++; /* the escaped character, maybe a quote */
+        }
+    }
+    return 0;
+}
+
 /* Parse text as one JSON object with the given format. */
 static int s_parse_root(s_reader_t *rd, const char *text, size_t len, const char *format,
                         cJSON **root)
@@ -212,6 +229,8 @@ static int s_parse_root(s_reader_t *rd, const char *text, size_t len, const char
         rc = s_err(rd, REGIO_EPARSE, "trailing data after the JSON value");
     else if (dup)
         rc = s_err(rd, REGIO_EDUPLICATE, "key \"%.40s\" appears twice in one object", dup);
+    else if (s_has_nul_escape(text, len))
+        rc = s_err(rd, REGIO_EINVALID, "a string holds \\u0000 (NUL), which would cut it short");
     else if (!cJSON_IsObject(*root))
         rc = s_err(rd, REGIO_EINVALID, "not a JSON object");
     else if (!cJSON_IsString(f) || strcmp(f->valuestring, format) != 0)

@@ -12,6 +12,7 @@
 #include "regio/error.h"
 #include "regio/log.h"
 #include "regio/node.h"
+#include "regio/rpp.h"
 #include "regio/validate.h"
 
 #define TOPIC_MAX 96
@@ -151,7 +152,11 @@ static int s_check_change(const Regio__PlacementChange *c, char *err, size_t n)
         snprintf(err, n, "change kind %d unknown", c->kind);
         return REGIO_ERANGE;
     }
-    return regio_validate_text(c->reason, 200, "change reason", err, n);
+    if (c->n_slots > REGIO_RPP_SLOTS) {
+        snprintf(err, n, "change slots: %zu listed, at most %d", c->n_slots, REGIO_RPP_SLOTS);
+        return REGIO_ERANGE;
+    }
+    return regio_validate_text(c->reason, REGIO_REASON_MAX, "change reason", err, n);
 }
 
 static int s_notify(regio_notifier_t *n, MDB_txn *txn, Regio__NotifyBatch *b, slot_t *s)
@@ -162,9 +167,15 @@ static int s_notify(regio_notifier_t *n, MDB_txn *txn, Regio__NotifyBatch *b, sl
     if (b->first_source_seq > n->pending_source + 1)
         return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID,
                         "source_seq gap: resend from the last acknowledged one");
-    for (size_t i = 0; i < b->n_changes; i++)
-        if (s_check_change(b->changes[i], err, sizeof err) < 0)
-            return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, err);
+    if (b->n_changes > REGIO_MAX_NOTIFY_CHANGES)
+        return regio_node_refuse(&s->no, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, NULL,
+                                 "changes: %zu listed, at most %d", b->n_changes,
+                                 REGIO_MAX_NOTIFY_CHANGES);
+    for (size_t i = 0; i < b->n_changes; i++) {
+        int rc = s_check_change(b->changes[i], err, sizeof err);
+        if (rc < 0)
+            return s_reject(s, regio_msg_error_code(rc), err);
+    }
     int64_t now = regio_now_ms();
     for (size_t i = 0; i < b->n_changes; i++) {
         uint64_t src = b->first_source_seq + i;
@@ -194,8 +205,6 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     regio_notifier_t *n = arg;
     slot_t *s = slot;
     regio_envelope_t *e = req->env;
-    if (!e)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, "not a regio envelope");
     switch (e->body_case) {
     case REGIO__ENVELOPE__BODY_NOTIFY_BATCH: return s_notify(n, txn, e->notify_batch, s);
     case REGIO__ENVELOPE__BODY_REPLAY_REQUEST:

@@ -6,10 +6,12 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "regio/limits.h"
 #include "regio/log.h"
 #include "regio/zwatch.h"
 
-#define BATCH 500
+#define BATCH 500 /* changes per NotifyBatch: a few hundred kilobytes at most */
+_Static_assert(BATCH <= REGIO_MAX_NOTIFY_CHANGES, "the notifier refuses larger batches");
 #define RESEND_MS 2000
 
 struct regio_outbox_s {

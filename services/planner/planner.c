@@ -8,7 +8,6 @@
 #include <zmq.h>
 
 #include "engine.h"
-#include "learner_check.h"
 #include "outbox.h"
 #include "plan_state.h"
 #include "regio/error.h"
@@ -16,6 +15,7 @@
 #include "regio/log.h"
 #include "regio/node.h"
 #include "regio/rpp_score.h"
+#include "regio/rules.h"
 #include "regio/validate.h"
 #include "world.h"
 
@@ -75,11 +75,11 @@ const regio_config_entry_t *regio_planner_config_table(regio_planner_config_t *c
     static regio_config_entry_t t[33];
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7421", "tcp://127.0.0.1:7422", "var/planner", "256", "16384"),
-        {"registry-router", REGIO_CONFIG_STR, c->registry_router, "tcp://127.0.0.1:7401", 0, -1, "registry requests"},
-        {"registry-pub", REGIO_CONFIG_STR, c->registry_pub, "tcp://127.0.0.1:7402", 0, -1, "registry change feed"},
-        {"capacity-router", REGIO_CONFIG_STR, c->capacity_router, "tcp://127.0.0.1:7411", 0, -1, "capacity requests"},
-        {"capacity-pub", REGIO_CONFIG_STR, c->capacity_pub, "tcp://127.0.0.1:7412", 0, -1, "capacity change feed"},
-        {"notifier-router", REGIO_CONFIG_STR, c->notifier_router, "tcp://127.0.0.1:7431", 0, -1, "notifier requests"},
+        {"registry-router", REGIO_CONFIG_ENDPOINT, c->registry_router, "tcp://127.0.0.1:7401", 0, -1, "registry requests"},
+        {"registry-pub", REGIO_CONFIG_ENDPOINT, c->registry_pub, "tcp://127.0.0.1:7402", 0, -1, "registry change feed"},
+        {"capacity-router", REGIO_CONFIG_ENDPOINT, c->capacity_router, "tcp://127.0.0.1:7411", 0, -1, "capacity requests"},
+        {"capacity-pub", REGIO_CONFIG_ENDPOINT, c->capacity_pub, "tcp://127.0.0.1:7412", 0, -1, "capacity change feed"},
+        {"notifier-router", REGIO_CONFIG_ENDPOINT, c->notifier_router, "tcp://127.0.0.1:7431", 0, -1, "notifier requests"},
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "1024", 1, 65536, "requests per transaction"},
         {"engine", REGIO_CONFIG_STR, c->engine, "", 0, -1, "planning engine (empty = default)"},
         {"seconds", REGIO_CONFIG_DOUBLE, &c->seconds, "0", 0, 3600, "planning time budget (0 = engine default)"},
@@ -493,8 +493,10 @@ static int s_put_learner(regio_planner_t *p, MDB_txn *txn, Regio__PutLearner *pl
     char err[200];
     if (!pl->learner)
         return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "put_learner without learner");
-    int rc = regio_learner_check(&p->world, regio_follow_synced(p->registry), pl->learner, err,
-                                 sizeof err);
+    static const Regio__PutCalendar none = REGIO__PUT_CALENDAR__INIT; /* synced, no calendar */
+    const Regio__PutCalendar *cal = !regio_follow_synced(p->registry) ? NULL
+                                    : p->world.calendar ? p->world.calendar : &none;
+    int rc = regio_rules_check_learner(pl->learner, cal, err, sizeof err);
     if (rc < 0)
         return s_reject(s, regio_msg_error_code(rc), pl->learner->id, err);
     const char *id = pl->learner->id;
@@ -515,8 +517,6 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     regio_planner_t *p = arg;
     slot_t *s = slot;
     regio_envelope_t *e = req->env;
-    if (!e)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "not a regio envelope");
     switch (e->body_case) {
     case REGIO__ENVELOPE__BODY_PUT_LEARNER: return s_put_learner(p, txn, e->put_learner, s);
     case REGIO__ENVELOPE__BODY_REMOVE_LEARNER: return s_remove_learner(p, txn, e->remove_learner, s);
@@ -587,6 +587,7 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
     if (regio_node_reply_refusal(&p->node, req, rc, &s->no, "not stored"))
         return;
     regio_envelope_t *e = req->env;
+    Regio__Ack ack = REGIO__ACK__INIT;
     switch (e->body_case) {
     case REGIO__ENVELOPE__BODY_PLAN_REQUEST: s_want_round(p, req, e->plan_request); return;
     case REGIO__ENVELOPE__BODY_PLANNER_SNAPSHOT_REQUEST: s_reply_snapshot(p, req); return;
@@ -594,15 +595,16 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
     case REGIO__ENVELOPE__BODY_PUT_LEARNER:
         rc = regio_world_put_learner(&p->world, e->put_learner->learner);
         p->learner_puts++;
+        ack.ref = e->put_learner->learner->id;
         break;
     case REGIO__ENVELOPE__BODY_REMOVE_LEARNER:
         rc = regio_world_remove_learner(&p->world, e->remove_learner->id);
+        ack.ref = e->remove_learner->id;
         break;
     default: break;
     }
     if (rc == -ENOMEM)
         REGIO_ERROR("msg=\"out of memory updating learners\"");
-    Regio__Ack ack = REGIO__ACK__INIT;
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_ACK;
     env.ack = &ack;

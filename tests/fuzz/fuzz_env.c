@@ -374,6 +374,16 @@ static void s_capacity_extra(s_ctx_t *x)
     env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_EXCEPTION;
     env.capacity_exception = &e;
     s_add(x, &env, "capacity_exception_o1");
+    e.update_id = "x-o1-20261207-open";
+    e.slots_closed = 0; /* open again */
+    s_add(x, &env, "capacity_exception_o1_open");
+    Regio__CapacityReset r = REGIO__CAPACITY_RESET__INIT;
+    r.update_id = "r-o1-P1";
+    r.offering = "o1";
+    r.period = "P1";
+    env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_RESET;
+    env.capacity_reset = &r;
+    s_add(x, &env, "capacity_reset_o1_P1");
     s_empty(x, REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT_REQUEST, "capacity_snapshot_request");
 }
 

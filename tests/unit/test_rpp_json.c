@@ -337,6 +337,30 @@ Test(rpp_json, rejects_more_than_32_periods)
     free(t);
 }
 
+Test(rpp_json, a_nul_escape_in_any_string_is_einvalid_not_a_shorter_id)
+{
+    const char *cases[][2] = {
+        {"\"id\": \"l1\"", "\"id\": \"l1\\u0000x\""},   /* would read as l1 */
+        {"\"id\": \"p1\"", "\"id\": \"p1\\u0000\""},
+        {"\"name\": \"b\"", "\"name\": \"b\\u0000b\""},
+        {"\"G\": 20", "\"G\\u0000\": 20"}, /* a key */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *t = s_replace(s_base, cases[i][0], cases[i][1]);
+        char err[256] = "";
+        s_parse(t, REGIO_EINVALID, err, sizeof err);
+        cr_assert(strstr(err, "u0000"), "case %zu: %s", i, err);
+        free(t);
+    }
+    /* an escaped backslash before "u0000" is text, not a NUL */
+    char *t = s_replace(s_base, "\"name\": \"b\"", "\"name\": \"a\\\\u0000\"");
+    char err[256] = "";
+    regio_rpp_t *r = s_parse(t, 0, err, sizeof err);
+    cr_assert_str_eq(r->name, "a\\u0000");
+    regio_rpp_destroy(&r);
+    free(t);
+}
+
 Test(rpp_json, load_reports_a_missing_file)
 {
     regio_rpp_t *r = (regio_rpp_t *)1;

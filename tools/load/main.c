@@ -4,7 +4,13 @@
  *              [--capacity EP] [--run ID] [--expect OUT.json] [--timeout-s T]
  *
  * Update i goes to key i % keys (keys = the instance's offerings x periods)
- * with version base + i and seats derived from i; key k belongs to client
+ * with version base + i / keys and seats derived from i: versions are unix
+ * milliseconds like every client's (capacity.proto), base is the start time,
+ * and each round over the keys adds 1 ms, so a run of N updates reaches N /
+ * keys ms ahead of its start (the service refuses versions more than its
+ * version-skew-ms ahead). It exits only once the clock has passed its
+ * newest version, so any client's next update (versions from the clock)
+ * wins over the run's. Key k belongs to client
  * k % K, and a client keeps at most one update per key in flight, as a
  * company system would, so versions of a key arrive in order even across
  * resends. Updates travel B to a message (CapacityUpdates; 1 = one
@@ -21,6 +27,7 @@
 
 #include "regio/error.h"
 #include "regio/ingest.h"
+#include "regio/limits.h"
 #include "regio/rpp_json.h"
 
 typedef struct {
@@ -41,6 +48,12 @@ typedef struct {
 static long s_keys(const regio_rpp_t *r)
 {
     return (long)r->n_offerings * r->n_periods;
+}
+
+/* Version of update i: a key's updates are one round of the keys apart. */
+static uint64_t s_version(uint64_t base, long i, long keys)
+{
+    return base + (uint64_t)(i / keys);
 }
 
 static void s_seats(long i, uint32_t out[10])
@@ -86,7 +99,7 @@ static void *s_run(void *arg)
         snprintf(id, sizeof id, "%s-%ld", c->run, i);
         s_seats(i, seats);
         c->open[key] = 1;
-        c->rc = regio_ingest_update(in, id, off->id, period, seats, c->base + (uint64_t)i,
+        c->rc = regio_ingest_update(in, id, off->id, period, seats, s_version(c->base, i, keys),
                                     c->timeout_s * 1000);
     }
     if (c->rc == 0)
@@ -94,6 +107,19 @@ static void *s_run(void *arg)
     c->st = regio_ingest_stats(in);
     regio_ingest_destroy(&in);
     return NULL;
+}
+
+/* Sleep until the wall clock (unix ms) is past version. */
+static void s_wait_past(uint64_t version)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    uint64_t ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+    if (ms <= version) {
+        struct timespec d = {(time_t)((version - ms + 1) / 1000),
+                             (long)((version - ms + 1) % 1000) * 1000000L};
+        nanosleep(&d, NULL);
+    }
 }
 
 static int s_cmp(const void *a, const void *b)
@@ -115,7 +141,7 @@ static void s_write_expect(const char *path, const regio_rpp_t *r, long updates,
         s_seats(last, s);
         fprintf(f, "%s\"%s|%s\": {\"version\": %llu, \"seats\": [%u,%u,%u,%u,%u,%u,%u,%u,%u,%u]}",
                 first ? "" : ", ", r->offerings[k / r->n_periods].id,
-                r->periods[k % r->n_periods].id, (unsigned long long)(base + (uint64_t)last),
+                r->periods[k % r->n_periods].id, (unsigned long long)s_version(base, last, keys),
                 s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9]);
         first = 0;
     }
@@ -153,7 +179,7 @@ int main(int argc, char **argv)
         }
     }
     if (!inst || updates < 1 || clients < 1 || clients > 1024 || window < 1 || batch < 1 ||
-        batch > 1024) {
+        batch > REGIO_MAX_CAPACITY_UPDATES) {
         fprintf(stderr, "usage: regio-load [--insecure] --instance REGION.json --updates N "
                         "[--clients K] [--window W] [--batch B] [--capacity EP] [--run ID] "
                         "[--expect OUT.json] [--keys DIR] [--key FILE]\n");
@@ -175,7 +201,7 @@ int main(int argc, char **argv)
     }
     struct timespec t0, t1;
     clock_gettime(CLOCK_REALTIME, &t0);
-    uint64_t base = (uint64_t)t0.tv_sec * 1000000000ull + (uint64_t)t0.tv_nsec; /* later runs: newer */
+    uint64_t base = (uint64_t)t0.tv_sec * 1000 + (uint64_t)t0.tv_nsec / 1000000; /* later runs: newer */
     unsigned char *open = calloc((size_t)s_keys(r), 1);
     client_t *cs = calloc((size_t)clients, sizeof *cs);
     pthread_t *th = calloc((size_t)clients, sizeof *th);
@@ -201,6 +227,7 @@ int main(int argc, char **argv)
         free(cs[k].lat);
     }
     clock_gettime(CLOCK_REALTIME, &t1);
+    s_wait_past(s_version(base, updates - 1, s_keys(r)));
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     qsort(lat, (size_t)n_lat, sizeof *lat, s_cmp);
     printf("{\"updates\": %ld, \"clients\": %d, \"seconds\": %.3f, \"per_second\": %.0f, "

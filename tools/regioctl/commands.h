@@ -21,7 +21,8 @@ int regioctl_plan(regioctl_t *c, int argc, char **argv);
 /* subscribe TOPIC [--from SEQ] [--count N] [--json]: follow notifications. */
 int regioctl_subscribe(regioctl_t *c, int argc, char **argv);
 
-/* capacity set|close ...: one update or exception, as a company system. */
+/* capacity set|close|open|reset ...: one update, closure or opening, as a
+ * company system, or a reset of a key's version, as an administrator. */
 int regioctl_capacity(regioctl_t *c, int argc, char **argv);
 
 /* status: one line per service. */

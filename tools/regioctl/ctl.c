@@ -10,6 +10,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "regio/config.h"
 #include "regio/error.h"
 
 int regioctl_fail(const regioctl_t *c, int code, const char *fmt, ...)
@@ -44,8 +45,11 @@ int regioctl_conn_open(regioctl_t *c, regioctl_conn_t *k, const char *peer, cons
     k->monitor = NULL;
     k->name = name;
     k->endpoint = endpoint;
+    char why[200];
     if (!endpoint || !endpoint[0])
         return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "no endpoint for the %s", name);
+    if (regio_config_check_endpoint(endpoint, why, sizeof why) < 0) /* ZeroMQ would wrap a port */
+        return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s endpoint %s", name, why);
     char server[REGIO_KEY_TEXT + 1];
     int rc = c->insecure ? 0 : s_curve(c, peer, server);
     if (rc != 0)

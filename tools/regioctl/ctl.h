@@ -60,7 +60,8 @@ int regioctl_fail(const regioctl_t *c, int code, const char *fmt, ...)
  * that trusts only <keys>/<peer>.pub (peer: "registry", "capacity",
  * "planner", "notifier"), unless c->insecure. name is for messages.
  * Returns 0, or an exit code after printing why (a malformed endpoint or a
- * missing key file is a usage error). */
+ * missing key file is a usage error; endpoints as regio_config_check_endpoint
+ * judges them). */
 int regioctl_conn_open(regioctl_t *c, regioctl_conn_t *k, const char *peer, const char *name,
                        const char *endpoint, int type);
 

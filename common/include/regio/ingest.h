@@ -41,7 +41,8 @@ typedef struct {
     int window;                 /* most updates in flight (default 1000) */
     int resend_ms;              /* resend when unanswered this long (default 2000) */
     int max_backoff_ms;         /* cap of the BUSY/NOT_READY backoff (default 2000) */
-    int batch;                  /* updates per message, 1..1024 (default 64) */
+    int batch;                  /* updates per message, 1..REGIO_MAX_CAPACITY_UPDATES
+                                   (limits.h; default 64) */
     regio_ingest_result_cb on_result; /* may be NULL */
     void *arg;
     void *zctx;                 /* ZeroMQ context to share (borrowed; it must

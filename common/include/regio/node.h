@@ -50,8 +50,8 @@
     REGIO_SECURITY_CONFIG_ENTRIES(&(c)->sec),                                                      \
     {"audit-days", REGIO_CONFIG_INT, &(c)->audit_days, "90", 1, 36500,                            \
      "keep audit entries (who changed what) this many days"},                                     \
-    {"router", REGIO_CONFIG_STR, (c)->router, router_def, 0, -1, "request endpoint to bind"},      \
-    {"pub", REGIO_CONFIG_STR, (c)->pub, pub_def, 0, -1, "change feed endpoint to bind"},           \
+    {"router", REGIO_CONFIG_ENDPOINT, (c)->router, router_def, 0, -1, "request endpoint to bind"}, \
+    {"pub", REGIO_CONFIG_ENDPOINT, (c)->pub, pub_def, 0, -1, "change feed endpoint to bind"},      \
     {"db", REGIO_CONFIG_STR, (c)->db, db_def, 0, -1, "LMDB directory"},                            \
     {"map-mb", REGIO_CONFIG_INT, &(c)->map_mb, map_def, 1, 1 << 20, "initial LMDB map size (MiB)"}, \
     {"map-max-mb", REGIO_CONFIG_INT, &(c)->map_max_mb, map_max_def, 1, 1 << 24,                   \

@@ -186,7 +186,7 @@ int regio_rpp_add_partner(regio_rpp_t *r, const char *id, const char *name, cons
                           double lat, double lon, char *err, size_t errlen);
 
 /* Add an offering. Errors: REGIO_EDUPLICATE, REGIO_ENOTFOUND (partner),
- * REGIO_ERANGE (lat/lon, min_age outside 0..150, seats outside
+ * REGIO_ERANGE (lat/lon, min_age outside 0..REGIO_MAX_AGE, seats outside
  * 0..REGIO_RPP_MAX_SEATS), REGIO_EINVALID (empty id, NULL list items),
  * -ENOMEM. A goal listed twice counts twice, as in rpp_check.py. */
 int regio_rpp_add_offering(regio_rpp_t *r, const regio_rpp_offering_in_t *in, char *err,
@@ -194,7 +194,7 @@ int regio_rpp_add_offering(regio_rpp_t *r, const regio_rpp_offering_in_t *in, ch
 
 /* Add a learner. Unknown partners in preferred/history are dropped (they can
  * never match). Errors: REGIO_EDUPLICATE (id, or a need goal listed twice),
- * REGIO_ERANGE (age outside 0..150, dagdelen outside 1..10, negative or
+ * REGIO_ERANGE (age outside 0..REGIO_MAX_AGE, dagdelen outside 1..10, negative or
  * non-finite max_km, negative need amounts, lat/lon, free slots above 9,
  * planned bits beyond n_periods), REGIO_EINVALID (empty id, missing school
  * or qualification, free slots in a period not planned), -ENOMEM. */

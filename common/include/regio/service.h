@@ -111,9 +111,10 @@ typedef struct {
     void (*destroy)(void **obj);         /* free after the loop ended */
 } regio_service_def_t;
 
-/* The whole life of a service process: parse settings (exit 2 on bad ones),
- * set up logging, create, run until SIGTERM/SIGINT, destroy. Returns the
- * process exit status: 0 after a clean stop, 1 when start-up failed. */
+/* The whole life of a service process: parse settings (exit 2 on bad ones,
+ * an unknown log-level included), set up logging, create, run until
+ * SIGTERM/SIGINT, destroy. Returns the process exit status: 0 after a clean
+ * stop, 1 when start-up failed. */
 int regio_service_main(const regio_service_def_t *def, int argc, char **argv);
 
 /* Wall clock in unix milliseconds. */

@@ -70,6 +70,9 @@ void regio_audit_ref(const regio_envelope_t *e, char *out, size_t n)
     case REGIO__ENVELOPE__BODY_CAPACITY_UPDATES:
         snprintf(out, n, "%zu updates", e->capacity_updates->n_updates);
         break;
+    case REGIO__ENVELOPE__BODY_CAPACITY_RESET:
+        snprintf(out, n, "%s/%s", e->capacity_reset->offering, e->capacity_reset->period);
+        break;
     case REGIO__ENVELOPE__BODY_CAPACITY_EXCEPTION:
         snprintf(out, n, "%s/%s", e->capacity_exception->offering, e->capacity_exception->date);
         break;

@@ -24,6 +24,7 @@ struct regio_follow_s {
     regio_envelope_t **buffer;   /* changes seen while syncing */
     size_t n_buffer;
     uint64_t resyncs;
+    uint64_t confirmations;      /* heartbeats that found the mirror complete */
     int closing;
 };
 
@@ -99,7 +100,9 @@ static void s_on_sub(regio_zwatch_t *w, void *sock, void *arg)
             }
         } else if (is_change) {
             s_apply_change(f, e);
-        } else if (e->body_case == REGIO__ENVELOPE__BODY_STATUS && e->status->seq != f->seq) {
+        } else if (e->body_case == REGIO__ENVELOPE__BODY_STATUS && e->status->seq == f->seq) {
+            f->confirmations++;
+        } else if (e->body_case == REGIO__ENVELOPE__BODY_STATUS) {
             REGIO_INFO("msg=\"heartbeat ahead of mirror, resyncing\" upstream=%s have=%llu "
                        "upstream_seq=%llu", f->o.name, (unsigned long long)f->seq,
                        (unsigned long long)e->status->seq);
@@ -184,6 +187,11 @@ uint64_t regio_follow_seq(const regio_follow_t *f)
 int regio_follow_synced(const regio_follow_t *f)
 {
     return f->synced;
+}
+
+uint64_t regio_follow_confirmations(const regio_follow_t *f)
+{
+    return f->confirmations;
 }
 
 uint64_t regio_follow_resyncs(const regio_follow_t *f)

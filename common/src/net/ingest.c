@@ -114,8 +114,8 @@ regio_ingest_t *regio_ingest_new(const regio_ingest_opts_t *opts)
         c->o.max_backoff_ms = 2000;
     if (c->o.batch <= 0)
         c->o.batch = 64;
-    if (c->o.batch > 1024)
-        c->o.batch = 1024;
+    if (c->o.batch > REGIO_MAX_CAPACITY_UPDATES)
+        c->o.batch = REGIO_MAX_CAPACITY_UPDATES;
     for (c->n_slots = 16; c->n_slots < (size_t)c->o.window * 4; c->n_slots *= 2)
         ;
     c->e = calloc((size_t)c->o.window, sizeof *c->e);
@@ -170,7 +170,7 @@ static void s_due(regio_ingest_t *c, entry_t *e, int64_t at)
 /* Send entries idx[0..n-1] as one message. */
 static void s_send(regio_ingest_t *c, const int *idx, int n, int64_t now)
 {
-    Regio__CapacityUpdate u[1024], *up[1024];
+    Regio__CapacityUpdate u[REGIO_MAX_CAPACITY_UPDATES], *up[REGIO_MAX_CAPACITY_UPDATES];
     for (int i = 0; i < n; i++) {
         entry_t *e = &c->e[idx[i]];
         regio__capacity_update__init(&u[i]);
@@ -308,12 +308,12 @@ static void s_pump(regio_ingest_t *c, int wait_ms, int send_all)
     s_send_ready(c, send_all, now);
     if (c->next_due <= now) { /* resends are due: collect them, find the next */
         c->next_due = INT64_MAX;
-        int due[1024], n = 0;
+        int due[REGIO_MAX_CAPACITY_UPDATES], n = 0;
         for (int i = 0; i < c->o.window; i++) {
             entry_t *e = &c->e[i];
             if (e->used && e->due_ms <= now) {
                 due[n++] = i;
-                if (n == c->o.batch || n == 1024) {
+                if (n == c->o.batch) {
                     s_send(c, due, n, now);
                     n = 0;
                 }

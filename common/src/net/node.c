@@ -186,9 +186,10 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
 {
     regio_node_t *n = arg;
     char why[300];
-    if (!req->env || req->env->body_case == REGIO__ENVELOPE__BODY__NOT_SET)
-        return s_refuse_here(n, req, slot, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL,
-                             req->env ? "an envelope without a body" : "not a regio envelope");
+    const char *bad_why;
+    Regio__ErrorCode bad = regio_msg_check(req, &bad_why);
+    if (bad)
+        return s_refuse_here(n, req, slot, bad, NULL, bad_why);
     const regio_principal_t *p = regio_node_principal(n, req);
     if (!p)
         return s_refuse_here(n, req, slot, REGIO__ERROR_CODE__ERROR_FORBIDDEN, NULL,
