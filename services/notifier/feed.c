@@ -131,15 +131,16 @@ static int s_sent(regio_feed_t *f, regio_feed_session_t *s, int rc, const char *
 static Regio__ErrorCode s_check(const regio_principal_t *p, const Regio__Subscribe *sub, char *why,
                                 size_t n, const char **ref)
 {
-    if (sub->n_topics == 0 || sub->n_topics > REGIO_FEED_PATTERNS) {
-        snprintf(why, n, "a Subscribe names 1 to %d topics, not %zu", REGIO_FEED_PATTERNS,
+    if (sub->n_topics == 0 || sub->n_topics > REGIO_MAX_SUBSCRIBE_TOPICS) {
+        snprintf(why, n, "a Subscribe names 1 to %d topics, not %zu", REGIO_MAX_SUBSCRIBE_TOPICS,
                  sub->n_topics);
         return REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE;
     }
     for (size_t i = 0; i < sub->n_topics; i++) {
         *ref = sub->topics[i];
-        if (regio_validate_text(sub->topics[i], REGIO_TOPIC_MAX - 1, "topic", why, n) < 0)
-            return REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE;
+        int rc = regio_validate_text(sub->topics[i], REGIO_TOPIC_MAX - 1, "topic", why, n);
+        if (rc < 0)
+            return regio_msg_error_code(rc);
         if (regio_authz_subscribe(p, sub->topics[i], why, n) < 0)
             return REGIO__ERROR_CODE__ERROR_FORBIDDEN;
     }
@@ -306,6 +307,19 @@ static void s_on_tick(uv_timer_t *t)
     regio_zwatch_kick(&f->watch);
 }
 
+/* The ROUTER: a CURVE server that reports peers gone or full, bound. */
+static int s_bind(regio_feed_t *f, const regio_feed_opts_t *o)
+{
+    int one = 1, rc = regio_service_server(f->svc, ZMQ_ROUTER, o->hwm, REGIO_ZAP_REQUESTS, &f->sock);
+    if (rc < 0)
+        return rc;
+    if (zmq_setsockopt(f->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one) < 0 ||
+        (o->sndbuf > 0 && zmq_setsockopt(f->sock, ZMQ_SNDBUF, &o->sndbuf, sizeof o->sndbuf) < 0) ||
+        zmq_bind(f->sock, o->endpoint) < 0)
+        return -zmq_errno();
+    return 0;
+}
+
 int regio_feed_new(regio_service_t *svc, const regio_feed_opts_t *o, regio_feed_t **out,
                    char *err, size_t errlen)
 {
@@ -317,11 +331,8 @@ int regio_feed_new(regio_service_t *svc, const regio_feed_opts_t *o, regio_feed_
     }
     f->svc = svc;
     f->o = *o;
-    int one = 1, rc;
-    if ((rc = regio_service_bind(svc, ZMQ_ROUTER, o->endpoint, o->hwm, REGIO_ZAP_REQUESTS,
-                                 &f->sock)) < 0 ||
-        (rc = zmq_setsockopt(f->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one) < 0 ? -zmq_errno()
-                                                                                   : 0) < 0) {
+    int rc = s_bind(f, o);
+    if (rc < 0) {
         snprintf(err, errlen, "bind feed %s: %s", o->endpoint, regio_strerror(rc));
         return rc;
     }

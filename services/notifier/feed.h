@@ -18,7 +18,9 @@
  * again, one Error{ERROR_BUSY, ref = the topic it missed, "you fell behind
  * at <topic> topic_seq N (seq M)..."}. So the feed holds at most hwm
  * notifications per subscriber, and their bodies are shared between
- * subscribers (one refcounted buffer per notification).
+ * subscribers (one refcounted buffer per notification); the kernel holds
+ * at most sndbuf bytes more per subscriber (by default what its send
+ * buffer grows to, net.ipv4.tcp_wmem's maximum).
  *
  * Runs on the service's loop thread only.
  */
@@ -33,6 +35,7 @@
 typedef struct {
     const char *endpoint;    /* ROUTER to bind */
     int hwm;                 /* notifications queued per subscriber before its cut-off */
+    int sndbuf;              /* kernel send buffer per subscriber, bytes (0: the kernel's) */
     size_t max_sessions;     /* more Subscribe from new connections: ERROR_BUSY */
     uint64_t lease_ms;       /* a session not renewed for this long is dropped */
     const uint64_t *log_seq; /* the log's committed seq, read at each Subscribe (borrowed) */

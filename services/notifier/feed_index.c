@@ -184,7 +184,7 @@ static void s_leave_all(regio_feed_index_t *ix, regio_feed_session_t *s)
 int regio_feed_index_set(regio_feed_index_t *ix, regio_feed_session_t *s,
                          const char *const *patterns, size_t n)
 {
-    if (n > REGIO_FEED_PATTERNS)
+    if (n > REGIO_MAX_SUBSCRIBE_TOPICS)
         return REGIO_ERANGE;
     for (size_t k = 0; k < n; k++)
         if (strlen(patterns[k]) >= REGIO_TOPIC_MAX)

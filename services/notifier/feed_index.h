@@ -1,7 +1,7 @@
 /* feed_index - the feed's sessions: found by routing id, and by topic.
  *
  * A session is one subscriber connection on the feed's ROUTER, named by the
- * routing id the ROUTER gave it. It holds 1..REGIO_FEED_PATTERNS patterns:
+ * routing id the ROUTER gave it. It holds 1..REGIO_MAX_SUBSCRIBE_TOPICS patterns:
  * an exact topic, a prefix ending in '/', or "" for everything, matched
  * segment-wise as regio_authz_covers does. regio_feed_index_match finds
  * every session with a pattern that covers a topic by looking up the topic's
@@ -19,10 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "regio/limits.h"
 #include "regio/msg.h"
 #include "regio/principal.h"
-
-#define REGIO_FEED_PATTERNS 16 /* most patterns of one Subscribe */
 
 typedef struct regio_feed_session_s regio_feed_session_t;
 
@@ -38,7 +37,7 @@ struct regio_feed_session_s {
     int cut;                           /* fell behind: owed one cut-off Error, nothing else */
     char cut_topic[REGIO_TOPIC_MAX];   /* the first notification it missed */
     uint64_t cut_topic_seq, cut_seq;
-    int32_t pat[REGIO_FEED_PATTERNS];  /* index: its patterns' entries */
+    int32_t pat[REGIO_MAX_SUBSCRIBE_TOPICS];  /* index: its patterns' entries */
     int n_pat;                         /* index */
     uint64_t mark;                     /* index: last match that found it */
     regio_feed_session_t *next;        /* index: same routing-id bucket */
@@ -64,7 +63,7 @@ regio_feed_session_t *regio_feed_index_find(const regio_feed_index_t *ix, const 
 int regio_feed_index_add(regio_feed_index_t *ix, const void *rid, size_t len,
                          regio_feed_session_t **out);
 
-/* Replace s's patterns with patterns[0..n-1] (n <= REGIO_FEED_PATTERNS,
+/* Replace s's patterns with patterns[0..n-1] (n <= REGIO_MAX_SUBSCRIBE_TOPICS,
  * each shorter than REGIO_TOPIC_MAX; duplicates count once). Returns 0,
  * REGIO_ERANGE (nothing changed), or -ENOMEM (s is then left without
  * patterns, so it matches nothing). */

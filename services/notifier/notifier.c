@@ -10,6 +10,7 @@
 #include "feed.h"
 #include "regio/authz.h"
 #include "regio/error.h"
+#include "regio/limits.h"
 #include "regio/log.h"
 #include "regio/node.h"
 #include "regio/rpp.h"
@@ -19,6 +20,9 @@
 #define CHUNK 256
 #define TRIM_EVERY_MS 10000
 #define REPLAY_SCAN_FACTOR 8 /* a filtered replay looks at most replay-max * this entries */
+/* One batch's notifications are sent in one go, and ZeroMQ sees a reader's
+ * progress only between bursts: a smaller queue cuts off readers that keep up. */
+#define FEED_HWM_MIN (REGIO_MAX_NOTIFY_CHANGES * REGIO_MAX_TOPICS_PER_CHANGE)
 
 typedef struct {
     char topic[TOPIC_MAX];
@@ -51,8 +55,9 @@ const regio_config_entry_t *regio_notifier_config_table(regio_notifier_config_t 
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7431", "tcp://127.0.0.1:7433", "var/notifier", "256", "16384"),
         {"feed", REGIO_CONFIG_STR, c->feed, "tcp://127.0.0.1:7432", 0, -1, "live notifications to bind: subscribers' DEALERs send Subscribe here (pub carries only the Status heartbeat)"},
-        {"feed-hwm", REGIO_CONFIG_INT, &c->feed_hwm, "10000", 2000, 10000000, "notifications queued per subscriber; past it the subscriber is cut off and must replay (at least the 2000 one planner batch can make)"},
+        {"feed-hwm", REGIO_CONFIG_INT, &c->feed_hwm, "10000", FEED_HWM_MIN, 10000000, "notifications queued per subscriber; past it the subscriber is cut off and must replay (at least what one NotifyBatch can make)"},
         {"feed-max", REGIO_CONFIG_INT, &c->feed_max, "10000", 1, 1000000, "most subscriber sessions at once"},
+        {"feed-sndbuf", REGIO_CONFIG_INT, &c->feed_sndbuf, "0", 0, 1L << 30, "kernel send buffer per subscriber in bytes, to bound what a stalled one holds besides its queue (0 = the kernel's own, up to net.ipv4.tcp_wmem's maximum)"},
         {"feed-lease-ms", REGIO_CONFIG_INT, &c->feed_lease_ms, "30000", 1000, 3600000, "a subscriber that sends no Subscribe for this long is dropped (clients renew every 10 s)"},
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "256", 1, 65536, "requests per transaction"},
         {"replay-max", REGIO_CONFIG_INT, &c->replay_max, "10000", 1, 10000000, "most notifications per replay request"},
@@ -183,9 +188,10 @@ static int s_notify(regio_notifier_t *n, MDB_txn *txn, Regio__NotifyBatch *b, sl
             continue; /* a resend: logged already */
         Regio__PlacementChange *c = b->changes[i];
         char topic[TOPIC_MAX];
-        const char *kinds[] = {"school", "learner", "partner", "partner"};
-        const char *ids[] = {c->school, c->learner, c->partner, c->old_partner};
-        for (int t = 0; t < 4; t++) {
+        const char *kinds[REGIO_MAX_TOPICS_PER_CHANGE] = {"school", "learner", "partner", "partner"};
+        const char *ids[REGIO_MAX_TOPICS_PER_CHANGE] = {c->school, c->learner, c->partner,
+                                                         c->old_partner};
+        for (int t = 0; t < REGIO_MAX_TOPICS_PER_CHANGE; t++) {
             if (!ids[t][0] || (t == 3 && strcmp(c->old_partner, c->partner) == 0))
                 continue;
             snprintf(topic, sizeof topic, "%s/%s", kinds[t], ids[t]);
@@ -514,6 +520,7 @@ int regio_notifier_new(regio_service_t *svc, const regio_notifier_config_t *cfg,
     if (rc < 0)
         return rc;
     regio_feed_opts_t fo = {.endpoint = cfg->feed, .hwm = (int)cfg->feed_hwm,
+                            .sndbuf = (int)cfg->feed_sndbuf,
                             .max_sessions = (size_t)cfg->feed_max,
                             .lease_ms = (uint64_t)cfg->feed_lease_ms, .log_seq = &n->node.seq};
     if ((rc = regio_feed_new(svc, &fo, &n->feed, err, errlen)) < 0)

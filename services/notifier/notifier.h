@@ -27,6 +27,7 @@ typedef struct {
     long batch_max;                     /* requests per transaction */
     long feed_hwm;                      /* per-subscriber queue before its cut-off */
     long feed_max;                      /* most subscriber sessions */
+    long feed_sndbuf;                   /* kernel send buffer per subscriber (0 = default) */
     long feed_lease_ms;                 /* sessions not renewed for this long end */
     long replay_max;                    /* most notifications per replay request */
     long retain_hours;                  /* trim log entries older than this (0 = keep) */

@@ -121,12 +121,12 @@ Test(feed_index, bad_patterns_change_nothing)
     longer[REGIO_TOPIC_MAX] = '\0';
     const char *too_long[] = {longer};
     cr_expect_eq(regio_feed_index_set(ix, s, too_long, 1), REGIO_ERANGE);
-    const char *many[REGIO_FEED_PATTERNS + 1];
-    for (int i = 0; i <= REGIO_FEED_PATTERNS; i++)
+    const char *many[REGIO_MAX_SUBSCRIBE_TOPICS + 1];
+    for (int i = 0; i <= REGIO_MAX_SUBSCRIBE_TOPICS; i++)
         many[i] = "school/s2";
-    cr_expect_eq(regio_feed_index_set(ix, s, many, REGIO_FEED_PATTERNS + 1), REGIO_ERANGE);
+    cr_expect_eq(regio_feed_index_set(ix, s, many, REGIO_MAX_SUBSCRIBE_TOPICS + 1), REGIO_ERANGE);
     s_expect(ix, "school/s1", (regio_feed_session_t *[]){s}, 1);
-    cr_assert_eq(regio_feed_index_set(ix, s, many, REGIO_FEED_PATTERNS), 0, "duplicates count once");
+    cr_assert_eq(regio_feed_index_set(ix, s, many, REGIO_MAX_SUBSCRIBE_TOPICS), 0, "duplicates count once");
     cr_expect_eq(s->n_pat, 1);
     s_expect(ix, "school/s2", (regio_feed_session_t *[]){s}, 1);
     regio_feed_index_destroy(&ix);
