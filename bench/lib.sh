@@ -46,13 +46,16 @@ bench_build() {
     local inc="-I$BENCH_ROOT/common/include -I$BENCH_BUILD/generated"
     local libs="$BENCH_BUILD/common/libregio_common.a $BENCH_BUILD/common/libregio_core.a $BENCH_BUILD/proto/libregio_proto.a"
     local flags="-O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter"
-    if [ ! -x "$BIN/regio-bench-notify" ] || [ "$BENCH_ROOT/bench/notify_sub.c" -nt "$BIN/regio-bench-notify" ] ||
-        [ "$BENCH_BUILD/common/libregio_common.a" -nt "$BIN/regio-bench-notify" ]; then
-        # shellcheck disable=SC2086,SC2046
-        gcc $flags $inc "$BENCH_ROOT/bench/notify_sub.c" -o "$BIN/regio-bench-notify" $libs \
-            $(pkg-config --libs libzmq libprotobuf-c lmdb libuv libcjson) -lpthread -lm ||
-            die "cannot build regio-bench-notify"
-    fi
+    local src bin
+    for src in notify_sub:regio-bench-notify notify_hop:regio-bench-hop; do
+        bin=$BIN/${src#*:} src=$BENCH_ROOT/bench/${src%%:*}.c
+        if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$BENCH_BUILD/common/libregio_common.a" -nt "$bin" ]; then
+            # shellcheck disable=SC2086,SC2046
+            gcc $flags $inc "$src" -o "$bin" $libs \
+                $(pkg-config --libs libzmq libprotobuf-c lmdb libuv libcjson) -lpthread -lm ||
+                die "cannot build $bin"
+        fi
+    done
     if [ ! -x "$BIN/regio-bench-mqtt" ] || [ "$BENCH_ROOT/bench/mqtt_fanout.c" -nt "$BIN/regio-bench-mqtt" ]; then
         if pkg-config --exists libmosquitto; then
             # shellcheck disable=SC2046
@@ -80,12 +83,12 @@ except OSError:
 EOF
 }
 
-# free_base BASE: the first base from BASE (steps of 100) with BASE+1..BASE+59 free.
+# free_base BASE: the first base from BASE (steps of 100) whose ports the benchmarks use are free.
 free_base() {
     local b=$1
     for _ in $(seq 1 20); do
         local ok=1
-        for off in 1 2 11 12 21 22 31 32 33 50; do port_free $((b + off)) || { ok=0; break; }; done
+        for off in 1 2 11 12 21 22 31 32 33 50 61 62 63; do port_free $((b + off)) || { ok=0; break; }; done
         [ $ok -eq 1 ] && { echo "$b"; return 0; }
         b=$((b + 100))
     done

@@ -4,23 +4,28 @@
 # the notifier's log, side by side with mosquitto.
 #
 #   bench/notify.sh [--subscribers 1000] [--changes 50] [--learners 2000]
-#                   [--fanout 100] [--catchup-learners 20000] [--runs 3]
-#                   [--port-base B] [--keep]
+#                   [--fanout 100] [--hop-samples 2000] [--catchup-learners 20000]
+#                   [--runs 3] [--port-base B] [--keep]
 #
 #   --subscribers N        feed DEALERs / MQTT clients, one topic each (default 1000)
 #   --changes N            measured capacity changes (default 50, after 3 warm-ups)
 #   --learners L           region for the latency part (default 2000)
 #   --fanout N             subscribers that each take every notification (default 100)
+#   --hop-samples N        notifier-alone samples per side, CURVE and --insecure (default 2000)
 #   --catchup-learners L   region whose full plan fills the log for catch-up (default 20000)
 #   --runs R               catch-up repetitions per side (default 3; the median is shown)
-#   --port-base B          regio ports B+1..B+33, mosquitto B+50 (default 7800; +100 if busy)
+#   --port-base B          regio ports B+1..B+33 and B+61..B+63, mosquitto B+50 (default 7800;
+#                          +100 if busy)
 #   --keep                 keep the temp dir (logs, topics, changes)
 #
 # regio: registry, capacity, planner (--replan-delay-ms 0, so it replans as
 # soon as a change arrives) and notifier on loopback; a generated region is
 # imported and planned once (regioctl plan --full), and every latency run
 # starts from a copy of those stores: with CURVE (keys made here), then with
-# --insecure, then the fan-out with CURVE. bench/notify_sub.c
+# --insecure, then the fan-out with CURVE. Then two notifiers alone, one
+# with CURVE and one --insecure, take NotifyBatches in turn from
+# bench/notify_hop.c (regio-bench-hop): CURVE's cost without the planner's
+# or the disk's noise. bench/notify_sub.c
 # (regio-bench-notify) opens the subscribers on the notifier's feed and
 # sends the changes from one process and one monotonic clock. mosquitto: a
 # broker on loopback, the same topics and the same messages
@@ -32,6 +37,7 @@ set -euo pipefail
 
 SUBS=1000
 FANOUT=100
+HOP=2000
 CHANGES=50
 WARMUP=3
 LEARNERS=2000
@@ -48,7 +54,8 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift 2 ;;
     --port-base) BASE=$2; shift 2 ;;
     --keep) BENCH_KEEP=1; shift ;;
-    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --hop-samples) HOP=$2; shift 2 ;;
+    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (try --help)" ;;
     esac
 done
@@ -146,6 +153,48 @@ R_INS=$OUT
 latency fanout curve --subscribers "$FANOUT" --all-topics
 R_FAN=$OUT
 regio_security "$T" curve
+
+# ------------------------------------------- regio: the notifier alone ----
+# hop VARIANT [regio-bench-hop flags...]: two fresh notifiers, CURVE on the
+# usual ports and --insecure on B+61..63, samples taken in turn; JSON lines
+# (curve, insecure, curve_cost) in $T/hop-VARIANT.json.
+hop() {
+    local v=$1 ep="tcp://127.0.0.1"
+    shift
+    regio_security "$T" curve
+    regio_start notifier "$BASE" "$T/hop-$v-curve"
+    mkdir -p "$T/hop-$v-insecure"
+    "$BIN/regio-notifier" --insecure --router "$ep:$((BASE + 61))" --feed "$ep:$((BASE + 62))" \
+        --pub "$ep:$((BASE + 63))" --db "$T/hop-$v-insecure/notifier" >>"$T/hop-$v-insecure.log" 2>&1 &
+    BENCH_PIDS+=("$!")
+    say "regio notifier alone ($v): $HOP samples per side, $*"
+    "$BIN/regio-bench-hop" --curve "$ep:$((BASE + 31)),$ep:$((BASE + 32))" \
+        --insecure "$ep:$((BASE + 61)),$ep:$((BASE + 62))" --count "$HOP" "$@" >"$T/hop-$v.json" \
+        2>"$T/hop-$v.log" || { FAILED=1; warn "regio-bench-hop ($v) failed: $(tail -n 3 "$T/hop-$v.log")"; }
+    cat "$T/hop-$v.json" >&2
+    bench_stop_all
+}
+sleep 0.5 # the ports of the runs before are free again
+hop own --subscribers "$SUBS"
+hop fanout --subscribers "$FANOUT" --all-topics
+# hoprows VARIANT: the notifier-alone figures of one variant, for the table.
+hoprows() {
+    python3 - "$T/hop-$1.json" <<'PY'
+import json, sys
+try:
+    rows = {r["side"]: r for r in map(json.loads, open(sys.argv[1]))}
+except (OSError, ValueError):
+    sys.exit(0)
+fmt = lambda r, m: " / ".join("%.2f" % r[f"{m}_{p}_ms"] for p in ("p50", "p99", "p999"))
+c = rows["curve"]
+print(f"  {c['subscribers']} subscribers ({'each every notification' if c['all_topics'] else 'one topic each'}),"
+      f" {c['samples']} samples a side, missing {c['missing'] + rows['insecure']['missing']}; ms p50 / p99 / p99.9:")
+for m, what in (("ack", "batch sent -> acked (request hop + LMDB commit)"), ("all", "batch sent -> last delivery"),
+                ("feed", "acked -> last delivery (the feed alone)")):
+    print(f"    {what:<48} CURVE {fmt(c, m):<22} insecure {fmt(rows['insecure'], m):<22}"
+          f" cost {fmt(rows['curve_cost'], m)}")
+PY
+}
 
 # -------------------------------------------------- mosquitto: latency ----
 port_free "$MQTT_PORT" || MQTT_PORT=$(free_port)
@@ -252,6 +301,9 @@ echo
 echo "CURVE's cost in notification latency (CURVE minus --insecure, ms): hop first p50 $(delta "$R_LAT" "$R_INS" hop_first_p50_ms)," \
     "p99 $(delta "$R_LAT" "$R_INS" hop_first_p99_ms); hop all p99 $(delta "$R_LAT" "$R_INS" hop_all_p99_ms);" \
     "change -> all p99 $(delta "$R_LAT" "$R_INS" all_p99_ms) (target: at most 1 ms of p99)"
+echo "The notifier alone, CURVE and --insecure taking NotifyBatches of one change (3 notifications) in turn:"
+hoprows own
+hoprows fanout
 echo "Fan-out through the feed, CURVE: $(f "$R_FAN" subscribers) subscribers each taking every notification" \
     "($(fmt "$(f "$R_FAN" concerned_per_change_mean)") deliveries per change):"
 echo "  hop first $(pp "$R_FAN" hop_first), hop all $(pp "$R_FAN" hop_all), change -> all $(pp "$R_FAN" all)," \

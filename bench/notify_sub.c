@@ -630,7 +630,7 @@ static int s_send_change(bench_t *b, const char *offering, const char *period, i
     u.period = (char *)period;
     u.seats = zeros;
     u.n_seats = 10;
-    u.version = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
+    u.version = (uint64_t)rt.tv_sec * 1000 + (uint64_t)rt.tv_nsec / 1000000; /* unix ms */
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_UPDATE;
     env.capacity_update = &u;
