@@ -39,6 +39,7 @@ typedef struct {
     int insecure;
     void *req;                    /* DEALER to the notifier's router, as the planner */
     void **subs;                  /* DEALERs on the feed */
+    char (*topics)[64];           /* each one's pattern */
     zmq_pollitem_t *items;        /* subs, then req */
     int n_subs;
     uint64_t next_src;            /* next source_seq to send */
@@ -96,10 +97,33 @@ static regio_envelope_t *s_call(void *sock, regio_envelope_t *env, Regio__Envelo
     return r;
 }
 
+static regio_envelope_t s_subscribe_env(char *topic, Regio__Subscribe *sb, char **topics)
+{
+    topics[0] = topic;
+    sb->topics = topics;
+    sb->n_topics = 1;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_SUBSCRIBE;
+    env.subscribe = sb;
+    return env;
+}
+
+/* Renew every subscriber's lease (the Acks are read and dropped with the rest). */
+static void s_renew(side_t *sd)
+{
+    for (int k = 0; k < sd->n_subs; k++) {
+        Regio__Subscribe sb = REGIO__SUBSCRIBE__INIT;
+        char *topics[1];
+        regio_envelope_t env = s_subscribe_env(sd->topics[k], &sb, topics);
+        regio_msg_send(sd->subs[k], NULL, 0, &env);
+    }
+}
+
 /* Open side sd's subscribers and learn where its log's source_seq stands. */
 static int s_open(void *ctx, const opts_t *o, side_t *sd, const char *router, const char *feed)
 {
     sd->subs = calloc((size_t)o->n_subs, sizeof *sd->subs);
+    sd->topics = calloc((size_t)o->n_subs, sizeof *sd->topics);
     sd->items = calloc((size_t)o->n_subs + 1, sizeof *sd->items);
     sd->ack = calloc((size_t)(o->count + o->warmup), sizeof(double));
     sd->first = calloc((size_t)(o->count + o->warmup), sizeof(double));
@@ -109,22 +133,18 @@ static int s_open(void *ctx, const opts_t *o, side_t *sd, const char *router, co
     if (!(sd->req = s_dealer(ctx, o, sd, router, "planner")))
         return -1;
     for (int k = 0; k < o->n_subs; k++) {
-        char topic[64];
+        char *topic = sd->topics[k];
         if (o->all_topics)
             topic[0] = '\0';
         else if (k < 2)
-            snprintf(topic, sizeof topic, "%s", k == 0 ? "school/s1" : "partner/p1");
+            snprintf(topic, sizeof *sd->topics, "%s", k == 0 ? "school/s1" : "partner/p1");
         else
-            snprintf(topic, sizeof topic, "learner/l%d", k - 2);
+            snprintf(topic, sizeof *sd->topics, "learner/l%d", k - 2);
         if (!(sd->subs[k] = s_dealer(ctx, o, sd, feed, "admin")))
             return -1;
         Regio__Subscribe sb = REGIO__SUBSCRIBE__INIT;
-        char *topics[] = {topic};
-        sb.topics = topics;
-        sb.n_topics = 1;
-        regio_envelope_t env = REGIO__ENVELOPE__INIT;
-        env.body_case = REGIO__ENVELOPE__BODY_SUBSCRIBE;
-        env.subscribe = &sb;
+        char *topics[1];
+        regio_envelope_t env = s_subscribe_env(topic, &sb, topics);
         regio_envelope_t *r = s_call(sd->subs[k], &env, REGIO__ENVELOPE__BODY_ACK);
         if (!r)
             return -1;
@@ -301,10 +321,16 @@ int main(int argc, char **argv)
         if (s_open(ctx, &o, &sd[s], ep[s][0], ep[s][1]) < 0)
             return 1;
     usleep(200 * 1000);
+    int64_t renew_at = s_now_ns() + (int64_t)REGIO_FEED_RENEW_MS * 1000000;
     for (int i = 0; i < o.warmup + o.count; i++)
         for (int s = 0; s < 2; s++) {
             if (i == o.warmup)
                 sd[s].n = 0, sd[s].missing = 0; /* what came before was the warm-up */
+            if (s_now_ns() > renew_at) { /* keep the sessions: their lease is 30 s */
+                s_renew(&sd[0]);
+                s_renew(&sd[1]);
+                renew_at = s_now_ns() + (int64_t)REGIO_FEED_RENEW_MS * 1000000;
+            }
             if (s_sample(&o, &sd[(i + s) % 2], i) < 0) /* who goes first alternates too */
                 return 1;
             usleep((useconds_t)o.gap_ms * 1000);

@@ -116,8 +116,12 @@ static void s_on_reply(regio_zwatch_t *w, void *sock, void *arg)
             if (s_acked(ob, e->notify_ack->source_seq) == 0)
                 ob->in_flight_until = 0; /* else the timer resends, no tighter than RESEND_MS */
         } else if (e && e->body_case == REGIO__ENVELOPE__BODY_ERROR) {
-            REGIO_WARN("msg=\"notifier refused a batch; resending in 2 s\" code=%d reason=\"%s\"",
-                       e->error->code, e->error->reason); /* the timer resends: no busy loop */
+            int busy = e->error->code == REGIO__ERROR_CODE__ERROR_BUSY ||
+                       e->error->code == REGIO__ERROR_CODE__ERROR_NOT_READY;
+            REGIO_WARN("msg=\"notifier refused a batch\" code=%d reason=\"%s\" resend=%s",
+                       e->error->code, e->error->reason, busy ? "now" : "in 2 s");
+            if (busy) /* anything else would be refused again: the timer resends, no busy loop */
+                ob->in_flight_until = 0;
         }
         regio_msg_clear(&m);
     }

@@ -7,7 +7,8 @@
  * of either side the unacknowledged ones are sent again and the notifier,
  * which remembers the highest source_seq it logged, skips the repeats. An
  * ack for more than was ever sent deletes nothing: it is logged as an error
- * and the batch is sent again every 2 s until a true ack comes.
+ * and the batch is sent again every 2 s until a true ack comes; so is a
+ * refused batch, unless the refusal was BUSY or NOT_READY.
  */
 #ifndef REGIO_PLANNER_OUTBOX_H
 #define REGIO_PLANNER_OUTBOX_H
