@@ -172,6 +172,24 @@ stop_pid() {
     kill -KILL "$pid" 2>/dev/null || true
 }
 
+# bench_cleanup: stop the processes we started, remove $BENCH_TMP (unless
+# --keep), exit with the script's status. bench_traps installs it.
+bench_cleanup() {
+    local rc=$?
+    set +e
+    bench_stop_all
+    if [ -n "$BENCH_TMP" ]; then
+        if [ "$BENCH_KEEP" = 1 ]; then warn "kept $BENCH_TMP"; else rm -rf "$BENCH_TMP"; fi
+    fi
+    exit $rc
+}
+
+bench_traps() {
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+    trap 'warn "failed at line $LINENO: $BASH_COMMAND"' ERR
+}
+
 bench_stop_all() {
     local i
     for ((i = ${#BENCH_PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${BENCH_PIDS[$i]}"; done

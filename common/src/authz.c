@@ -23,6 +23,7 @@ static const rule_t s_rules[] = {
     {B(STATUS_REQUEST), "status", ALL, "status is for every known key"},
     {B(AUDIT_REQUEST), "audit", STAFF, "the audit trail is for admins and coordinators"},
     {B(RESOLVE_ALARM), "resolve_alarm", STAFF, "alarms are resolved by admins and coordinators"},
+    {B(BACKUP_REQUEST), "backup", R(REGIO_ROLE_ADMIN), "backups are for admins only"},
     {B(PUT_CALENDAR), "put_calendar", STAFF, "registry writes are for coordinators and admins"},
     {B(PUT_PARTNER), "put_partner", STAFF, "registry writes are for coordinators and admins"},
     {B(PUT_OFFERING), "put_offering", STAFF, "registry writes are for coordinators and admins"},
@@ -54,6 +55,10 @@ static const rule_t s_rules[] = {
      "notify batches come only from the planner's key"},
     {B(REPLAY_REQUEST), "replay", ALL, "replays are for every known key, of its own topics"},
     {B(SUBSCRIBE), "subscribe", ALL, "subscriptions are for every known key, of its own topics"},
+    {B(LEARNER_EXPORT_REQUEST), "export_learner", STAFF | R(REGIO_ROLE_SCHOOL),
+     "a learner's data is for the learner's school, coordinators and admins"},
+    {B(LEARNER_ERASE_REQUEST), "erase_learner", STAFF | R(REGIO_ROLE_SCHOOL),
+     "erasing a learner is for the learner's school, coordinators and admins"},
 };
 #define N_RULES (sizeof s_rules / sizeof s_rules[0])
 

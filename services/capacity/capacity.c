@@ -69,6 +69,7 @@ const regio_config_entry_t *regio_capacity_config_table(regio_capacity_config_t 
         {"version-skew-ms", REGIO_CONFIG_INT, &c->version_skew_ms, "300000", 0, 365L * 24 * 3600 * 1000, "refuse versions further ahead of this clock (unix ms), so a client's wrong clock cannot block a key"},
         {0},
     };
+    _Static_assert(sizeof v <= sizeof t, "the settings table outgrew its copy");
     memcpy(t, v, sizeof v);
     return t;
 }
@@ -591,7 +592,12 @@ static void s_on_prune(uv_timer_t *t)
     else
         c->prune_from[0] = '\0'; /* reached the end: next pass starts over */
     mdb_cursor_close(cur);
-    if (mdb_txn_commit(txn) == 0 && n > 0) {
+    if ((rc = mdb_txn_commit(txn)) != 0) {
+        regio_store_failed(&c->node.store, rc); /* logged once per burst by the node */
+        return;
+    }
+    regio_store_committed(&c->node.store);
+    if (n > 0) {
         c->pruned += (uint64_t)n;
         REGIO_INFO("msg=\"pruned update ids\" n=%d", n);
     }
@@ -606,6 +612,14 @@ static void s_fill_status(void *arg, Regio__Status *st)
     regio_node_status_add(&c->node, st, "pruned", c->pruned);
     regio_node_status_upstream(&c->node, st, "registry", regio_follow_seq(c->registry));
 }
+
+/* What the store check (store_check.h) holds each table's values to. */
+static const regio_store_check_table_t s_tables[] = {
+    {"avail", NULL, sizeof(row_t)},
+    {"exceptions", &regio__capacity_exception__descriptor, 0},
+    {"updates", NULL, 24},
+    {NULL, NULL, 0},
+};
 
 static int s_open_tables(void *arg, MDB_txn *txn)
 {
@@ -653,6 +667,7 @@ int regio_capacity_new(regio_service_t *svc, const regio_capacity_config_t *cfg,
                   .apply = s_apply, .done = s_done, .begin = s_begin, .precommit = s_precommit,
                   .release = s_release, .flush = s_flush, .arg = c},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
+        .backup_dir = cfg->backup_dir, .tables = s_tables, .seq_table = "meta", .seq_key = "seq",
     };
     regio_follow_opts_t fo = {"registry", cfg->registry_pub, cfg->registry_router,
                               REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT_REQUEST,

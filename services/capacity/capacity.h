@@ -22,6 +22,7 @@ typedef struct {
     char registry_router[REGIO_CONFIG_STR_MAX]; /* registry requests (connect) */
     char registry_pub[REGIO_CONFIG_STR_MAX];    /* registry feed (connect) */
     char db[REGIO_CONFIG_STR_MAX];       /* LMDB directory */
+    char backup_dir[REGIO_CONFIG_STR_MAX]; /* backup copies ("" = <db>.backup) */
     long map_mb, map_max_mb;             /* LMDB map: initial and cap */
     long batch_max;                      /* updates per transaction */
     long batch_window_us;                /* wait for more before committing */

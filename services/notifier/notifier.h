@@ -10,7 +10,8 @@
  * subscriber that was away sends a ReplayRequest (topic, after_seq) and gets
  * the missing ones it may read from the log, at most replay-max per
  * request, streamed in chunks. The node's PUB carries only the Status
- * heartbeat.
+ * heartbeat. A learner's export and erasure read and rename its entries
+ * (learner_log.h).
  */
 #ifndef REGIO_NOTIFIER_H
 #define REGIO_NOTIFIER_H
@@ -23,6 +24,7 @@ typedef struct {
     char pub[REGIO_CONFIG_STR_MAX];     /* Status heartbeat (bind) */
     char feed[REGIO_CONFIG_STR_MAX];    /* live notifications: subscribers' ROUTER (bind) */
     char db[REGIO_CONFIG_STR_MAX];      /* LMDB directory */
+    char backup_dir[REGIO_CONFIG_STR_MAX]; /* backup copies ("" = <db>.backup) */
     long map_mb, map_max_mb;            /* LMDB map: initial and cap */
     long batch_max;                     /* requests per transaction */
     long feed_hwm;                      /* per-subscriber queue before its cut-off */

@@ -26,12 +26,14 @@ struct regio_outbox_s {
     uint64_t sent_upto;          /* highest source_seq sent (or acked) so far */
     uint64_t in_flight_until;    /* last source_seq sent and not acked, 0 = none */
     uint64_t sent_at;            /* loop time of the last send */
+    int held;                    /* a backup is open: send nothing */
+    uint64_t refusals;           /* batches refused since the last ack */
     int closing;
 };
 
 static void s_send(regio_outbox_t *ob)
 {
-    if (ob->closing || ob->acked + 1 >= ob->next)
+    if (ob->closing || ob->held || ob->acked + 1 >= ob->next)
         return;
     MDB_txn *txn;
     MDB_cursor *cur;
@@ -74,11 +76,30 @@ static void s_send(regio_outbox_t *ob)
         regio__placement_change__free_unpacked(items[i], NULL);
 }
 
-/* Delete what the notifier has logged, remember how far it got. An ack
- * for more than was ever sent is not the notifier's log of these changes
- * (another store, a restored one, or not the notifier): nothing is deleted,
- * and the batch goes again at the next resend. Returns 0, or -1 for such
- * an ack. */
+typedef struct {
+    regio_outbox_t *ob;
+    uint64_t upto;
+} acked_t;
+
+static int s_acked_fill(void *arg, MDB_txn *txn)
+{
+    acked_t *a = arg;
+    for (uint64_t s = a->ob->acked + 1; s <= a->upto; s++) {
+        uint8_t key[8];
+        regio_store_u64_key(key, s);
+        MDB_val k = {8, key};
+        int rc = mdb_del(txn, a->ob->outbox, &k, NULL);
+        if (rc != 0 && rc != MDB_NOTFOUND)
+            return rc;
+    }
+    return regio_store_put_u64(txn, a->ob->meta, "outbox_acked", a->upto);
+}
+
+/* Delete what the notifier has logged, remember how far it got. 0, or -1
+ * for an ack of more than was ever sent (not this outbox's notifier: another
+ * store, a restored one, or not the notifier at all), which deletes nothing
+ * and is logged, or the write failed (noted in the store); either way the
+ * entries stay to be sent again. */
 static int s_acked(regio_outbox_t *ob, uint64_t upto)
 {
     if (upto > ob->sent_upto) {
@@ -89,21 +110,11 @@ static int s_acked(regio_outbox_t *ob, uint64_t upto)
     }
     if (upto <= ob->acked)
         return 0;
-    MDB_txn *txn;
-    if (mdb_txn_begin(ob->store->env, NULL, 0, &txn) != 0)
-        return 0;
-    for (uint64_t s = ob->acked + 1; s <= upto; s++) {
-        uint8_t key[8];
-        regio_store_u64_key(key, s);
-        MDB_val k = {8, key};
-        mdb_del(txn, ob->outbox, &k, NULL);
-    }
-    if (regio_store_put_u64(txn, ob->meta, "outbox_acked", upto) != 0 || mdb_txn_commit(txn) != 0) {
-        mdb_txn_abort(txn);
-        return 0;
-    }
-    ob->acked = upto;
-    return 0;
+    acked_t a = {ob, upto};
+    int rc = regio_store_write(ob->store, s_acked_fill, &a);
+    if (rc == 0)
+        ob->acked = upto;
+    return rc;
 }
 
 static void s_on_reply(regio_zwatch_t *w, void *sock, void *arg)
@@ -113,15 +124,22 @@ static void s_on_reply(regio_zwatch_t *w, void *sock, void *arg)
     while (regio_msg_recv(sock, 0, &m) == 0) {
         regio_envelope_t *e = m.env;
         if (e && e->body_case == REGIO__ENVELOPE__BODY_NOTIFY_ACK) {
-            if (s_acked(ob, e->notify_ack->source_seq) == 0)
-                ob->in_flight_until = 0; /* else the timer resends, no tighter than RESEND_MS */
+            if (s_acked(ob, e->notify_ack->source_seq) < 0) {
+                regio_msg_clear(&m);
+                return; /* not acked (see s_acked): resend on the timer, not at once */
+            }
+            if (ob->refusals)
+                REGIO_INFO("msg=\"notifier takes batches again\" refused=%llu",
+                           (unsigned long long)ob->refusals);
+            ob->refusals = 0;
+            ob->in_flight_until = 0;
         } else if (e && e->body_case == REGIO__ENVELOPE__BODY_ERROR) {
-            int busy = e->error->code == REGIO__ERROR_CODE__ERROR_BUSY ||
-                       e->error->code == REGIO__ERROR_CODE__ERROR_NOT_READY;
-            REGIO_WARN("msg=\"notifier refused a batch\" code=%d reason=\"%s\" resend=%s",
-                       e->error->code, e->error->reason, busy ? "now" : "in 2 s");
-            if (busy) /* anything else would be refused again: the timer resends, no busy loop */
-                ob->in_flight_until = 0;
+            if (!ob->refusals++) /* once until a batch is acknowledged again */
+                REGIO_WARN("msg=\"notifier refused a batch; resending every %d ms\" code=%d "
+                           "reason=\"%s\"", RESEND_MS, e->error->code, e->error->reason);
+            ob->sent_at = uv_now(&ob->svc->loop); /* in flight still: the timer resends */
+            regio_msg_clear(&m);
+            return; /* not at once: a full disk stays full a while */
         }
         regio_msg_clear(&m);
     }
@@ -135,7 +153,7 @@ static void s_on_timer(uv_timer_t *t)
     uint64_t now = uv_now(&ob->svc->loop);
     if (ob->in_flight_until && now - ob->sent_at < RESEND_MS)
         return;
-    if (ob->in_flight_until)
+    if (ob->in_flight_until && !ob->store->failing && !ob->refusals) /* those are logged once */
         REGIO_INFO("msg=\"no ack from notifier, resending\" from=%llu",
                    (unsigned long long)(ob->acked + 1));
     ob->in_flight_until = 0;
@@ -200,6 +218,18 @@ void regio_outbox_commit(regio_outbox_t *ob, int ok)
         ob->next = ob->pending_next;
     ob->pending_next = ob->next;
     if (ok && !ob->in_flight_until)
+        s_send(ob);
+}
+
+uint64_t regio_outbox_last(const regio_outbox_t *ob)
+{
+    return ob->pending_next - 1;
+}
+
+void regio_outbox_hold(regio_outbox_t *ob, int hold)
+{
+    ob->held = hold;
+    if (!hold && !ob->in_flight_until)
         s_send(ob);
 }
 

@@ -7,8 +7,8 @@
  * of either side the unacknowledged ones are sent again and the notifier,
  * which remembers the highest source_seq it logged, skips the repeats. An
  * ack for more than was ever sent deletes nothing: it is logged as an error
- * and the batch is sent again every 2 s until a true ack comes; so is a
- * refused batch, unless the refusal was BUSY or NOT_READY.
+ * and the batch is sent again every 2 s until a true ack comes, as a
+ * refused batch is.
  */
 #ifndef REGIO_PLANNER_OUTBOX_H
 #define REGIO_PLANNER_OUTBOX_H
@@ -37,6 +37,16 @@ int regio_outbox_append(regio_outbox_t *ob, MDB_txn *txn, Regio__PlacementChange
 
 /* The txn with the appended changes committed (ok = 1) or was aborted. */
 void regio_outbox_commit(regio_outbox_t *ob, int ok);
+
+/* The source_seq of the newest change appended so far, counting those in
+ * a write txn not yet committed (0: none ever). Can't fail. */
+uint64_t regio_outbox_last(const regio_outbox_t *ob);
+
+/* Hold (1) or resume (0) sending. While a backup of the planner's store is
+ * open nothing new reaches the notifier, so a notifier backup taken then
+ * holds no change the planner's copy does not (common.proto, BackupRequest).
+ * A batch already in flight may still be logged: the copy has it too. */
+void regio_outbox_hold(regio_outbox_t *ob, int hold);
 
 /* Changes not yet acknowledged by the notifier. */
 uint64_t regio_outbox_pending(const regio_outbox_t *ob);

@@ -33,12 +33,13 @@ typedef struct {
 
 const regio_config_entry_t *regio_registry_config_table(regio_registry_config_t *c)
 {
-    static regio_config_entry_t t[14];
+    static regio_config_entry_t t[15];
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7401", "tcp://127.0.0.1:7402", "var/registry", "64", "4096"),
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "512", 1, 65536, "requests per transaction"},
         {0},
     };
+    _Static_assert(sizeof v <= sizeof t, "the settings table outgrew its copy");
     memcpy(t, v, sizeof v);
     return t;
 }
@@ -278,6 +279,13 @@ static void s_flush(void *arg, int committed)
     r->pending_seq = r->node.seq;
 }
 
+/* What the store check (store_check.h) holds each table's values to. */
+static const regio_store_check_table_t s_tables[] = {
+    {"partners", &regio__partner__descriptor, 0},
+    {"offerings", &regio__offering__descriptor, 0},
+    {NULL, NULL, 0},
+};
+
 static int s_open_tables(void *arg, MDB_txn *txn)
 {
     regio_registry_t *r = arg;
@@ -305,6 +313,7 @@ int regio_registry_new(regio_service_t *svc, const regio_registry_config_t *cfg,
         .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
                   .done = s_done, .begin = s_begin, .flush = s_flush, .arg = r},
         .open_tables = s_open_tables,
+        .backup_dir = cfg->backup_dir, .tables = s_tables, .seq_table = "meta", .seq_key = "seq",
     };
     int rc = regio_node_open(&r->node, svc, &o, err, errlen);
     if (rc == 0)

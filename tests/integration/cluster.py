@@ -82,6 +82,7 @@ class Cluster:
         self.env.pop("REGIO_KEY", None)
         self.env.pop("REGIO_INSECURE", None)
         self.procs = {}
+        self.svc_env = {}  # extra environment of one service's process, by name
         self.key("admin", "admin")
         for s in SERVICES:
             self.key(s, f"service:{s}")
@@ -126,7 +127,7 @@ class Cluster:
             with open(os.path.join(self.dir, f"{s}.log"), "ab") as log:
                 self.procs[s] = subprocess.Popen(
                     [os.path.join(BIN, f"regio-{s}"), "--db", os.path.join(self.dir, s)] + self.flags[s],
-                    stdout=log, stderr=log)
+                    stdout=log, stderr=log, env=dict(os.environ, **self.svc_env.get(s, {})))
         wait_for(lambda: self.ctl("status", check=False).returncode == 0 or self._dead(),
                  what="services to answer status")
         dead = self._dead()

@@ -43,7 +43,7 @@ class Sub:
 
     def subscribe(self, timeout=10.0):
         """Send Subscribe; returns Ack.seq, or the error dict."""
-        self.sock.send(wire.subscribe(*self.topics, id=int(time.time() * 1e6)))
+        self.sock.send(wire.subscribe(*self.topics))
         self.renewed = time.monotonic()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -129,7 +129,7 @@ class FeedAuthorisation(unittest.TestCase):
         cls.forged = {}
         for name in ("alice", "partner-p1", "capacity"):
             d = c.dealer(cls.ctx, "notifier", name)
-            d.send(wire.notify_batch(1, wire.placement_change("l1", "s1", "P1", "o1", "p1"), id=7))
+            d.send(wire.notify_batch(1, wire.placement_change("l1", "s1", "P1", "o1", "p1")))
             cls.forged[name] = wire.error(wire.body(d.recv())[1]) if d.poll(5000) else None
             d.close()
         cls.seq_after_forgery = int(re.search(r"^notifier\s+up\s+seq=(\d+)", c.ctl("status").stdout, re.M).group(1))
@@ -284,7 +284,7 @@ class Revocation(unittest.TestCase):
             c.delivered_seq()
             sub.read(until=lambda: sub.got, timeout=10)
             self.assertTrue(sub.got, "the school's notifications arrive while its key is valid")
-            req.send(wire.replay_request("school/s1", 0, id=1))
+            req.send(wire.replay_request("school/s1", 0))
             self.assertTrue(req.poll(5000))
             self.assertEqual(wire.body(req.recv())[0], wire.REPLAY_CHUNK)
             c.ctl("keys", "revoke", "school-s1")
@@ -300,7 +300,7 @@ class Revocation(unittest.TestCase):
             c.delivered_seq()
             sub.read(timeout=2)
             self.assertEqual(len(sub.got), n, "nothing after the revocation")
-            req.send(wire.replay_request("school/s1", 0, id=2))
+            req.send(wire.replay_request("school/s1", 0))
             self.assertTrue(req.poll(5000))
             kind, d, _ = wire.body(req.recv())
             self.assertEqual((kind, wire.error(d)["code"]), (wire.ERROR, wire.ERROR_FORBIDDEN))
@@ -404,7 +404,7 @@ class PlannerOutbox(unittest.TestCase):
                 kind, d, _ = wire.body(frame)
                 if kind == wire.NOTIFY_BATCH:
                     firsts.append((wire.first(d, 1), len(d.get(2, []))))
-                    fake.send_multipart([rid, wire.envelope(wire.NOTIFY_ACK, wire.u64(1, 10**6))])
+                    fake.send_multipart([rid, wire.envelope(wire.NOTIFY_ACK, [(1, 10**6)])])
             self.assertEqual([f for f, _ in firsts], [1, 1], "sent again from the start: nothing deleted")
             pending = re.search(r"outbox_pending=(\d+)", c.ctl("status", "planner").stdout).group(1)
             self.assertEqual(int(pending), firsts[0][1])

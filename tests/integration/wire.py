@@ -1,92 +1,145 @@
-"""wire - just enough protobuf to speak regio envelopes from a test.
+"""wire - just enough of the protobuf wire format to craft regio envelopes in
+Python (no protobuf package needed) and read replies, so a test can send what
+a school's or a partner's own system would send, straight to a service.
 
-The tests need no generated Python code: envelopes are built and read field
-by field, with the numbers of proto/regio/*.proto. decode() gives a dict
-field number -> list of values (ints for varints, bytes for the rest).
+The notifier's feed helpers at the end build Subscribe, ReplayRequest and
+NotifyBatch envelopes and read notifications and errors.
+
+A message is encoded from a list of (field number, value) pairs: int for a
+varint, float for a double, str/bytes or a nested list for a length-delimited
+field. decode() gives {field number: [values]} with varints as int, doubles
+as float (for the fields named in `doubles`) and length-delimited values as
+bytes (decode them again for a nested message).
 """
+import struct
 
-# Envelope body field numbers (proto/regio/envelope.proto)
+# Envelope body fields (proto/regio/envelope.proto)
 ERROR, ACK, STATUS_REQUEST, STATUS = 10, 11, 12, 13
-NOTIFY_BATCH, NOTIFY_ACK, NOTIFICATION, REPLAY_REQUEST, REPLAY_CHUNK, SUBSCRIBE = 50, 51, 52, 53, 54, 55
-# ErrorCode (proto/regio/common.proto)
-ERROR_BUSY, ERROR_FORBIDDEN, ERROR_UNSUPPORTED = 5, 12, 11
+PUT_LEARNER, REMOVE_LEARNER = 40, 41
+PLANNER_SNAPSHOT_REQUEST, PLANNER_SNAPSHOT = 44, 45
+LEARNER_EXPORT_REQUEST, LEARNER_EXPORT = 60, 61
+LEARNER_ERASE_REQUEST, LEARNER_ERASED = 62, 63
+ERROR_CODES = {12: "forbidden", 2: "unknown_id", 4: "invalid", 9: "not_ready", 5: "busy", 11: "unsupported"}
+
+_next_id = [1]
 
 
-def varint(n):
+def _varint(n):
     out = bytearray()
     while True:
         b = n & 0x7F
         n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
             return bytes(out)
 
 
-def u64(num, v):
-    return varint(num << 3) + varint(v)
-
-
-def ld(num, payload):
-    """A length-delimited field: a string, bytes or a nested message."""
-    if isinstance(payload, str):
-        payload = payload.encode()
-    return varint(num << 3 | 2) + varint(len(payload)) + payload
-
-
-def envelope(body_field, body, id=0):
-    return (u64(1, id) if id else b"") + ld(body_field, body)
-
-
-def subscribe(*topics, id=0):
-    return envelope(SUBSCRIBE, b"".join(ld(1, t) for t in topics), id)
-
-
-def replay_request(topic, after_seq=0, max=0, id=0):
-    return envelope(REPLAY_REQUEST, ld(1, topic) + u64(2, after_seq) + u64(3, max), id)
-
-
-def placement_change(learner, school, period, offering="", partner="", kind=0):
-    return (u64(1, kind) + ld(2, learner) + ld(3, school) + ld(4, period) + ld(5, offering)
-            + ld(6, partner) + ld(10, "forged"))
-
-
-def notify_batch(first_source_seq, *changes, id=0):
-    return envelope(NOTIFY_BATCH, u64(1, first_source_seq) + b"".join(ld(2, c) for c in changes), id)
-
-
-def status_request(id=0):
-    return envelope(STATUS_REQUEST, b"", id)
-
-
-def decode(buf):
-    out, i = {}, 0
-    while i < len(buf):
-        key, i = _varint_at(buf, i)
-        num, wire = key >> 3, key & 7
-        if wire == 0:
-            v, i = _varint_at(buf, i)
-        elif wire == 2:
-            n, i = _varint_at(buf, i)
-            v, i = bytes(buf[i:i + n]), i + n
-        elif wire == 1:
-            v, i = int.from_bytes(buf[i:i + 8], "little"), i + 8
-        elif wire == 5:
-            v, i = int.from_bytes(buf[i:i + 4], "little"), i + 4
+def encode(fields):
+    out = bytearray()
+    for num, v in fields:
+        if isinstance(v, bool) or isinstance(v, int):
+            out += _varint(num << 3) + _varint(int(v))
+        elif isinstance(v, float):
+            out += _varint(num << 3 | 1) + struct.pack("<d", v)
         else:
-            raise ValueError(f"wire type {wire}")
+            b = v.encode() if isinstance(v, str) else encode(v) if isinstance(v, list) else v
+            out += _varint(num << 3 | 2) + _varint(len(b)) + b
+    return bytes(out)
+
+
+def _read_varint(b, i):
+    n = shift = 0
+    while True:
+        x = b[i]
+        i += 1
+        n |= (x & 0x7F) << shift
+        shift += 7
+        if not x & 0x80:
+            return n, i
+
+
+def decode(b, doubles=()):
+    out, i = {}, 0
+    while i < len(b):
+        key, i = _read_varint(b, i)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = _read_varint(b, i)
+        elif wt == 1:
+            v = b[i:i + 8]
+            v = struct.unpack("<d", v)[0] if num in doubles else v
+            i += 8
+        elif wt == 2:
+            n, i = _read_varint(b, i)
+            v = b[i:i + n]
+            i += n
+        elif wt == 5:
+            v = b[i:i + 4]
+            i += 4
+        else:
+            raise ValueError(f"wire type {wt}")
         out.setdefault(num, []).append(v)
     return out
 
 
-def _varint_at(buf, i):
-    shift = n = 0
-    while True:
-        b = buf[i]
-        i += 1
-        n |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            return n, i
+def envelope(body_field, body):
+    """An Envelope with a fresh id and one body."""
+    _next_id[0] += 1
+    return encode([(1, _next_id[0]), (body_field, body)])
+
+
+def request(sock, body_field, body, timeout_ms=10000):
+    """Send one envelope on a DEALER and return (body field, body bytes) of the reply."""
+    sock.send(envelope(body_field, body))
+    if not sock.poll(timeout_ms):
+        raise AssertionError("no reply within %d ms" % timeout_ms)
+    env = decode(sock.recv())
+    body = [(k, v[0]) for k, v in env.items() if k >= 10]
+    assert len(body) == 1, env
+    return body[0]
+
+
+def error_of(body):
+    """(code name, reason) of an Error body."""
+    e = decode(body)
+    return ERROR_CODES.get(e.get(1, [0])[0], str(e.get(1, [0])[0])), e.get(2, [b""])[0].decode()
+
+
+def learner(id, school, lat=51.59, lon=4.78, age=17, qualification="25472", max_km=15.0,
+            dagdelen=4, free=(("P1", (0, 1, 4, 5)),), needs=(("LOG-W1", 20),)):
+    """A Learner message (proto/regio/planner.proto) as field pairs."""
+    f = [(1, id), (2, school), (3, qualification), (4, age), (5, float(lat)), (6, float(lon)),
+         (7, float(max_km)), (8, dagdelen)]
+    for period, slots in free:
+        f.append((9, [(1, period)] + [(2, s) for s in slots]))
+    for goal, dd in needs:
+        f.append((10, [(1, goal), (2, dd)]))
+    return f
+
+
+# The notifier and its feed (proto/regio/notifier.proto)
+NOTIFY_BATCH, NOTIFY_ACK, NOTIFICATION, REPLAY_REQUEST, REPLAY_CHUNK, SUBSCRIBE = 50, 51, 52, 53, 54, 55
+ERROR_BUSY, ERROR_UNSUPPORTED, ERROR_FORBIDDEN = 5, 11, 12
+
+
+def subscribe(*topics):
+    return envelope(SUBSCRIBE, [(1, t) for t in topics])
+
+
+def replay_request(topic, after_seq=0, max=0):
+    return envelope(REPLAY_REQUEST, [(1, topic), (2, after_seq), (3, max)])
+
+
+def placement_change(learner, school, period, offering="", partner="", kind=0):
+    """A PlacementChange (proto/regio/planner.proto) as field pairs."""
+    return [(1, kind), (2, learner), (3, school), (4, period), (5, offering), (6, partner),
+            (10, "forged")]
+
+
+def notify_batch(first_source_seq, *changes):
+    return envelope(NOTIFY_BATCH, [(1, first_source_seq)] + [(2, c) for c in changes])
 
 
 def first(d, num, default=None):
@@ -94,7 +147,7 @@ def first(d, num, default=None):
 
 
 def body(frame):
-    """(body field number, decoded body, correlation_id) of an envelope."""
+    """(body field, decoded body, correlation_id) of an envelope frame."""
     env = decode(frame)
     for num in env:
         if num >= 10:
@@ -112,4 +165,5 @@ def notification(d):
 
 
 def error(d):
+    """A decoded Error body as a dict: code (number), reason, ref."""
     return {"code": first(d, 1, 0), "reason": first(d, 2, b"").decode(), "ref": first(d, 4, b"").decode()}

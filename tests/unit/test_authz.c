@@ -42,6 +42,19 @@ Test(authz, only_the_planners_key_sends_notify_batches)
                  REGIO_EFORBIDDEN);
 }
 
+Test(authz, backups_are_for_admins_only)
+{
+    regio_principal_t admin = s_as("root", "admin"), coord = s_as("c", "coordinator");
+    regio_principal_t planner = s_as("planner", "service:planner");
+    cr_expect_eq(regio_authz_request(&admin, B(BACKUP_REQUEST), s_why, sizeof s_why), 0);
+    cr_expect_eq(regio_authz_request(&coord, B(BACKUP_REQUEST), s_why, sizeof s_why),
+                 REGIO_EFORBIDDEN, "a backup holds every learner: not even coordinators");
+    cr_expect_not_null(strstr(s_why, "admins only"), "%s", s_why);
+    cr_expect_eq(regio_authz_request(&planner, B(BACKUP_REQUEST), s_why, sizeof s_why),
+                 REGIO_EFORBIDDEN);
+    cr_expect_str_eq(regio_authz_action(B(BACKUP_REQUEST)), "backup");
+}
+
 Test(authz, a_body_without_a_rule_is_taken_by_nobody)
 {
     regio_principal_t admin = s_as("root", "admin");

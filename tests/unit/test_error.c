@@ -18,7 +18,7 @@ Test(error, every_own_code_has_its_own_text)
     const int codes[] = {REGIO_EPARSE,    REGIO_EINVALID, REGIO_ENOTFOUND, REGIO_ERANGE,
                          REGIO_EBUSY,     REGIO_ESTALE,   REGIO_EFULL,     REGIO_ETIMEOUT,
                          REGIO_EPEER,     REGIO_ETRIMMED, REGIO_ENOTREADY, REGIO_EDUPLICATE,
-                         REGIO_EFORBIDDEN, REGIO_ECONFIRM};
+                         REGIO_EFORBIDDEN, REGIO_ECONFIRM, REGIO_EDAMAGED};
     size_t n = sizeof codes / sizeof codes[0];
     for (size_t i = 0; i < n; i++) {
         const char *s = regio_strerror(codes[i]);

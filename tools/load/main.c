@@ -1,7 +1,7 @@
 /* regio-load - company systems under load: many availability updates, acked.
  *
  *   regio-load --instance REGION.json --updates N [--clients K] [--window W] [--batch B]
- *              [--capacity EP] [--run ID] [--expect OUT.json] [--timeout-s T]
+ *              [--capacity EP] [--run ID] [--expect OUT.json] [--acks OUT.txt] [--timeout-s T]
  *
  * Update i goes to key i % keys (keys = the instance's offerings x periods)
  * with version base + i / keys and seats derived from i: versions are unix
@@ -14,7 +14,9 @@
  * k % K, and a client keeps at most one update per key in flight, as a
  * company system would, so versions of a key arrive in order even across
  * resends. Updates travel B to a message (CapacityUpdates; 1 = one
- * CapacityUpdate per message). Prints throughput and ack latency; --expect writes the state the
+ * CapacityUpdate per message). Prints throughput and ack latency; --acks writes one line per
+ * final answer: update_id, status (0 applied, 1 duplicate, <0 refused), the service's seq of
+ * it, version, offering, period and the seats sent; --expect writes the state the
  * capacity service must end up with. Exit 0 when every update was applied
  * (now or, after a lost ack, before), 1 otherwise.
  */
@@ -43,6 +45,7 @@ typedef struct {
     long n_lat;
     regio_ingest_stats_t st;
     int rc;
+    FILE *acks;            /* --acks, shared (stdio locks each fprintf), or NULL */
 } client_t;
 
 static long s_keys(const regio_rpp_t *r)
@@ -63,10 +66,18 @@ static void s_seats(long i, uint32_t out[10])
 }
 
 static void s_on_result(void *arg, const char *update_id, int status, uint64_t version,
-                        int64_t latency_us, const char *reason)
+                        uint64_t seq, int64_t latency_us, const char *reason)
 {
     client_t *c = arg;
-    long key = atol(strrchr(update_id, '-') + 1) % s_keys(c->r);
+    long i = atol(strrchr(update_id, '-') + 1), key = i % s_keys(c->r);
+    if (c->acks) {
+        uint32_t s[10];
+        s_seats(i, s);
+        fprintf(c->acks, "%s %d %llu %llu %s %s %u,%u,%u,%u,%u,%u,%u,%u,%u,%u\n", update_id, status,
+                (unsigned long long)seq, (unsigned long long)version,
+                c->r->offerings[key / c->r->n_periods].id, c->r->periods[key % c->r->n_periods].id,
+                s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9]);
+    }
     c->open[key] = 0;
     c->lat[c->n_lat++] = latency_us;
     if (status < 0 && c->st.failed++ < 3) /* the first few say why; the summary counts */
@@ -152,6 +163,7 @@ static void s_write_expect(const char *path, const regio_rpp_t *r, long updates,
 int main(int argc, char **argv)
 {
     const char *inst = NULL, *ep = getenv("REGIO_CAPACITY"), *run = "load", *expect = NULL;
+    const char *acks_path = NULL;
     long updates = 100000;
     int clients = 1, window = 1000, batch = 64, timeout_s = 300;
     const char *keys = getenv("REGIO_KEYS"), *key = getenv("REGIO_KEY"), *ins = getenv("REGIO_INSECURE");
@@ -172,6 +184,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--batch")) batch = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--run")) run = argv[i + 1];
         else if (!strcmp(argv[i], "--expect")) expect = argv[i + 1];
+        else if (!strcmp(argv[i], "--acks")) acks_path = argv[i + 1];
         else if (!strcmp(argv[i], "--timeout-s")) timeout_s = atoi(argv[i + 1]);
         else {
             fprintf(stderr, "regio-load: unknown option %s\n", argv[i]);
@@ -182,7 +195,7 @@ int main(int argc, char **argv)
         batch > REGIO_MAX_CAPACITY_UPDATES) {
         fprintf(stderr, "usage: regio-load [--insecure] --instance REGION.json --updates N "
                         "[--clients K] [--window W] [--batch B] [--capacity EP] [--run ID] "
-                        "[--expect OUT.json] [--keys DIR] [--key FILE]\n");
+                        "[--expect OUT.json] [--acks OUT.txt] [--keys DIR] [--key FILE]\n");
         return 2;
     }
     regio_keypair_t kp;
@@ -206,10 +219,15 @@ int main(int argc, char **argv)
     client_t *cs = calloc((size_t)clients, sizeof *cs);
     pthread_t *th = calloc((size_t)clients, sizeof *th);
     void *zctx = zmq_ctx_new();
+    FILE *acks = acks_path ? fopen(acks_path, "w") : NULL;
+    if (acks_path && !acks) {
+        fprintf(stderr, "regio-load: %s: cannot write\n", acks_path);
+        return 2;
+    }
     for (int k = 0; k < clients; k++) {
         cs[k] = (client_t){r, ep ? ep : "tcp://127.0.0.1:7411", run, zctx, &curve, k, clients, window, batch,
                            timeout_s, updates, base, open, malloc(sizeof(int64_t) * (size_t)updates),
-                           0, {0}, 0};
+                           0, {0}, 0, acks};
         pthread_create(&th[k], NULL, s_run, &cs[k]);
     }
     regio_ingest_stats_t st = {0};
@@ -239,6 +257,8 @@ int main(int argc, char **argv)
            n_lat ? (double)lat[n_lat / 2] / 1000.0 : 0, n_lat ? (double)lat[n_lat * 99 / 100] / 1000.0 : 0);
     if (expect)
         s_write_expect(expect, r, updates, base);
+    if (acks)
+        fclose(acks);
     int ok = !failed && st.failed == 0 && (long)(st.applied + st.duplicates) == updates;
     free(lat);
     free(open);

@@ -37,4 +37,13 @@ int regioctl_keys(regioctl_t *c, int argc, char **argv);
 /* audit [--since T] [--who NAME]: the services' audit trails, merged. */
 int regioctl_audit(regioctl_t *c, int argc, char **argv);
 
+/* learner export|erase ID: everything held on one learner, as JSON; erase it. */
+int regioctl_learner(regioctl_t *c, int argc, char **argv);
+
+/* backup DIR: a hot copy of every service's store, with manifest.json. */
+int regioctl_backup(regioctl_t *c, int argc, char **argv);
+
+/* restore DIR --into VARDIR: put a backup's stores in place (offline). */
+int regioctl_restore(regioctl_t *c, int argc, char **argv);
+
 #endif

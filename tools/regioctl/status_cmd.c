@@ -48,6 +48,8 @@ static void s_print(const s_probe_t *p)
         printf("%s%s=%llu", i ? " " : "  upstream: ", st->upstream_seq[i]->key,
                (unsigned long long)st->upstream_seq[i]->value);
     printf("\n");
+    for (size_t i = 0; i < st->n_alarms; i++)
+        printf("%-9s alarm %s\n", p->name, st->alarms[i]);
 }
 
 static void s_send(s_probe_t *p)

@@ -32,9 +32,12 @@ typedef struct regio_ingest_s regio_ingest_t;
 /* Final outcome of one update: status 0 applied, 1 duplicate (this
  * update_id was applied before, e.g. by a send whose ack was lost), or a
  * negative regio code with the service's reason (borrowed for the call).
- * latency_us: from the first send to the final answer. */
+ * seq: the capacity service's change seq of the update (for a duplicate,
+ * the one it was applied with; 0 when refused). latency_us: from the first
+ * send to the final answer. */
 typedef void (*regio_ingest_result_cb)(void *arg, const char *update_id, int status,
-                                       uint64_t version, int64_t latency_us, const char *reason);
+                                       uint64_t version, uint64_t seq, int64_t latency_us,
+                                       const char *reason);
 
 typedef struct {
     const char *endpoint;       /* capacity ROUTER, e.g. tcp://127.0.0.1:7411 */

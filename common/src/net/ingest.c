@@ -222,7 +222,8 @@ static void s_send_ready(regio_ingest_t *c, int all, int64_t now)
     c->n_ready -= done;
 }
 
-static void s_final(regio_ingest_t *c, int64_t idx, int status, uint64_t version, const char *why)
+static void s_final(regio_ingest_t *c, int64_t idx, int status, uint64_t version, uint64_t seq,
+                    const char *why)
 {
     entry_t *e = &c->e[idx];
     if (status == 0)
@@ -232,7 +233,8 @@ static void s_final(regio_ingest_t *c, int64_t idx, int status, uint64_t version
     else
         c->st.failed++;
     if (c->o.on_result)
-        c->o.on_result(c->o.arg, e->update_id, status, version, s_now_us() - e->first_us, why);
+        c->o.on_result(c->o.arg, e->update_id, status, version, seq, s_now_us() - e->first_us,
+                       why);
     s_map_del(c, idx);
     e->used = 0;
     c->n_used--;
@@ -261,11 +263,11 @@ static void s_on_error(regio_ingest_t *c, int64_t idx, const Regio__Error *err, 
         s_due(c, e, now + wait);
         return;
     }
-    s_final(c, idx, s_error_rc(err->code), 0, err->reason);
+    s_final(c, idx, s_error_rc(err->code), 0, 0, err->reason);
 }
 
 static void s_on_result(regio_ingest_t *c, const char *id, const Regio__Error *err, int dup,
-                        uint64_t version, int64_t now)
+                        uint64_t version, uint64_t seq, int64_t now)
 {
     int64_t idx = s_map_get(c, id);
     if (idx < 0)
@@ -273,7 +275,7 @@ static void s_on_result(regio_ingest_t *c, const char *id, const Regio__Error *e
     if (err)
         s_on_error(c, idx, err, now);
     else
-        s_final(c, idx, dup, version, "");
+        s_final(c, idx, dup, version, seq, "");
 }
 
 static void s_on_reply(regio_ingest_t *c, const regio_envelope_t *r, int64_t now)
@@ -282,13 +284,13 @@ static void s_on_reply(regio_ingest_t *c, const regio_envelope_t *r, int64_t now
     case REGIO__ENVELOPE__BODY_CAPACITY_ACK:
         s_on_result(c, r->capacity_ack->update_id, NULL,
                     r->capacity_ack->status == REGIO__ACK_STATUS__ACK_DUPLICATE,
-                    r->capacity_ack->version, now);
+                    r->capacity_ack->version, r->capacity_ack->seq, now);
         return;
     case REGIO__ENVELOPE__BODY_CAPACITY_RESULTS:
         for (size_t i = 0; i < r->capacity_results->n_results; i++) {
             const Regio__CapacityResult *x = r->capacity_results->results[i];
             s_on_result(c, x->update_id, x->error,
-                        x->status == REGIO__ACK_STATUS__ACK_DUPLICATE, x->version, now);
+                        x->status == REGIO__ACK_STATUS__ACK_DUPLICATE, x->version, x->seq, now);
         }
         return;
     case REGIO__ENVELOPE__BODY_ERROR: /* the whole message: every update in it */

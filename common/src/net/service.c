@@ -204,6 +204,12 @@ void regio_service_stop(regio_service_t *svc)
         svc->on_stop(svc, svc->arg);
 }
 
+void regio_service_fail(regio_service_t *svc)
+{
+    svc->failed = 1;
+    regio_service_stop(svc);
+}
+
 int regio_service_run(regio_service_t *svc)
 {
     uv_run(&svc->loop, UV_RUN_DEFAULT);
@@ -275,6 +281,7 @@ int regio_service_main(const regio_service_def_t *def, int argc, char **argv)
     regio_service_run(&svc);
     if (obj)
         def->destroy(&obj);
+    status |= svc.failed;
     regio_service_close(&svc);
     if (status == 0)
         REGIO_INFO("msg=\"stopped cleanly\"");
