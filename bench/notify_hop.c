@@ -97,25 +97,30 @@ static regio_envelope_t *s_call(void *sock, regio_envelope_t *env, Regio__Envelo
     return r;
 }
 
-static regio_envelope_t s_subscribe_env(char *topic, Regio__Subscribe *sb, char **topics)
+/* Wait (10 s at most) for the Ack of the Subscribe just sent on sock. */
+static int s_await_ack(void *sock)
 {
-    topics[0] = topic;
-    sb->topics = topics;
-    sb->n_topics = 1;
-    regio_envelope_t env = REGIO__ENVELOPE__INIT;
-    env.body_case = REGIO__ENVELOPE__BODY_SUBSCRIBE;
-    env.subscribe = sb;
-    return env;
+    for (int64_t until = s_now_ns() + 10000000000LL; s_now_ns() < until;) {
+        regio_msg_t m;
+        if (zmq_poll(&(zmq_pollitem_t){sock, 0, ZMQ_POLLIN, 0}, 1, 100) <= 0)
+            continue;
+        while (regio_msg_recv(sock, 0, &m) == 0) {
+            int ack = m.env && m.env->body_case == REGIO__ENVELOPE__BODY_ACK;
+            regio_msg_clear(&m);
+            if (ack)
+                return 1;
+        }
+    }
+    fprintf(stderr, "regio-bench-hop: no Ack from the feed\n");
+    return 0;
 }
 
 /* Renew every subscriber's lease (the Acks are read and dropped with the rest). */
 static void s_renew(side_t *sd)
 {
     for (int k = 0; k < sd->n_subs; k++) {
-        Regio__Subscribe sb = REGIO__SUBSCRIBE__INIT;
-        char *topics[1];
-        regio_envelope_t env = s_subscribe_env(sd->topics[k], &sb, topics);
-        regio_msg_send(sd->subs[k], NULL, 0, &env);
+        char *topics[] = {sd->topics[k]};
+        regio_msg_subscribe(sd->subs[k], topics, 1, NULL);
     }
 }
 
@@ -142,13 +147,8 @@ static int s_open(void *ctx, const opts_t *o, side_t *sd, const char *router, co
             snprintf(topic, sizeof *sd->topics, "learner/l%d", k - 2);
         if (!(sd->subs[k] = s_dealer(ctx, o, sd, feed, "admin")))
             return -1;
-        Regio__Subscribe sb = REGIO__SUBSCRIBE__INIT;
-        char *topics[1];
-        regio_envelope_t env = s_subscribe_env(topic, &sb, topics);
-        regio_envelope_t *r = s_call(sd->subs[k], &env, REGIO__ENVELOPE__BODY_ACK);
-        if (!r)
+        if (regio_msg_subscribe(sd->subs[k], &topic, 1, NULL) < 0 || !s_await_ack(sd->subs[k]))
             return -1;
-        regio__envelope__free_unpacked(r, NULL);
         sd->items[k] = (zmq_pollitem_t){sd->subs[k], 0, ZMQ_POLLIN, 0};
     }
     sd->items[o->n_subs] = (zmq_pollitem_t){sd->req, 0, ZMQ_POLLIN, 0};

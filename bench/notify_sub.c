@@ -436,14 +436,8 @@ typedef struct {
 
 static int s_send_subscribe(sub_t *s)
 {
-    Regio__Subscribe sb = REGIO__SUBSCRIBE__INIT;
     char *topics[] = {s->topic};
-    sb.topics = topics;
-    sb.n_topics = 1;
-    regio_envelope_t env = REGIO__ENVELOPE__INIT;
-    env.body_case = REGIO__ENVELOPE__BODY_SUBSCRIBE;
-    env.subscribe = &sb;
-    return regio_msg_send(s->sock, NULL, 0, &env);
+    return regio_msg_subscribe(s->sock, topics, 1, NULL);
 }
 
 /* Renew every subscriber's lease when due. */

@@ -227,18 +227,11 @@ static int s_replay(s_sub_t *s, uint64_t after)
 /* Send (or re-send) the Subscribe; its Ack is handled by s_live. */
 static int s_subscribe(s_sub_t *s)
 {
-    Regio__Subscribe sb = REGIO__SUBSCRIBE__INIT;
     char *topics[] = {(char *)s->topic};
-    sb.topics = topics;
-    sb.n_topics = 1;
-    regio_envelope_t env = REGIO__ENVELOPE__INIT;
-    env.body_case = REGIO__ENVELOPE__BODY_SUBSCRIBE;
-    env.subscribe = &sb;
-    int rc = regio_msg_send(s->feed.sock, NULL, 0, &env);
+    int rc = regio_msg_subscribe(s->feed.sock, topics, 1, &s->sub_id);
     if (rc < 0 && rc != -EAGAIN)
         return regioctl_fail(s->c, REGIOCTL_EXIT_SERVICE, "notifier feed at %s: %s",
                              s->feed.endpoint, zmq_strerror(-rc));
-    s->sub_id = env.id;
     s->renew_at = regioctl_now_ms() + REGIO_FEED_RENEW_MS;
     return 0;
 }

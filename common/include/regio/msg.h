@@ -76,6 +76,12 @@ int regio_msg_reply_error(void *sock, const regio_msg_t *req, Regio__ErrorCode c
                           const char *ref, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* Send Subscribe{topics[0..n-1]} on a DEALER connected to the notifier's
+ * feed (proto/regio/notifier.proto says what follows). As regio_msg_send;
+ * on 0, *id (may be NULL) is the envelope's id, which its Ack carries as
+ * correlation_id. */
+int regio_msg_subscribe(void *dealer, char *const *topics, size_t n, uint64_t *id);
+
 /* Map a regio return code to the wire error code. Can't fail. */
 Regio__ErrorCode regio_msg_error_code(int rc);
 
