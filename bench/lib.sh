@@ -48,7 +48,7 @@ bench_build() {
     local libs="$BENCH_BUILD/common/libregio_common.a $BENCH_BUILD/common/libregio_core.a $BENCH_BUILD/proto/libregio_proto.a"
     local flags="-O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter"
     local src exe
-    for src in notify_sub:regio-bench-notify follow:regio-bench-follow; do
+    for src in notify_sub:regio-bench-notify notify_hop:regio-bench-hop follow:regio-bench-follow; do
         exe=$BIN/${src#*:} src=$BENCH_ROOT/bench/${src%%:*}.c
         if [ ! -x "$exe" ] || [ "$src" -nt "$exe" ] || [ "$BENCH_BUILD/common/libregio_common.a" -nt "$exe" ]; then
             # shellcheck disable=SC2086,SC2046
@@ -91,12 +91,12 @@ except OSError:
 EOF
 }
 
-# free_base BASE: the first base from BASE (steps of 100) with BASE+1..BASE+59 free.
+# free_base BASE: the first base from BASE (steps of 100) whose ports the benchmarks use are free.
 free_base() {
     local b=$1
     for _ in $(seq 1 20); do
         local ok=1
-        for off in 1 2 11 12 21 22 31 32 50; do port_free $((b + off)) || { ok=0; break; }; done
+        for off in 1 2 11 12 21 22 31 32 33 50 61 62 63; do port_free $((b + off)) || { ok=0; break; }; done
         [ $ok -eq 1 ] && { echo "$b"; return 0; }
         b=$((b + 100))
     done
@@ -113,7 +113,7 @@ regio_env() {
     local b=$1
     export REGIO_REGISTRY=tcp://127.0.0.1:$((b + 1)) REGIO_CAPACITY=tcp://127.0.0.1:$((b + 11))
     export REGIO_PLANNER=tcp://127.0.0.1:$((b + 21)) REGIO_PLANNER_PUB=tcp://127.0.0.1:$((b + 22))
-    export REGIO_NOTIFIER=tcp://127.0.0.1:$((b + 31)) REGIO_NOTIFIER_PUB=tcp://127.0.0.1:$((b + 32))
+    export REGIO_NOTIFIER=tcp://127.0.0.1:$((b + 31)) REGIO_NOTIFIER_FEED=tcp://127.0.0.1:$((b + 32))
 }
 
 # regio_security DIR MODE: MODE "curve" makes keys in DIR/keys (admin and
@@ -147,7 +147,7 @@ regio_start() {
     registry) f="--router $ep:$((b + 1)) --pub $ep:$((b + 2))" ;;
     capacity) f="--router $ep:$((b + 11)) --pub $ep:$((b + 12)) $reg" ;;
     planner) f="--router $ep:$((b + 21)) --pub $ep:$((b + 22)) $reg $cap --notifier-router $ep:$((b + 31))" ;;
-    notifier) f="--router $ep:$((b + 31)) --pub $ep:$((b + 32))" ;;
+    notifier) f="--router $ep:$((b + 31)) --feed $ep:$((b + 32)) --pub $ep:$((b + 33))" ;;
     esac
     if [ "${REGIO_INSECURE:-0}" = 1 ]; then f="$f --insecure"; else f="$f --keys ${REGIO_KEYS:?regio_security first}"; fi
     mkdir -p "$dir"

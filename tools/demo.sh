@@ -30,7 +30,7 @@ mkdir -p "$REGIO_VAR"
 b=$REGIO_PORT_BASE
 export REGIO_REGISTRY=tcp://127.0.0.1:$((b + 1)) REGIO_CAPACITY=tcp://127.0.0.1:$((b + 11))
 export REGIO_PLANNER=tcp://127.0.0.1:$((b + 21)) REGIO_NOTIFIER=tcp://127.0.0.1:$((b + 31))
-export REGIO_NOTIFIER_PUB=tcp://127.0.0.1:$((b + 32))
+export REGIO_NOTIFIER_FEED=tcp://127.0.0.1:$((b + 32))
 SUB_PID=""
 cleanup() {
     [ -n "$SUB_PID" ] && kill "$SUB_PID" 2>/dev/null || true
@@ -59,8 +59,13 @@ h "2. Import through the services' real interfaces (registry, capacity, planner)
 ctl import "$REGIO_VAR/region.json"
 
 SCHOOL=s1
-h "3. School $SCHOOL's system subscribes to topic school/$SCHOOL"
-ctl subscribe "school/$SCHOOL" --from 0 --json --count 1000000 --timeout-ms 600000 \
+h "3. School $SCHOOL's system subscribes to topic school/$SCHOOL, with its own key"
+SCHOOL_KEY=${REGIO_KEYS:-var/keys}/school-$SCHOOL.key
+[ -f "$SCHOOL_KEY" ] || ctl keys new "school-$SCHOOL" --role "school:$SCHOOL" >/dev/null
+"$ROOT/regio" reload >/dev/null
+for _ in $(seq 1 100); do ctl --key "$SCHOOL_KEY" status notifier >/dev/null 2>&1 && break; sleep 0.1; done
+echo "  key school-$SCHOOL (role school:$SCHOOL): the feed sends it only its school's notifications"
+ctl --key "$SCHOOL_KEY" subscribe "school/$SCHOOL" --from 0 --json --count 1000000 --timeout-ms 600000 \
     >"$REGIO_VAR/school.jsonl" 2>"$REGIO_VAR/school.err" &
 SUB_PID=$!
 echo "  subscriber running (pid $SUB_PID), writing $REGIO_VAR/school.jsonl"

@@ -54,6 +54,7 @@ static const rule_t s_rules[] = {
     {B(NOTIFY_BATCH), "notify_batch", R(REGIO_ROLE_SERVICE),
      "notify batches come only from the planner's key"},
     {B(REPLAY_REQUEST), "replay", ALL, "replays are for every known key, of its own topics"},
+    {B(SUBSCRIBE), "subscribe", ALL, "subscriptions are for every known key, of its own topics"},
     {B(LEARNER_EXPORT_REQUEST), "export_learner", STAFF | R(REGIO_ROLE_SCHOOL),
      "a learner's data is for the learner's school, coordinators and admins"},
     {B(LEARNER_ERASE_REQUEST), "erase_learner", STAFF | R(REGIO_ROLE_SCHOOL),
@@ -122,14 +123,12 @@ int regio_authz_school(const regio_principal_t *p, const char *school, const cha
     return s_owner(p, REGIO_ROLE_SCHOOL, school, what, why, n);
 }
 
-/* Whether prefix covers topic segment-wise ("a/b" covers "a/b", "a/b/c";
- * "a/" covers "a/x"). */
-static int s_covers(const char *prefix, const char *topic)
+int regio_authz_covers(const char *prefix, const char *topic)
 {
     size_t n = strlen(prefix);
     if (strncmp(prefix, topic, n) != 0)
         return 0;
-    return topic[n] == '\0' || topic[n] == '/' || (n > 0 && prefix[n - 1] == '/');
+    return n == 0 || topic[n] == '\0' || topic[n] == '/' || prefix[n - 1] == '/';
 }
 
 /* Whether topic is "<kind>/<id>". */
@@ -151,7 +150,7 @@ int regio_authz_topic(const regio_principal_t *p, const char *topic, const char 
     case REGIO_ROLE_PARTNER: return s_is(topic, "partner", p->scope);
     case REGIO_ROLE_SUBSCRIBER:
         for (int i = 0; i < p->n_prefixes; i++)
-            if (s_covers(p->prefixes[i], topic))
+            if (regio_authz_covers(p->prefixes[i], topic))
                 return 1;
         return 0;
     }
@@ -162,7 +161,7 @@ int regio_authz_topic(const regio_principal_t *p, const char *topic, const char 
  * other, or pattern is a plain-text prefix of area. */
 static int s_meets(const char *pattern, const char *area)
 {
-    return s_covers(area, pattern) || strncmp(area, pattern, strlen(pattern)) == 0;
+    return regio_authz_covers(area, pattern) || strncmp(area, pattern, strlen(pattern)) == 0;
 }
 
 int regio_authz_subscribe(const regio_principal_t *p, const char *pattern, char *why, size_t n)

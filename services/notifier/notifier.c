@@ -7,7 +7,10 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "feed.h"
+#include "regio/authz.h"
 #include "regio/error.h"
+#include "regio/limits.h"
 #include "regio/log.h"
 #include "regio/node.h"
 #include "learner_log.h"
@@ -18,9 +21,15 @@
 #define TOPIC_MAX 96
 #define CHUNK 256
 #define TRIM_EVERY_MS 10000
+#define REPLAY_SCAN_FACTOR 8 /* a filtered replay looks at most replay-max * this entries */
+/* One batch's notifications are sent in one go, and ZeroMQ sees a reader's
+ * progress only between bursts: a smaller queue cuts off readers that keep up. */
+#define FEED_HWM_MIN (REGIO_MAX_NOTIFY_CHANGES * REGIO_MAX_TOPICS_PER_CHANGE)
 
 typedef struct {
     char topic[TOPIC_MAX];
+    char school[REGIO_ID_MAX + 1]; /* the change's school: who may read a learner topic */
+    uint64_t seq, topic_seq;
     uint8_t *data; /* packed envelope{notification}, owned */
     size_t len;
 } pending_t;
@@ -30,10 +39,11 @@ struct regio_notifier_s {
     MDB_dbi log, topic_index, topic_seq, meta;
     regio_learner_log_t learner_log; /* the same tables, for access and erasure */
     uint64_t pending_seq, source_seq, pending_source;
-    pending_t *pending;    /* notifications to publish after commit */
+    pending_t *pending;    /* notifications to deliver after commit */
     size_t n_pending, cap_pending;
     long replay_max, retain_ms, retain_max;
     uv_timer_t trim;
+    regio_feed_t *feed;    /* live delivery to subscribers */
     uint64_t published, replayed, trimmed;
 };
 
@@ -45,11 +55,15 @@ typedef struct {
 
 const regio_config_entry_t *regio_notifier_config_table(regio_notifier_config_t *c)
 {
-    static regio_config_entry_t t[19];
+    static regio_config_entry_t t[24];
     regio_config_entry_t v[] = {
-        REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7431", "tcp://127.0.0.1:7432", "var/notifier", "256", "16384"),
+        REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7431", "tcp://127.0.0.1:7433", "var/notifier", "256", "16384"),
+        {"feed", REGIO_CONFIG_STR, c->feed, "tcp://127.0.0.1:7432", 0, -1, "live notifications to bind: subscribers' DEALERs send Subscribe here (pub carries only the Status heartbeat)"},
+        {"feed-hwm", REGIO_CONFIG_INT, &c->feed_hwm, "10000", FEED_HWM_MIN, 10000000, "notifications queued per subscriber; past it the subscriber is cut off and must replay (at least what one NotifyBatch can make)"},
+        {"feed-max", REGIO_CONFIG_INT, &c->feed_max, "10000", 1, 1000000, "most subscriber sessions at once"},
+        {"feed-sndbuf", REGIO_CONFIG_INT, &c->feed_sndbuf, "0", 0, 1L << 30, "kernel send buffer per subscriber in bytes, to bound what a stalled one holds besides its queue (0 = the kernel's own, up to net.ipv4.tcp_wmem's maximum)"},
+        {"feed-lease-ms", REGIO_CONFIG_INT, &c->feed_lease_ms, "30000", 1000, 3600000, "a subscriber that sends no Subscribe for this long is dropped (clients renew every 10 s)"},
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "256", 1, 65536, "requests per transaction"},
-        {"pub-hwm", REGIO_CONFIG_INT, &c->pub_hwm, "10000", 1, 10000000, "queued notifications per subscriber; past it the subscriber must replay"},
         {"replay-max", REGIO_CONFIG_INT, &c->replay_max, "10000", 1, 10000000, "most notifications per replay request"},
         {"retain-hours", REGIO_CONFIG_INT, &c->retain_hours, "0", 0, 24 * 3650, "trim log entries older than this (0 = keep)"},
         {"retain-max", REGIO_CONFIG_INT, &c->retain_max, "0", 0, 1L << 40, "keep at most this many log entries (0 = no cap)"},
@@ -70,7 +84,8 @@ static size_t s_index_key(char *out, const char *topic, uint64_t topic_seq)
     return regio_topic_index_key(out, topic, topic_seq);
 }
 
-static int s_pending_add(regio_notifier_t *n, const char *topic, const regio_envelope_t *env)
+static int s_pending_add(regio_notifier_t *n, const char *topic, const regio_envelope_t *env,
+                         const Regio__Notification *nt)
 {
     if (n->n_pending == n->cap_pending) {
         size_t cap = n->cap_pending ? n->cap_pending * 2 : 256;
@@ -86,6 +101,9 @@ static int s_pending_add(regio_notifier_t *n, const char *topic, const regio_env
         return -ENOMEM;
     regio__envelope__pack(env, p->data);
     snprintf(p->topic, sizeof p->topic, "%s", topic);
+    snprintf(p->school, sizeof p->school, "%s", nt->change->school);
+    p->seq = nt->seq;
+    p->topic_seq = nt->topic_seq;
     n->n_pending++;
     return 0;
 }
@@ -116,7 +134,7 @@ static int s_append(regio_notifier_t *n, MDB_txn *txn, const char *topic,
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_NOTIFICATION;
     env.notification = &nt;
-    return s_pending_add(n, topic, &env) < 0 ? -ENOMEM : 0;
+    return s_pending_add(n, topic, &env, &nt) < 0 ? -ENOMEM : 0;
 }
 
 static int s_check_change(const Regio__PlacementChange *c, char *err, size_t n)
@@ -170,9 +188,10 @@ static int s_notify(regio_notifier_t *n, MDB_txn *txn, Regio__NotifyBatch *b, sl
             continue; /* a resend: logged already */
         Regio__PlacementChange *c = b->changes[i];
         char topic[TOPIC_MAX];
-        const char *kinds[] = {"school", "learner", "partner", "partner"};
-        const char *ids[] = {c->school, c->learner, c->partner, c->old_partner};
-        for (int t = 0; t < 4; t++) {
+        const char *kinds[REGIO_MAX_TOPICS_PER_CHANGE] = {"school", "learner", "partner", "partner"};
+        const char *ids[REGIO_MAX_TOPICS_PER_CHANGE] = {c->school, c->learner, c->partner,
+                                                         c->old_partner};
+        for (int t = 0; t < REGIO_MAX_TOPICS_PER_CHANGE; t++) {
             if (!ids[t][0] || (t == 3 && strcmp(c->old_partner, c->partner) == 0))
                 continue;
             snprintf(topic, sizeof topic, "%s/%s", kinds[t], ids[t]);
@@ -200,106 +219,154 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     case REGIO__ENVELOPE__BODY_LEARNER_EXPORT_REQUEST:
     case REGIO__ENVELOPE__BODY_REPLAY_REQUEST:
     case REGIO__ENVELOPE__BODY_STATUS_REQUEST: return REGIO_BATCH_NOWRITE;
+    case REGIO__ENVELOPE__BODY_SUBSCRIBE:
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_UNSUPPORTED,
+                        "Subscribe goes to the notifier's feed endpoint, not its router");
     default:
         return s_reject(s, REGIO__ERROR_CODE__ERROR_UNSUPPORTED,
                         "the notifier does not handle this message");
     }
 }
 
-static void s_send_chunk(regio_notifier_t *n, regio_msg_t *req, Regio__Notification **items,
-                         size_t k, int done, uint64_t last)
+/* One replay: who asks, what, and how far it got. */
+typedef struct {
+    regio_msg_t *req;
+    const regio_principal_t *who;
+    const char *topic; /* an exact topic, or (scan) a pattern over the global log */
+    int scan;          /* walk the global log: topic is "" or ends in '/' */
+    int filtered;      /* check each item: scan, or a caller who may not read all */
+    uint64_t last;     /* newest seq of the topic (or the log) */
+    Regio__Notification *items[CHUNK];
+    size_t k, sent;
+} replay_t;
+
+static void s_send_chunk(regio_notifier_t *n, replay_t *r, int done, uint64_t scanned)
 {
     Regio__ReplayChunk ch = REGIO__REPLAY_CHUNK__INIT;
-    ch.items = items;
-    ch.n_items = k;
+    ch.items = r->items;
+    ch.n_items = r->k;
     ch.done = done;
-    ch.last_seq = last;
+    ch.last_seq = r->last;
+    ch.scanned_seq = done ? scanned : 0;
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_REPLAY_CHUNK;
     env.replay_chunk = &ch;
-    regio_msg_reply(n->node.router, req, &env);
-    for (size_t i = 0; i < k; i++)
-        regio__notification__free_unpacked(items[i], NULL);
-    n->replayed += k;
+    regio_msg_reply(n->node.router, r->req, &env);
+    for (size_t i = 0; i < r->k; i++)
+        regio__notification__free_unpacked(r->items[i], NULL);
+    n->replayed += r->k;
+    r->sent += r->k;
+    r->k = 0;
 }
 
 /* Position cur at the first entry after after_seq (global log or topic
  * index). Returns 0, MDB_NOTFOUND (nothing newer), or REGIO_ETRIMMED. */
-static int s_replay_seek(regio_notifier_t *n, MDB_txn *txn, MDB_cursor *cur, const char *topic,
-                         uint64_t after, uint64_t last, MDB_val *k, MDB_val *d)
+static int s_replay_seek(regio_notifier_t *n, MDB_txn *txn, MDB_cursor *cur, const replay_t *r,
+                         uint64_t after, MDB_val *k, MDB_val *d)
 {
     uint64_t first;
     regio_store_get_u64(txn, n->meta, "first_seq", &first);
     uint8_t key[TOPIC_MAX + 9];
-    if (!topic[0]) {
+    if (r->scan) {
         if (after + 1 < first)
             return REGIO_ETRIMMED;
         regio_store_u64_key(key, after + 1);
         *k = (MDB_val){8, key};
         return mdb_cursor_get(cur, k, d, MDB_SET_RANGE);
     }
-    if (after >= last)
+    if (after >= r->last)
         return MDB_NOTFOUND;
-    *k = (MDB_val){s_index_key((char *)key, topic, after + 1), key};
+    *k = (MDB_val){s_index_key((char *)key, r->topic, after + 1), key};
     int rc = mdb_cursor_get(cur, k, d, MDB_SET_KEY); /* k must point into the db, not at key */
     return rc == MDB_NOTFOUND ? REGIO_ETRIMMED : rc; /* newer exist, this one is gone */
 }
 
+/* Take the entry at k/d into the reply when the caller may read it. */
+static void s_replay_take(regio_notifier_t *n, MDB_txn *txn, replay_t *r, MDB_val k, MDB_val d)
+{
+    if (!r->scan) {
+        k = (MDB_val){8, d.mv_data};
+        if (mdb_get(txn, n->log, &k, &d) != 0)
+            return;
+    }
+    Regio__Notification *nt = regio__notification__unpack(NULL, d.mv_size, d.mv_data);
+    if (nt && r->filtered &&
+        ((r->scan && !regio_authz_covers(r->topic, nt->topic)) ||
+         !regio_authz_topic(r->who, nt->topic, nt->change ? nt->change->school : ""))) {
+        regio__notification__free_unpacked(nt, NULL);
+        nt = NULL;
+    }
+    if (nt)
+        r->items[r->k++] = nt;
+    if (r->k == CHUNK)
+        s_send_chunk(n, r, 0, 0);
+}
+
+/* Whether the caller may replay topic at all; replies the refusal if not. */
+static int s_replay_allowed(regio_notifier_t *n, replay_t *r)
+{
+    char why[300];
+    regio_node_refusal_t no = {0};
+    if (strlen(r->topic) >= TOPIC_MAX - 1)
+        regio_node_refuse(&no, REGIO__ERROR_CODE__ERROR_INVALID, r->topic, "topic too long");
+    else if (!r->who)
+        regio_node_refuse(&no, REGIO__ERROR_CODE__ERROR_FORBIDDEN, NULL,
+                          "this key is no longer in the principals file");
+    else if (regio_authz_subscribe(r->who, r->topic, why, sizeof why) < 0)
+        regio_node_forbid(&n->node, &no, r->who, r->topic, why);
+    return !regio_node_reply_refusal(&n->node, r->req, 0, &no, "replay");
+}
+
+/* ReplayRequest: what the log holds after after_seq that the caller may
+ * read, up to max items; a filtered walk also stops after replay-max * 8
+ * entries. The last chunk says where the walk stopped (scanned_seq). */
 static void s_replay(regio_notifier_t *n, regio_msg_t *req)
 {
     Regio__ReplayRequest *rq = req->env->replay_request;
-    const char *topic = rq->topic ? rq->topic : "";
-    if (strlen(topic) >= TOPIC_MAX - 1) {
-        regio_node_reply_error(&n->node, req, REGIO__ERROR_CODE__ERROR_INVALID, topic, "topic too long");
+    replay_t r = {.req = req, .who = regio_node_principal(&n->node, req),
+                  .topic = rq->topic ? rq->topic : ""};
+    if (!s_replay_allowed(n, &r))
         return;
-    }
+    size_t tlen = strlen(r.topic);
+    r.scan = tlen == 0 || r.topic[tlen - 1] == '/';
+    r.filtered = (r.scan && tlen > 0) || !regio_authz_reads_all(r.who);
     MDB_txn *txn;
     MDB_cursor *cur;
     if (mdb_txn_begin(n->node.store.env, NULL, MDB_RDONLY, &txn) != 0) {
-        regio_node_reply_error(&n->node, req, REGIO__ERROR_CODE__ERROR_INTERNAL, topic,
+        regio_node_reply_error(&n->node, req, REGIO__ERROR_CODE__ERROR_INTERNAL, r.topic,
                                "cannot open a read transaction on the log");
         return;
     }
-    uint64_t last = n->node.seq;
-    if (topic[0])
-        regio_store_get_u64(txn, n->topic_seq, topic, &last);
-    mdb_cursor_open(txn, topic[0] ? n->topic_index : n->log, &cur);
+    r.last = n->node.seq;
+    if (!r.scan)
+        regio_store_get_u64(txn, n->topic_seq, r.topic, &r.last);
+    mdb_cursor_open(txn, r.scan ? n->log : n->topic_index, &cur);
     MDB_val k, d;
-    int rc = s_replay_seek(n, txn, cur, topic, rq->after_seq, last, &k, &d);
+    int rc = s_replay_seek(n, txn, cur, &r, rq->after_seq, &k, &d);
     if (rc == REGIO_ETRIMMED) {
         mdb_cursor_close(cur);
         mdb_txn_abort(txn);
-        regio_node_reply_error(&n->node, req, REGIO__ERROR_CODE__ERROR_SNAPSHOT_NEEDED, topic,
+        regio_node_reply_error(&n->node, req, REGIO__ERROR_CODE__ERROR_SNAPSHOT_NEEDED, r.topic,
                                "history after this seq was trimmed: fetch the current plan "
                                "(regioctl export / PlannerSnapshotRequest), then follow from last_seq");
         return;
     }
     size_t max = rq->max && rq->max < (uint64_t)n->replay_max ? rq->max : (size_t)n->replay_max;
-    Regio__Notification *items[CHUNK];
-    size_t k_items = 0, sent = 0;
-    size_t tlen = strlen(topic);
-    while (rc == 0 && sent + k_items < max) {
-        if (topic[0] && (k.mv_size != tlen + 9 || memcmp(k.mv_data, topic, tlen + 1) != 0))
+    size_t looks = r.filtered ? (size_t)n->replay_max * REPLAY_SCAN_FACTOR : SIZE_MAX, looked = 0;
+    uint64_t scanned = rq->after_seq > r.last ? rq->after_seq : r.last; /* the end, unless cut short */
+    for (; rc == 0; rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+        if (!r.scan && (k.mv_size != tlen + 9 || memcmp(k.mv_data, r.topic, tlen + 1) != 0))
+            break; /* past the topic */
+        uint64_t at = regio_store_u64_decode((uint8_t *)k.mv_data + (r.scan ? 0 : tlen + 1));
+        if (r.sent + r.k >= max || looked++ >= looks) {
+            scanned = at - 1;
             break;
-        MDB_val lv = d, lk = k;
-        if (topic[0]) {
-            lk = (MDB_val){8, d.mv_data};
-            if (mdb_get(txn, n->log, &lk, &lv) != 0)
-                break;
         }
-        Regio__Notification *nt = regio__notification__unpack(NULL, lv.mv_size, lv.mv_data);
-        if (nt)
-            items[k_items++] = nt;
-        if (k_items == CHUNK) {
-            s_send_chunk(n, req, items, k_items, 0, last);
-            sent += k_items;
-            k_items = 0;
-        }
-        rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
+        s_replay_take(n, txn, &r, k, d);
     }
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
-    s_send_chunk(n, req, items, k_items, 1, last);
+    s_send_chunk(n, &r, 1, scanned);
 }
 
 static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
@@ -331,9 +398,9 @@ static void s_clear_pending(regio_notifier_t *n, int publish)
 {
     for (size_t i = 0; i < n->n_pending; i++) {
         pending_t *p = &n->pending[i];
-        if (publish) {
-            zmq_send(n->node.pub, p->topic, strlen(p->topic), ZMQ_SNDMORE | ZMQ_DONTWAIT);
-            zmq_send(n->node.pub, p->data, p->len, ZMQ_DONTWAIT);
+        if (publish && n->feed) {
+            regio_feed_deliver(n->feed, p->topic, p->school, p->seq, p->topic_seq, &p->data,
+                               p->len);
             n->published++;
         }
         free(p->data);
@@ -418,6 +485,14 @@ static void s_fill_status(void *arg, Regio__Status *st)
     regio_node_status_add(&n->node, st, "replayed", n->replayed);
     regio_node_status_add(&n->node, st, "trimmed", n->trimmed);
     regio_node_status_add(&n->node, st, "source_seq", n->source_seq);
+    regio_feed_counters_t fc = {0};
+    if (n->feed)
+        regio_feed_counters(n->feed, &fc);
+    regio_node_status_add(&n->node, st, "subscribers", fc.sessions);
+    regio_node_status_add(&n->node, st, "delivered", fc.delivered);
+    regio_node_status_add(&n->node, st, "cut_off", fc.cut);
+    regio_node_status_add(&n->node, st, "subscribers_gone", fc.gone);
+    regio_node_status_add(&n->node, st, "subscribe_refused", fc.refused);
 }
 
 /* What the store check (store_check.h) holds each table's values to. */
@@ -458,7 +533,7 @@ int regio_notifier_new(regio_service_t *svc, const regio_notifier_config_t *cfg,
     regio_node_opts_t o = {
         .name = "notifier", .router = cfg->router, .pub = cfg->pub, .db = cfg->db,
         .map_bytes = (size_t)cfg->map_mb << 20, .map_max_bytes = (size_t)cfg->map_max_mb << 20,
-        .max_dbs = 8, .pub_hwm = (int)cfg->pub_hwm, .audit_days = cfg->audit_days,
+        .max_dbs = 8, .audit_days = cfg->audit_days,
         .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
                   .done = s_done, .begin = s_begin, .flush = s_flush, .arg = n},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
@@ -467,19 +542,26 @@ int regio_notifier_new(regio_service_t *svc, const regio_notifier_config_t *cfg,
     int rc = regio_node_open(&n->node, svc, &o, err, errlen);
     if (rc < 0)
         return rc;
+    regio_feed_opts_t fo = {.endpoint = cfg->feed, .hwm = (int)cfg->feed_hwm,
+                            .sndbuf = (int)cfg->feed_sndbuf,
+                            .max_sessions = (size_t)cfg->feed_max,
+                            .lease_ms = (uint64_t)cfg->feed_lease_ms, .log_seq = &n->node.seq};
+    if ((rc = regio_feed_new(svc, &fo, &n->feed, err, errlen)) < 0)
+        return rc;
     uv_timer_init(&svc->loop, &n->trim);
     n->trim.data = n;
     if (n->retain_ms || n->retain_max)
         uv_timer_start(&n->trim, s_on_trim, 1000, TRIM_EVERY_MS);
-    REGIO_INFO("msg=\"notifier open\" seq=%llu source_seq=%llu db=%s router=%s pub=%s",
+    REGIO_INFO("msg=\"notifier open\" seq=%llu source_seq=%llu db=%s router=%s feed=%s pub=%s",
                (unsigned long long)n->node.seq, (unsigned long long)n->source_seq, cfg->db,
-               cfg->router, cfg->pub);
+               cfg->router, cfg->feed, cfg->pub);
     return 0;
 }
 
 void regio_notifier_stop(regio_notifier_t *n)
 {
     regio_node_stop(&n->node);
+    regio_feed_close(n->feed);
     if (n->trim.data)
         uv_close((uv_handle_t *)&n->trim, NULL);
 }
@@ -491,6 +573,7 @@ void regio_notifier_destroy(regio_notifier_t **self)
     regio_notifier_t *n = *self;
     s_clear_pending(n, 0);
     free(n->pending);
+    regio_feed_destroy(&n->feed);
     regio_node_destroy(&n->node);
     free(n);
     *self = NULL;

@@ -5,11 +5,13 @@
  * acknowledged, not logged again) as one Notification per topic:
  * school/<id>, learner/<id>, partner/<id> (and partner/<old> when a learner
  * moved away from a partner). Each notification has a global seq and a
- * per-topic seq, both gap-free. After the commit they are published on the
- * PUB socket as [topic][envelope]. A subscriber that was away sends a
- * ReplayRequest (topic, after_seq) and gets the missing ones from the log,
- * at most replay-max per request, streamed in chunks. A learner's export
- * and erasure read and rename its entries (learner_log.h).
+ * per-topic seq, both gap-free. After the commit they go to the feed
+ * (feed.h), which delivers each to the subscribers whose key may read it. A
+ * subscriber that was away sends a ReplayRequest (topic, after_seq) and gets
+ * the missing ones it may read from the log, at most replay-max per
+ * request, streamed in chunks. The node's PUB carries only the Status
+ * heartbeat. A learner's export and erasure read and rename its entries
+ * (learner_log.h).
  */
 #ifndef REGIO_NOTIFIER_H
 #define REGIO_NOTIFIER_H
@@ -19,12 +21,16 @@
 
 typedef struct {
     char router[REGIO_CONFIG_STR_MAX];  /* requests + planner batches (bind) */
-    char pub[REGIO_CONFIG_STR_MAX];     /* notifications (bind) */
+    char pub[REGIO_CONFIG_STR_MAX];     /* Status heartbeat (bind) */
+    char feed[REGIO_CONFIG_STR_MAX];    /* live notifications: subscribers' ROUTER (bind) */
     char db[REGIO_CONFIG_STR_MAX];      /* LMDB directory */
     char backup_dir[REGIO_CONFIG_STR_MAX]; /* backup copies ("" = <db>.backup) */
     long map_mb, map_max_mb;            /* LMDB map: initial and cap */
     long batch_max;                     /* requests per transaction */
-    long pub_hwm;                       /* per-subscriber queue before it must catch up */
+    long feed_hwm;                      /* per-subscriber queue before its cut-off */
+    long feed_max;                      /* most subscriber sessions */
+    long feed_sndbuf;                   /* kernel send buffer per subscriber (0 = default) */
+    long feed_lease_ms;                 /* sessions not renewed for this long end */
     long replay_max;                    /* most notifications per replay request */
     long retain_hours;                  /* trim log entries older than this (0 = keep) */
     long retain_max;                    /* keep at most this many entries (0 = no cap) */

@@ -23,6 +23,7 @@ struct regio_outbox_s {
     uv_timer_t timer;
     uint64_t next, pending_next; /* next source_seq to assign */
     uint64_t acked;              /* notifier logged everything up to this */
+    uint64_t sent_upto;          /* highest source_seq sent (or acked) so far */
     uint64_t in_flight_until;    /* last source_seq sent and not acked, 0 = none */
     uint64_t sent_at;            /* loop time of the last send */
     int held;                    /* a backup is open: send nothing */
@@ -65,6 +66,8 @@ static void s_send(regio_outbox_t *ob)
         env.notify_batch = &b;
         if (regio_msg_send(ob->dealer, NULL, 0, &env) == 0) {
             ob->in_flight_until = first + n - 1;
+            if (ob->in_flight_until > ob->sent_upto)
+                ob->sent_upto = ob->in_flight_until;
             ob->sent_at = uv_now(&ob->svc->loop);
         }
         regio_zwatch_kick(&ob->watch);
@@ -92,14 +95,21 @@ static int s_acked_fill(void *arg, MDB_txn *txn)
     return regio_store_put_u64(txn, a->ob->meta, "outbox_acked", a->upto);
 }
 
-/* Delete what the notifier has logged, remember how far it got. 0, or the
- * write failed (noted in the store) and the entries stay to be sent again. */
+/* Delete what the notifier has logged, remember how far it got. 0, or -1
+ * for an ack of more than was ever sent (not this outbox's notifier: another
+ * store, a restored one, or not the notifier at all), which deletes nothing
+ * and is logged, or the write failed (noted in the store); either way the
+ * entries stay to be sent again. */
 static int s_acked(regio_outbox_t *ob, uint64_t upto)
 {
+    if (upto > ob->sent_upto) {
+        REGIO_ERROR("msg=\"the notifier acknowledged changes that were never sent; nothing "
+                    "deleted\" acked=%llu sent_upto=%llu next=%llu", (unsigned long long)upto,
+                    (unsigned long long)ob->sent_upto, (unsigned long long)ob->next);
+        return -1;
+    }
     if (upto <= ob->acked)
         return 0;
-    if (upto >= ob->next)
-        upto = ob->next - 1;
     acked_t a = {ob, upto};
     int rc = regio_store_write(ob->store, s_acked_fill, &a);
     if (rc == 0)
@@ -116,7 +126,7 @@ static void s_on_reply(regio_zwatch_t *w, void *sock, void *arg)
         if (e && e->body_case == REGIO__ENVELOPE__BODY_NOTIFY_ACK) {
             if (s_acked(ob, e->notify_ack->source_seq) < 0) {
                 regio_msg_clear(&m);
-                return; /* the store cannot write: resend on the timer, not at once */
+                return; /* not acked (see s_acked): resend on the timer, not at once */
             }
             if (ob->refusals)
                 REGIO_INFO("msg=\"notifier takes batches again\" refused=%llu",
@@ -133,7 +143,8 @@ static void s_on_reply(regio_zwatch_t *w, void *sock, void *arg)
         }
         regio_msg_clear(&m);
     }
-    s_send(ob);
+    if (!ob->in_flight_until)
+        s_send(ob);
 }
 
 static void s_on_timer(uv_timer_t *t)
@@ -178,6 +189,7 @@ int regio_outbox_start(regio_outbox_t *ob, MDB_txn *txn)
     if (ob->next == 0)
         ob->next = 1;
     ob->pending_next = ob->next;
+    ob->sent_upto = ob->acked;
     if ((rc = regio_zwatch_start(&ob->watch, &ob->svc->loop, ob->dealer, s_on_reply, ob)) < 0)
         return rc;
     uv_timer_init(&ob->svc->loop, &ob->timer);

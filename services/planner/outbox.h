@@ -5,7 +5,10 @@
  * The outbox sends them in NotifyBatch messages (one batch in flight) until
  * the notifier acknowledges; acknowledged entries are deleted. After a crash
  * of either side the unacknowledged ones are sent again and the notifier,
- * which remembers the highest source_seq it logged, skips the repeats.
+ * which remembers the highest source_seq it logged, skips the repeats. An
+ * ack for more than was ever sent deletes nothing: it is logged as an error
+ * and the batch is sent again every 2 s until a true ack comes, as a
+ * refused batch is.
  */
 #ifndef REGIO_PLANNER_OUTBOX_H
 #define REGIO_PLANNER_OUTBOX_H

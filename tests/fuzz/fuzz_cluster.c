@@ -235,6 +235,7 @@ static void s_open_services(void)
 
     s_endpoint(nc.router, "notifier", "router");
     s_endpoint(nc.pub, "notifier", "pub");
+    s_endpoint(nc.feed, "notifier", "feed");
     s_db(nc.db, "notifier");
     nc.map_mb = 1;
     nc.map_max_mb = 1024;

@@ -58,10 +58,11 @@ def wait_for(cond, timeout=20.0, what="condition"):
 class Cluster:
     def __init__(self, extra=None):
         self.dir = tempfile.mkdtemp(prefix="regio-it-")
-        p = free_ports(8)
+        p = free_ports(9)
         ep = lambda i: f"tcp://127.0.0.1:{p[i]}"
         self.ep = {"registry": ep(0), "registry_pub": ep(1), "capacity": ep(2), "capacity_pub": ep(3),
-                   "planner": ep(4), "planner_pub": ep(5), "notifier": ep(6), "notifier_pub": ep(7)}
+                   "planner": ep(4), "planner_pub": ep(5), "notifier": ep(6), "notifier_feed": ep(7),
+                   "notifier_pub": ep(8)}
         reg = ["--registry-router", ep(0), "--registry-pub", ep(1)]
         cap = ["--capacity-router", ep(2), "--capacity-pub", ep(3)]
         self.flags = {
@@ -69,7 +70,7 @@ class Cluster:
             "capacity": ["--router", ep(2), "--pub", ep(3)] + reg,
             "planner": ["--router", ep(4), "--pub", ep(5), "--notifier-router", ep(6),
                         "--replan-delay-ms", "50"] + reg + cap,
-            "notifier": ["--router", ep(6), "--pub", ep(7)],
+            "notifier": ["--router", ep(6), "--feed", ep(7), "--pub", ep(8)],
         }
         for s, f in (extra or {}).items():
             self.flags[s] = self.flags[s] + f
@@ -77,7 +78,7 @@ class Cluster:
         for s in self.flags:
             self.flags[s] = ["--keys", self.keys] + self.flags[s]
         self.env = dict(os.environ, REGIO_REGISTRY=ep(0), REGIO_CAPACITY=ep(2), REGIO_PLANNER=ep(4),
-                        REGIO_NOTIFIER=ep(6), REGIO_NOTIFIER_PUB=ep(7), REGIO_KEYS=self.keys)
+                        REGIO_NOTIFIER=ep(6), REGIO_NOTIFIER_FEED=ep(7), REGIO_KEYS=self.keys)
         self.env.pop("REGIO_KEY", None)
         self.env.pop("REGIO_INSECURE", None)
         self.procs = {}
@@ -97,13 +98,16 @@ class Cluster:
         for s in names or list(self.procs):
             self.procs[s].send_signal(signal.SIGHUP)
 
-    def dealer(self, ctx, svc, name="admin", endpoint=None):
+    def dealer(self, ctx, svc, name="admin", endpoint=None, sockopts=None):
         """A DEALER connected to service svc as principal name (CURVE), as a
         client written from the .proto files would open it; name None means
-        plain ZeroMQ (no key at all)."""
+        plain ZeroMQ (no key at all). sockopts: {zmq option: value} set
+        before it connects."""
         import zmq
         s = ctx.socket(zmq.DEALER)
         s.setsockopt(zmq.LINGER, 0)
+        for opt, v in (sockopts or {}).items():
+            s.setsockopt(opt, v)
         if name is not None:
             with open(os.path.join(self.keys, f"{name}.key")) as f:
                 secret = f.read().strip().encode()

@@ -255,7 +255,7 @@ static void s_setup(void)
     char *reg[] = {"--router", s_ep(1), "--pub", s_ep(2), NULL};
     char *cap[] = {"--router", s_ep(11), "--pub", s_ep(12), "--registry-router", s_ep(1),
                    "--registry-pub", s_ep(2), NULL};
-    char *notif[] = {"--router", s_ep(31), "--pub", s_ep(32), NULL};
+    char *notif[] = {"--router", s_ep(31), "--feed", s_ep(32), "--pub", s_ep(33), NULL};
     char *plan[] = {"--router", s_ep(21), "--pub", s_ep(22), "--registry-router", s_ep(1),
                     "--registry-pub", s_ep(2), "--capacity-router", s_ep(11), "--capacity-pub",
                     s_ep(12), "--notifier-router", s_ep(31), NULL};

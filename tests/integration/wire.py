@@ -2,6 +2,9 @@
 Python (no protobuf package needed) and read replies, so a test can send what
 a school's or a partner's own system would send, straight to a service.
 
+The notifier's feed helpers at the end build Subscribe, ReplayRequest and
+NotifyBatch envelopes and read notifications and errors.
+
 A message is encoded from a list of (field number, value) pairs: int for a
 varint, float for a double, str/bytes or a nested list for a length-delimited
 field. decode() gives {field number: [values]} with varints as int, doubles
@@ -16,7 +19,7 @@ PUT_LEARNER, REMOVE_LEARNER = 40, 41
 PLANNER_SNAPSHOT_REQUEST, PLANNER_SNAPSHOT = 44, 45
 LEARNER_EXPORT_REQUEST, LEARNER_EXPORT = 60, 61
 LEARNER_ERASE_REQUEST, LEARNER_ERASED = 62, 63
-ERROR_CODES = {12: "forbidden", 2: "unknown_id", 4: "invalid", 9: "not_ready"}
+ERROR_CODES = {12: "forbidden", 2: "unknown_id", 4: "invalid", 9: "not_ready", 5: "busy", 11: "unsupported"}
 
 _next_id = [1]
 
@@ -114,3 +117,53 @@ def learner(id, school, lat=51.59, lon=4.78, age=17, qualification="25472", max_
     for goal, dd in needs:
         f.append((10, [(1, goal), (2, dd)]))
     return f
+
+
+# The notifier and its feed (proto/regio/notifier.proto)
+NOTIFY_BATCH, NOTIFY_ACK, NOTIFICATION, REPLAY_REQUEST, REPLAY_CHUNK, SUBSCRIBE = 50, 51, 52, 53, 54, 55
+ERROR_BUSY, ERROR_UNSUPPORTED, ERROR_FORBIDDEN = 5, 11, 12
+
+
+def subscribe(*topics):
+    return envelope(SUBSCRIBE, [(1, t) for t in topics])
+
+
+def replay_request(topic, after_seq=0, max=0):
+    return envelope(REPLAY_REQUEST, [(1, topic), (2, after_seq), (3, max)])
+
+
+def placement_change(learner, school, period, offering="", partner="", kind=0):
+    """A PlacementChange (proto/regio/planner.proto) as field pairs."""
+    return [(1, kind), (2, learner), (3, school), (4, period), (5, offering), (6, partner),
+            (10, "forged")]
+
+
+def notify_batch(first_source_seq, *changes):
+    return envelope(NOTIFY_BATCH, [(1, first_source_seq)] + [(2, c) for c in changes])
+
+
+def first(d, num, default=None):
+    return d.get(num, [default])[0]
+
+
+def body(frame):
+    """(body field, decoded body, correlation_id) of an envelope frame."""
+    env = decode(frame)
+    for num in env:
+        if num >= 10:
+            return num, decode(env[num][0]), first(env, 2, 0)
+    return None, {}, first(env, 2, 0)
+
+
+def notification(d):
+    """A decoded Notification as a plain dict."""
+    ch = decode(first(d, 5, b""))
+    s = lambda m, k: first(m, k, b"").decode()
+    return {"seq": first(d, 1, 0), "topic": s(d, 2), "topic_seq": first(d, 3, 0),
+            "learner": s(ch, 2), "school": s(ch, 3), "period": s(ch, 4), "offering": s(ch, 5),
+            "kind": first(ch, 1, 0), "reason": s(ch, 10)}
+
+
+def error(d):
+    """A decoded Error body as a dict: code (number), reason, ref."""
+    return {"code": first(d, 1, 0), "reason": first(d, 2, b"").decode(), "ref": first(d, 4, b"").decode()}

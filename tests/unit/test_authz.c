@@ -120,3 +120,15 @@ Test(authz, feeds_and_whole_reads_are_for_services_coordinators_and_admins)
     cr_expect(regio_authz_reads_all(&c));
     cr_expect_not(regio_authz_reads_all(&s1));
 }
+
+Test(authz, every_key_may_subscribe_and_the_empty_pattern_covers_everything)
+{
+    regio_principal_t s1 = s_as("s1", "school:s1"), sub = s_as("f", "subscriber:partner/p1");
+    cr_expect_eq(regio_authz_request(&s1, B(SUBSCRIBE), s_why, sizeof s_why), 0);
+    cr_expect_eq(regio_authz_request(&sub, B(SUBSCRIBE), s_why, sizeof s_why), 0);
+    cr_expect(regio_authz_covers("", "school/s1"));
+    cr_expect(regio_authz_covers("school/", "school/s1"));
+    cr_expect(regio_authz_covers("school", "school/s1"));
+    cr_expect_not(regio_authz_covers("school/s1", "school/s10"));
+    cr_expect_not(regio_authz_covers("scho", "school/s1"));
+}

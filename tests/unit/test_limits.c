@@ -10,6 +10,7 @@
 
 #include "regio/file.h"
 #include "regio/limits.h"
+#include "regio/principal.h"
 #include "regio/rpp.h"
 
 /* The line of proto/regio/<file> holding field must also hold "<word><n>". */
@@ -55,6 +56,8 @@ static const struct {
     {"planner.proto", "repeated string preferred_partners", "at most ", REGIO_MAX_PREFERRED},
     {"planner.proto", "repeated string history", "at most ", REGIO_MAX_HISTORY},
     {"notifier.proto", "repeated PlacementChange changes", "at most ", REGIO_MAX_NOTIFY_CHANGES},
+    {"notifier.proto", "repeated string topics", "1..", REGIO_MAX_SUBSCRIBE_TOPICS},
+    {"notifier.proto", "repeated string topics", "each at most ", REGIO_TOPIC_MAX - 1},
     {"capacity.proto", "1..1024 updates per message", "1..", REGIO_MAX_CAPACITY_UPDATES},
     {"capacity.proto", "string reason = 5;", "at most ", REGIO_REASON_MAX},
     {"capacity.proto", "repeated uint32 seats = 4;", "each 0..", REGIO_RPP_MAX_SEATS},

@@ -31,7 +31,7 @@ typedef struct {
     const char *capacity;     /* capacity ROUTER endpoint */
     const char *planner;      /* planner ROUTER endpoint */
     const char *notifier;     /* notifier ROUTER endpoint (replay) */
-    const char *notifier_pub; /* notifier PUB endpoint (live notifications) */
+    const char *notifier_feed; /* notifier feed endpoint (live notifications) */
     int timeout_ms;           /* per request, or idle time for subscribe */
     int timeout_set;          /* 1 when --timeout-ms was given explicitly */
     const char *cmd;          /* current subcommand, prefixes messages */
@@ -42,7 +42,7 @@ typedef struct {
     regio_keypair_t kp;       /* own keys, read for each connection */
 } regioctl_t;
 
-/* A DEALER (or SUB) connected to one service, named for messages. */
+/* A DEALER connected to one service, named for messages. */
 typedef struct {
     void *sock;           /* owned; closed by regioctl_conn_close */
     void *monitor;        /* PAIR reading sock's handshake events, owned (or NULL) */
@@ -55,7 +55,7 @@ typedef struct {
 int regioctl_fail(const regioctl_t *c, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Open a socket of type (ZMQ_DEALER or ZMQ_SUB) connected to endpoint, with
+/* Open a socket of type (ZMQ_DEALER) connected to endpoint, with
  * linger 0 and generous high-water marks: a CURVE client with the run's key
  * that trusts only <keys>/<peer>.pub (peer: "registry", "capacity",
  * "planner", "notifier"), unless c->insecure. name is for messages.

@@ -22,8 +22,10 @@ static const char s_usage[] =
     "                              write the services' state as rpp-1 instance/solution\n"
     "  subscribe TOPIC [--from SEQ] [--count N] [--json]\n"
     "                              follow notifications of school/ID, learner/ID,\n"
-    "                              partner/ID, or \"all\" (global log); --from replays\n"
-    "                              after SEQ first; stops after N or when --timeout-ms\n"
+    "                              partner/ID, a prefix such as learner/, or \"all\",\n"
+    "                              as far as this key may read them; --from replays\n"
+    "                              after SEQ first (topic_seq for one topic, the global\n"
+    "                              seq otherwise); stops after N or when --timeout-ms\n"
     "                              passes without one (exit 1 if fewer than N; without\n"
     "                              --count and --timeout-ms it follows until killed)\n"
     "  capacity set OFFERING PERIOD S0,S1,...,S9 [--version V] [--id UPDATE_ID]\n"
@@ -69,7 +71,7 @@ static const char s_usage[] =
     "  --capacity EP      capacity requests      (REGIO_CAPACITY, tcp://127.0.0.1:7411)\n"
     "  --planner EP       planner requests       (REGIO_PLANNER, tcp://127.0.0.1:7421)\n"
     "  --notifier EP      notifier replay        (REGIO_NOTIFIER, tcp://127.0.0.1:7431)\n"
-    "  --notifier-pub EP  notifier live feed     (REGIO_NOTIFIER_PUB, tcp://127.0.0.1:7432)\n"
+    "  --notifier-feed EP notifier live feed     (REGIO_NOTIFIER_FEED, tcp://127.0.0.1:7432)\n"
     "  --timeout-ms MS    per request, or idle time for subscribe (10000)\n"
     "  --keys DIR         the services' public keys, the principals file (REGIO_KEYS, var/keys)\n"
     "  --key FILE         own secret key (REGIO_KEY, <keys>/admin.key)\n"
@@ -90,7 +92,7 @@ static const s_endpoint_t s_endpoints[] = {
     {"--capacity", "REGIO_CAPACITY", offsetof(regioctl_t, capacity), "tcp://127.0.0.1:7411"},
     {"--planner", "REGIO_PLANNER", offsetof(regioctl_t, planner), "tcp://127.0.0.1:7421"},
     {"--notifier", "REGIO_NOTIFIER", offsetof(regioctl_t, notifier), "tcp://127.0.0.1:7431"},
-    {"--notifier-pub", "REGIO_NOTIFIER_PUB", offsetof(regioctl_t, notifier_pub),
+    {"--notifier-feed", "REGIO_NOTIFIER_FEED", offsetof(regioctl_t, notifier_feed),
      "tcp://127.0.0.1:7432"},
 };
 #define S_N_ENDPOINTS (sizeof s_endpoints / sizeof s_endpoints[0])

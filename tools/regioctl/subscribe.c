@@ -1,12 +1,15 @@
 /* subscribe - follow placement notifications: replay, then live, no gaps.
  *
- * The SUB socket connects first, so nothing published after the replay is
- * lost; duplicates between replay and live are skipped by sequence number
- * (topic_seq for one topic, the global seq for "all"). A live notification
- * that skips numbers means the PUB dropped some (slow subscriber): the
- * missing range is replayed from the notifier's log. ZeroMQ subscriptions
- * match prefixes, so the topic frame is compared exactly (school/s1 must not
- * show school/s10).
+ * The feed (a DEALER on the notifier's feed endpoint) subscribes first, so
+ * nothing logged after the replay is lost; duplicates between replay and
+ * live are skipped by sequence number (topic_seq for one topic, the global
+ * seq for a prefix or "all"). The Subscribe is re-sent every
+ * REGIO_FEED_RENEW_MS; an Ack whose seq differs from the last one means the
+ * notifier made a new session (it restarted, the connection was re-made):
+ * what it logged meanwhile is replayed. A cut-off (ERROR_BUSY: this client
+ * read too slowly) is handled the same way: subscribe again, then replay.
+ * The notifier sends only what this key may read; a revoked key ends the
+ * command with exit 1.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -18,18 +21,23 @@
 
 #include "commands.h"
 #include "ctl.h"
+#include "regio/authz.h"
 
 typedef struct {
     regioctl_t *c;
-    const char *topic; /* exact topic, "" for the global log */
+    const char *topic; /* exact topic, prefix ending in '/', or "" for all */
+    int by_seq;        /* dedupe by the global seq (a prefix or ""), not topic_seq */
     int json;          /* print JSON lines */
     uint64_t count;    /* stop after this many; 0 = no limit */
     uint64_t printed;
     uint64_t last;    /* last printed seq (topic_seq, or global seq) */
     int have_base;    /* last is meaningful */
-    uint64_t checked; /* log end (global seq) we last checked for a lost tail */
-    int64_t last_new; /* monotonic ms of the last printed notification */
-    regioctl_conn_t sub, req;
+    uint64_t session;  /* Ack.seq of the feed session we hold */
+    uint64_t sub_id;   /* envelope id of the last Subscribe sent */
+    int resubscribe;   /* the session is gone (cut off): the next Ack starts a new one */
+    int64_t renew_at;  /* monotonic ms when the Subscribe is due again */
+    int64_t last_new;  /* monotonic ms of the last printed notification */
+    regioctl_conn_t feed, req;
 } s_sub_t;
 
 static const char *s_kind(Regio__ChangeKind k)
@@ -100,14 +108,15 @@ static void s_print_json(const Regio__Notification *n)
 
 static uint64_t s_key(const s_sub_t *s, const Regio__Notification *n)
 {
-    return s->topic[0] ? n->topic_seq : n->seq;
+    return s->by_seq ? n->seq : n->topic_seq;
 }
 
-/* Print n unless already printed or of another topic. Returns 1 when the
- * wanted count is reached. */
+/* Print n unless already printed or outside the pattern. Returns 1 when
+ * the wanted count is reached. */
 static int s_emit(s_sub_t *s, const Regio__Notification *n)
 {
-    if (s->topic[0] && (!n->topic || strcmp(n->topic, s->topic) != 0))
+    if (!n->topic || (s->by_seq ? !regio_authz_covers(s->topic, n->topic)
+                                : strcmp(n->topic, s->topic) != 0))
         return 0;
     uint64_t k = s_key(s, n);
     if (s->have_base && k <= s->last)
@@ -124,10 +133,32 @@ static int s_emit(s_sub_t *s, const Regio__Notification *n)
     return s->count && s->printed >= s->count;
 }
 
-/* Receive the chunks answering request id. *got counts items, *last_seq is
- * the notifier's newest seq. Returns 0, -1 when the count is reached, or an
- * exit code. */
-static int s_chunks(s_sub_t *s, uint64_t id, size_t *got, uint64_t *last_seq)
+/* The exit code for an error body (3 for trimmed history). */
+static int s_error(s_sub_t *s, const Regio__Error *e)
+{
+    char why[REGIOCTL_ERR_MAX];
+    regioctl_error_text(e, why, sizeof why);
+    return regioctl_fail(s->c, e->code == REGIO__ERROR_CODE__ERROR_SNAPSHOT_NEEDED
+                                   ? REGIOCTL_EXIT_SNAPSHOT
+                                   : REGIOCTL_EXIT_SERVICE,
+                         "%s", why);
+}
+
+/* Nothing came back from k: say why (our key refused, a failed handshake),
+ * or that the service may be down. Returns the exit code. */
+static int s_no_answer(s_sub_t *s, regioctl_conn_t *k)
+{
+    char why[REGIOCTL_ERR_MAX];
+    if (!regioctl_conn_why(k, why, sizeof why))
+        snprintf(why, sizeof why, "no answer from the %s at %s within %d ms (is it running?)",
+                 k->name, k->endpoint, s->c->timeout_ms);
+    return regioctl_fail(s->c, REGIOCTL_EXIT_SERVICE, "%s", why);
+}
+
+/* Receive the chunks answering request id. *scanned is where the walk
+ * stopped, *last the newest seq. Returns 0, -1 when the count is reached,
+ * or an exit code. */
+static int s_chunks(s_sub_t *s, uint64_t id, uint64_t *scanned, uint64_t *last)
 {
     for (;;) {
         zmq_pollitem_t it = {s->req.sock, 0, ZMQ_POLLIN, 0};
@@ -135,9 +166,7 @@ static int s_chunks(s_sub_t *s, uint64_t id, size_t *got, uint64_t *last_seq)
         if (n < 0 && zmq_errno() == EINTR)
             continue;
         if (n <= 0)
-            return regioctl_fail(s->c, REGIOCTL_EXIT_SERVICE,
-                                 "no answer from the notifier at %s within %d ms (is it running?)",
-                                 s->req.endpoint, s->c->timeout_ms);
+            return s_no_answer(s, &s->req);
         regio_msg_t m;
         while (regio_msg_recv(s->req.sock, 0, &m) == 0) {
             regio_envelope_t *e = m.env;
@@ -145,19 +174,13 @@ static int s_chunks(s_sub_t *s, uint64_t id, size_t *got, uint64_t *last_seq)
             if (!e || e->correlation_id != id) {
                 /* an answer to an earlier request: not ours */
             } else if (e->body_case == REGIO__ENVELOPE__BODY_ERROR && e->error) {
-                char why[REGIOCTL_ERR_MAX];
-                regioctl_error_text(e->error, why, sizeof why);
-                rc = regioctl_fail(s->c,
-                                   e->error->code == REGIO__ERROR_CODE__ERROR_SNAPSHOT_NEEDED
-                                       ? REGIOCTL_EXIT_SNAPSHOT
-                                       : REGIOCTL_EXIT_SERVICE,
-                                   "%s", why);
+                rc = s_error(s, e->error);
             } else if (e->body_case == REGIO__ENVELOPE__BODY_REPLAY_CHUNK && e->replay_chunk) {
                 const Regio__ReplayChunk *ch = e->replay_chunk;
-                *got += ch->n_items;
-                *last_seq = ch->last_seq;
                 for (size_t i = 0; i < ch->n_items && rc == 0; i++)
                     rc = s_emit(s, ch->items[i]) ? -1 : 0;
+                *scanned = ch->scanned_seq;
+                *last = ch->last_seq;
                 done = ch->done;
             } else {
                 rc = regioctl_fail(s->c, REGIOCTL_EXIT_SERVICE,
@@ -171,94 +194,140 @@ static int s_chunks(s_sub_t *s, uint64_t id, size_t *got, uint64_t *last_seq)
     }
 }
 
-/* Print everything after seq `after` from the log; asks again while the
- * per-request cap cut the answer short. Returns 0, -1 (count reached) or
- * an exit code. */
+/* One ReplayRequest after `after`, max items (0: the notifier's cap). */
+static int s_ask(s_sub_t *s, uint64_t after, uint32_t max, uint64_t *scanned, uint64_t *last)
+{
+    Regio__ReplayRequest rr = REGIO__REPLAY_REQUEST__INIT;
+    rr.topic = (char *)s->topic;
+    rr.after_seq = after;
+    rr.max = max;
+    regio_envelope_t req = REGIO__ENVELOPE__INIT;
+    req.body_case = REGIO__ENVELOPE__BODY_REPLAY_REQUEST;
+    req.replay_request = &rr;
+    int rc = regio_msg_send(s->req.sock, NULL, 0, &req);
+    if (rc < 0)
+        return regioctl_fail(s->c, REGIOCTL_EXIT_SERVICE, "notifier at %s: %s", s->req.endpoint,
+                             zmq_strerror(-rc));
+    return s_chunks(s, req.id, scanned, last);
+}
+
+/* Print everything after `after` from the log, asking again while a reply
+ * stopped short of the end. Returns 0, -1 (count reached) or an exit code. */
 static int s_replay(s_sub_t *s, uint64_t after)
 {
     for (;;) {
-        Regio__ReplayRequest rr = REGIO__REPLAY_REQUEST__INIT;
-        rr.topic = (char *)s->topic;
-        rr.after_seq = after;
-        regio_envelope_t req = REGIO__ENVELOPE__INIT;
-        req.body_case = REGIO__ENVELOPE__BODY_REPLAY_REQUEST;
-        req.replay_request = &rr;
-        int rc = regio_msg_send(s->req.sock, NULL, 0, &req);
-        if (rc < 0)
-            return regioctl_fail(s->c, REGIOCTL_EXIT_SERVICE, "notifier at %s: %s", s->req.endpoint,
-                                 zmq_strerror(-rc));
-        size_t got = 0;
-        uint64_t last_seq = 0, before = s->last;
-        if ((rc = s_chunks(s, req.id, &got, &last_seq)) != 0)
+        uint64_t scanned = 0, last = 0;
+        int rc = s_ask(s, after, 0, &scanned, &last);
+        if (rc || scanned >= last || scanned <= after)
             return rc;
-        if (got == 0 || s->last >= last_seq || s->last == before)
-            return 0;
-        after = s->last; /* the cap cut it short: ask for the rest */
+        after = scanned;
     }
 }
 
-/* Handle one live message. Returns 0, -1 (count reached) or an exit code. */
-static int s_live(s_sub_t *s, const regio_msg_t *m)
+/* Send (or re-send) the Subscribe; its Ack is handled by s_live. */
+static int s_subscribe(s_sub_t *s)
 {
-    const regio_envelope_t *e = m->env;
+    char *topics[] = {(char *)s->topic};
+    int rc = regio_msg_subscribe(s->feed.sock, topics, 1, &s->sub_id);
+    if (rc < 0 && rc != -EAGAIN)
+        return regioctl_fail(s->c, REGIOCTL_EXIT_SERVICE, "notifier feed at %s: %s",
+                             s->feed.endpoint, zmq_strerror(-rc));
+    s->renew_at = regioctl_now_ms() + REGIO_FEED_RENEW_MS;
+    return 0;
+}
+
+/* An Ack of our Subscribe: a session other than the one we held means
+ * notifications may have been missed since: replay them. */
+static int s_acked(s_sub_t *s, uint64_t session)
+{
+    int gap = s->resubscribe || session != s->session;
+    s->session = session;
+    s->resubscribe = 0;
+    return gap && s->have_base ? s_replay(s, s->last) : 0;
+}
+
+/* Handle one message from the feed. Returns 0, -1 (count reached) or an
+ * exit code. */
+static int s_live(s_sub_t *s, const regio_envelope_t *e)
+{
     if (!e)
         return 0;
-    if (e->body_case == REGIO__ENVELOPE__BODY_STATUS && e->status) {
-        /* The heartbeat carries the log's end. Nothing after it means
-         * nothing lost; otherwise ask the log, since a dropped tail is
-         * followed by no live message that would show the gap. */
-        if (!s->have_base || m->head_len != 8 || memcmp(m->head, "notifier", 8) != 0 ||
-            e->status->seq <= s->checked)
-            return 0;
-        s->checked = e->status->seq;
-        return s->topic[0] || e->status->seq > s->last ? s_replay(s, s->last) : 0;
+    if (e->body_case == REGIO__ENVELOPE__BODY_ACK && e->ack)
+        return e->correlation_id == s->sub_id ? s_acked(s, e->ack->seq) : 0;
+    if (e->body_case == REGIO__ENVELOPE__BODY_ERROR && e->error) {
+        if (e->error->code != REGIO__ERROR_CODE__ERROR_BUSY)
+            return s_error(s, e->error);
+        s->resubscribe = 1; /* cut off: subscribe again, then replay from where we are */
+        return s_subscribe(s);
     }
     if (e->body_case != REGIO__ENVELOPE__BODY_NOTIFICATION || !e->notification)
         return 0;
-    size_t tl = strlen(s->topic);
-    if (tl && (m->head_len != tl || memcmp(m->head, s->topic, tl) != 0))
-        return 0; /* a longer topic with our prefix */
     const Regio__Notification *n = e->notification;
-    if (s->have_base && s_key(s, n) > s->last + 1) {
-        int rc = s_replay(s, s->last);
+    if (!s->by_seq && s->have_base && s_key(s, n) > s->last + 1) {
+        int rc = s_replay(s, s->last); /* a hole in one topic: fill it from the log */
         if (rc)
             return rc;
     }
     return s_emit(s, n) ? -1 : 0;
 }
 
-/* Follow the live feed until the count, the idle timeout, or an error. */
+/* Follow the feed until the count, the idle timeout, or an error. */
 static int s_follow(s_sub_t *s, int idle_ms)
 {
     s->last_new = regioctl_now_ms();
     for (;;) {
-        long wait = -1;
+        int64_t now = regioctl_now_ms(), wait = s->renew_at - now;
         if (idle_ms > 0) {
-            int64_t left = s->last_new + idle_ms - regioctl_now_ms();
+            int64_t left = s->last_new + idle_ms - now;
             if (left <= 0)
                 break;
-            wait = (long)left;
+            wait = left < wait ? left : wait;
         }
-        zmq_pollitem_t it = {s->sub.sock, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&it, 1, wait) < 0) {
+        zmq_pollitem_t it = {s->feed.sock, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, wait > 0 ? (long)wait : 0) < 0) {
             if (zmq_errno() == EINTR)
                 continue;
             return regioctl_fail(s->c, REGIOCTL_EXIT_SERVICE, "poll: %s",
                                  zmq_strerror(zmq_errno()));
         }
+        int rc = regioctl_now_ms() >= s->renew_at ? s_subscribe(s) : 0;
         regio_msg_t m;
-        while (regio_msg_recv(s->sub.sock, 1, &m) == 0) {
-            int rc = s_live(s, &m);
+        while (rc == 0 && regio_msg_recv(s->feed.sock, 0, &m) == 0) {
+            rc = s_live(s, m.env);
             regio_msg_clear(&m);
-            if (rc)
-                return rc < 0 ? REGIOCTL_EXIT_OK : rc;
         }
+        if (rc)
+            return rc < 0 ? REGIOCTL_EXIT_OK : rc;
     }
     if (s->count && s->printed < s->count)
         return regioctl_fail(s->c, REGIOCTL_EXIT_SERVICE,
                              "%llu of %llu notifications, then none for %d ms",
                              (unsigned long long)s->printed, (unsigned long long)s->count, idle_ms);
     return REGIOCTL_EXIT_OK;
+}
+
+/* Wait for the first Ack (or the refusal) of the Subscribe just sent. */
+static int s_first_ack(s_sub_t *s)
+{
+    int64_t deadline = regioctl_now_ms() + s->c->timeout_ms;
+    for (;;) {
+        int64_t left = deadline - regioctl_now_ms();
+        zmq_pollitem_t it = {s->feed.sock, 0, ZMQ_POLLIN, 0};
+        if (left <= 0 || zmq_poll(&it, 1, (long)left) == 0)
+            return s_no_answer(s, &s->feed);
+        regio_msg_t m;
+        while (regio_msg_recv(s->feed.sock, 0, &m) == 0) {
+            const regio_envelope_t *e = m.env;
+            int rc = -2; /* not the answer yet */
+            if (e && e->correlation_id == s->sub_id && e->body_case == REGIO__ENVELOPE__BODY_ACK)
+                s->session = e->ack->seq, rc = 0;
+            else if (e && e->correlation_id == s->sub_id && e->error)
+                rc = s_error(s, e->error);
+            regio_msg_clear(&m);
+            if (rc != -2)
+                return rc;
+        }
+    }
 }
 
 static int s_args(s_sub_t *s, int argc, char **argv, uint64_t *from, int *has_from)
@@ -290,38 +359,37 @@ static int s_args(s_sub_t *s, int argc, char **argv, uint64_t *from, int *has_fr
         return regioctl_fail(s->c, REGIOCTL_EXIT_USAGE, "%s", usage);
     if (s->topic[0] && !strchr(s->topic, '/'))
         return regioctl_fail(s->c, REGIOCTL_EXIT_USAGE,
-                             "topic '%s' should be school/ID, learner/ID, partner/ID or all",
-                             s->topic);
+                             "topic '%s' should be school/ID, learner/ID, partner/ID, a prefix "
+                             "ending in '/' (learner/) or all", s->topic);
+    size_t n = strlen(s->topic);
+    s->by_seq = n == 0 || s->topic[n - 1] == '/';
     return 0;
 }
 
 int regioctl_subscribe(regioctl_t *c, int argc, char **argv)
 {
     s_sub_t s = {.c = c};
-    uint64_t from = 0;
+    uint64_t from = 0, scanned = 0;
     int has_from = 0, rc;
     if ((rc = s_args(&s, argc, argv, &from, &has_from)) != 0)
         return rc;
-    if ((rc = regioctl_conn_open(c, &s.sub, "notifier", "notifier feed", c->notifier_pub, ZMQ_SUB)) != 0)
-        return rc;
-    zmq_setsockopt(s.sub.sock, ZMQ_SUBSCRIBE, s.topic, strlen(s.topic));
-    if (s.topic[0]) /* heartbeats: they tell when the tail of the feed was lost */
-        zmq_setsockopt(s.sub.sock, ZMQ_SUBSCRIBE, "notifier", 8);
     if ((rc = regioctl_conn_open(c, &s.req, "notifier", "notifier", c->notifier, ZMQ_DEALER)) != 0)
+        return rc;
+    if ((rc = regioctl_conn_open(c, &s.feed, "notifier", "notifier feed", c->notifier_feed,
+                                 ZMQ_DEALER)) != 0)
         goto out;
-    if (has_from) {
-        struct timespec ts = {0, 100 * 1000000L}; /* let the subscription reach the PUB */
-        nanosleep(&ts, NULL);
-        s.last = from;
-        s.have_base = 1;
-        if ((rc = s_replay(&s, from)) != 0) {
-            rc = rc < 0 ? REGIOCTL_EXIT_OK : rc;
-            goto out;
-        }
-    }
-    rc = s_follow(&s, c->timeout_set || s.count ? c->timeout_ms : 0);
+    /* without --from: follow from the log's end as it is now */
+    if (!has_from && (rc = s_ask(&s, UINT64_MAX - 1, 1, &scanned, &from)) != 0)
+        goto out;
+    if ((rc = s_subscribe(&s)) != 0 || (rc = s_first_ack(&s)) != 0)
+        goto out;
+    s.last = from;
+    s.have_base = 1;
+    if ((rc = s_replay(&s, from)) == 0)
+        rc = s_follow(&s, c->timeout_set || s.count ? c->timeout_ms : 0);
+    rc = rc < 0 ? REGIOCTL_EXIT_OK : rc;
 out:
     regioctl_conn_close(&s.req);
-    regioctl_conn_close(&s.sub);
+    regioctl_conn_close(&s.feed);
     return rc;
 }

@@ -47,6 +47,11 @@ int regio_authz_school(const regio_principal_t *p, const char *school, const cha
  * prefix "partner/p1" covers "partner/p1" but not "partner/p10". 1 or 0. */
 int regio_authz_topic(const regio_principal_t *p, const char *topic, const char *school);
 
+/* Whether prefix covers topic segment-wise: "a/b" covers "a/b" and "a/b/c"
+ * but not "a/bc"; "a/" covers "a/x"; "" covers everything. The one rule for
+ * role prefixes and subscription patterns alike. 1 or 0. */
+int regio_authz_covers(const char *prefix, const char *topic);
+
 /* Whether a subscription pattern (an exact topic, a prefix ending in '/',
  * or "" for all) can ever yield a topic p may read. 0, or REGIO_EFORBIDDEN
  * with why. */

@@ -35,6 +35,8 @@
 #define REGIO_MAX_HISTORY 256        /* earlier partners of one learner */
 #define REGIO_MAX_CAPACITY_UPDATES 1024 /* updates in one CapacityUpdates */
 #define REGIO_MAX_NOTIFY_CHANGES 1024   /* placement changes in one NotifyBatch */
+#define REGIO_MAX_TOPICS_PER_CHANGE 4   /* notifications one change makes (school, learner, partners) */
+#define REGIO_MAX_SUBSCRIBE_TOPICS 16   /* patterns in one Subscribe (each < REGIO_TOPIC_MAX) */
 
 /* Numbers a person or a place cannot exceed. */
 #define REGIO_MAX_AGE 120            /* learner age, offering min_age (years) */

@@ -7,6 +7,10 @@
  *
  * Sends never block: a socket at its high-water mark yields -EAGAIN, and
  * the caller decides (drop, retry, tell the peer BUSY).
+ *
+ * The notifier's live feed is a ROUTER too: a subscriber's DEALER sends
+ * Subscribe and receives its notifications there (proto/regio/notifier.proto),
+ * and re-sends Subscribe every REGIO_FEED_RENEW_MS to keep its session.
  */
 #ifndef REGIO_MSG_H
 #define REGIO_MSG_H
@@ -18,6 +22,7 @@
 #include "regio/envelope.pb-c.h"
 
 #define REGIO_MSG_HEAD_MAX 256
+#define REGIO_FEED_RENEW_MS 10000 /* a feed subscriber re-sends Subscribe this often */
 
 typedef Regio__Envelope regio_envelope_t;
 
@@ -70,6 +75,12 @@ int regio_msg_reply(void *sock, const regio_msg_t *req, regio_envelope_t *env);
 int regio_msg_reply_error(void *sock, const regio_msg_t *req, Regio__ErrorCode code,
                           const char *ref, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* Send Subscribe{topics[0..n-1]} on a DEALER connected to the notifier's
+ * feed (proto/regio/notifier.proto says what follows). As regio_msg_send;
+ * on 0, *id (may be NULL) is the envelope's id, which its Ack carries as
+ * correlation_id. */
+int regio_msg_subscribe(void *dealer, char *const *topics, size_t n, uint64_t *id);
 
 /* Map a regio return code to the wire error code. Can't fail. */
 Regio__ErrorCode regio_msg_error_code(int rc);

@@ -80,6 +80,11 @@ const regio_principal_t *regio_service_principal(const regio_service_t *svc, con
 int regio_service_bind(regio_service_t *svc, int type, const char *endpoint, int hwm,
                        const char *domain, void **sock);
 
+/* regio_service_bind without the bind, for a server that sets more options
+ * first (libzmq copies them into each connection when it binds); then
+ * zmq_bind. Returns 0 or -errno with *sock NULL. */
+int regio_service_server(regio_service_t *svc, int type, int hwm, const char *domain, void **sock);
+
 /* Create a client socket (ZMQ_DEALER, ZMQ_SUB: subscribed to nothing yet)
  * connected to endpoint, a CURVE client that trusts only the public key in
  * <keys>/<peer>.pub. Returns 0 or a negative code with one line in err. */

@@ -158,6 +158,20 @@ int regio_msg_reply_error(void *sock, const regio_msg_t *req, Regio__ErrorCode c
     return regio_msg_reply(sock, req, &env);
 }
 
+int regio_msg_subscribe(void *dealer, char *const *topics, size_t n, uint64_t *id)
+{
+    Regio__Subscribe sb = REGIO__SUBSCRIBE__INIT;
+    sb.topics = (char **)topics;
+    sb.n_topics = n;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_SUBSCRIBE;
+    env.subscribe = &sb;
+    int rc = regio_msg_send(dealer, NULL, 0, &env);
+    if (rc == 0 && id)
+        *id = env.id;
+    return rc;
+}
+
 Regio__ErrorCode regio_msg_error_code(int rc)
 {
     switch (rc) {

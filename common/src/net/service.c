@@ -68,15 +68,21 @@ static int s_fail_socket(void **sock, int e)
     return e;
 }
 
-int regio_service_bind(regio_service_t *svc, int type, const char *endpoint, int hwm,
-                       const char *domain, void **sock)
+int regio_service_server(regio_service_t *svc, int type, int hwm, const char *domain, void **sock)
 {
     int rc = s_socket(svc, type, hwm, sock);
     if (rc < 0)
         return rc;
     regio_curve_t c = {svc->insecure ? NULL : &svc->kp, NULL, domain};
-    if ((rc = regio_curve_apply(*sock, &c, 1)) < 0)
-        return s_fail_socket(sock, rc);
+    return (rc = regio_curve_apply(*sock, &c, 1)) < 0 ? s_fail_socket(sock, rc) : 0;
+}
+
+int regio_service_bind(regio_service_t *svc, int type, const char *endpoint, int hwm,
+                       const char *domain, void **sock)
+{
+    int rc = regio_service_server(svc, type, hwm, domain, sock);
+    if (rc < 0)
+        return rc;
     if (zmq_bind(*sock, endpoint) < 0)
         return s_fail_socket(sock, -zmq_errno());
     return 0;
