@@ -114,9 +114,11 @@ static int s_check_target(regio_capacity_t *c, const char *update_id, const char
         return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, update_id, "%s", err);
     if (regio_validate_id(offering, "offering", err, sizeof err) < 0)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, update_id, "%s", err);
-    if (!regio_follow_synced(c->registry))
-        return REJECT(s, REGIO__ERROR_CODE__ERROR_NOT_READY, update_id,
-                        "registry not synced yet; retry shortly");
+    if (!regio_follow_synced(c->registry)) {
+        const char *alarm = regio_follow_alarm(c->registry);
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_NOT_READY, update_id, "registry not synced %s",
+                      alarm ? alarm : "yet; retry shortly");
+    }
     int known = regio_registry_mirror_offering(&c->mirror, offering);
     if (known < 0)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, offering,
@@ -350,6 +352,7 @@ static void s_publish_change(regio_capacity_t *c, const Regio__CapacityUpdate *u
     Regio__CapacityChange ch = REGIO__CAPACITY_CHANGE__INIT;
     Regio__Availability a = REGIO__AVAILABILITY__INIT;
     ch.seq = seq;
+    ch.store_id = c->node.store_id;
     if (u) {
         a.offering = u->offering;
         a.period = u->period;
@@ -526,6 +529,14 @@ static void s_fill_status(void *arg, Regio__Status *st)
     regio_node_status_add(&c->node, st, "stale", c->stale);
     regio_node_status_add(&c->node, st, "pruned", c->pruned);
     regio_node_status_upstream(&c->node, st, "registry", regio_follow_seq(c->registry));
+    if (regio_follow_alarm(c->registry))
+        regio_node_status_alarm(&c->node, st, regio_follow_alarm(c->registry));
+}
+
+static int s_resolve_alarm(void *arg, MDB_txn *txn)
+{
+    regio_capacity_t *c = arg;
+    return regio_follow_resolve(c->registry, txn);
 }
 
 static int s_open_tables(void *arg, MDB_txn *txn)
@@ -573,13 +584,15 @@ int regio_capacity_new(regio_service_t *svc, const regio_capacity_config_t *cfg,
                   .apply = s_apply, .done = s_done, .begin = s_begin, .precommit = s_precommit,
                   .release = s_release, .flush = s_flush, .arg = c},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
+        .resolve_alarm = s_resolve_alarm,
     };
-    regio_follow_opts_t fo = {"registry", cfg->registry_pub, cfg->registry_router,
-                              REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT_REQUEST,
-                              s_on_registry_snapshot, s_on_registry_change, c};
     int rc = regio_node_open(&c->node, svc, &o, err, errlen);
     if (rc < 0)
         return rc;
+    regio_follow_opts_t fo = {"registry", cfg->registry_pub, cfg->registry_router,
+                              REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT_REQUEST,
+                              s_on_registry_snapshot, s_on_registry_change, c,
+                              &c->node.store, c->meta};
     if (!(c->registry = regio_follow_new(svc, &fo)) || (rc = regio_follow_start(c->registry)) < 0) {
         snprintf(err, errlen, "cannot follow the registry at %s", cfg->registry_router);
         return rc < 0 ? rc : -ENOMEM;

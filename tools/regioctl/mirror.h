@@ -16,8 +16,10 @@
 
 /* Wait until the service behind k (who, for messages: "planner") mirrors
  * upstream ("registry", "capacity") up to seq, asking its Status every
- * 50 ms, for up to c->timeout_ms. Returns 0, or an exit code after printing
- * why. */
+ * 50 ms, for up to c->timeout_ms. A copy held by an alarm (the follower no
+ * longer trusts that upstream, regio/follow.h) will not catch up: then it
+ * warns with the alarm and returns 0 at once. Returns 0, or an exit code
+ * after printing why. */
 int regioctl_mirror_wait(regioctl_t *c, regioctl_conn_t *k, const char *who, const char *upstream,
                          uint64_t seq);
 

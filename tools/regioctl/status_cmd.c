@@ -48,6 +48,8 @@ static void s_print(const s_probe_t *p)
         printf("%s%s=%llu", i ? " " : "  upstream: ", st->upstream_seq[i]->key,
                (unsigned long long)st->upstream_seq[i]->value);
     printf("\n");
+    for (size_t i = 0; i < st->n_alarms; i++) /* what an operator must resolve */
+        printf("%-9s ALARM %s\n", "", st->alarms[i]);
 }
 
 static void s_send(s_probe_t *p)
