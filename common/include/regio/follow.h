@@ -6,7 +6,9 @@
  * over a DEALER; changes arriving meanwhile are buffered and applied after
  * the snapshot when newer. A gap (a change or heartbeat ahead of seq + 1)
  * triggers a new snapshot. So the mirror is always some committed state of
- * the upstream, at most a heartbeat behind.
+ * the upstream, at most a heartbeat behind. A feed silent for five seconds
+ * is connected afresh (libzmq gives up on a connection after a protocol
+ * error, e.g. with a plain ZeroMQ process squatting the upstream's port).
  *
  * A follower also checks that its upstream is the store it followed. Every
  * store has a random store id (node.h), carried by its snapshots, changes

@@ -13,6 +13,7 @@
 
 #define BUFFER_MAX 200000
 #define RETRY_MS 1000
+#define SILENCE_MS 5000 /* no heartbeat for this long: connect afresh */
 
 struct regio_follow_s {
     regio_follow_opts_t o;
@@ -20,6 +21,9 @@ struct regio_follow_s {
     void *sub, *dealer;
     regio_zwatch_t sub_watch, dealer_watch;
     uv_timer_t retry;
+    uv_timer_t watchdog;         /* notices a feed gone silent */
+    uint64_t heard_ms;           /* loop time of the last message on the feed */
+    int silent;                  /* connected afresh since the last message (log once) */
     regio_follow_mark_t mark;    /* the store followed and the last seq applied */
     uint64_t saved_seq;          /* mark.seq as last written to the store */
     int synced;
@@ -217,6 +221,10 @@ static void s_on_sub(regio_zwatch_t *w, void *sock, void *arg)
     regio_follow_t *f = arg;
     regio_msg_t m;
     for (int i = 0; i < 4096 && regio_msg_recv(sock, 1, &m) == 0; i++) {
+        f->heard_ms = uv_now(&f->svc->loop);
+        if (f->silent)
+            REGIO_INFO("msg=\"upstream heard again\" upstream=%s", f->o.name);
+        f->silent = 0;
         regio_envelope_t *e = m.env;
         int is_change = e && (e->body_case == REGIO__ENVELOPE__BODY_REGISTRY_CHANGE ||
                               e->body_case == REGIO__ENVELOPE__BODY_CAPACITY_CHANGE);
@@ -283,6 +291,30 @@ static void s_on_retry(uv_timer_t *t)
         s_request_snapshot(f);
 }
 
+/* A feed silent for SILENCE_MS (heartbeats come every second): connect
+ * afresh. libzmq gives up on a connection for good after a protocol error
+ * (say a plain ZeroMQ process bound the upstream's port while it
+ * restarted), so without this the follower would never hear the upstream
+ * again. Changes missed meanwhile show as a gap: a resync follows. */
+static void s_on_watchdog(uv_timer_t *t)
+{
+    regio_follow_t *f = t->data;
+    uint64_t now = uv_now(&f->svc->loop);
+    if (f->closing || now - f->heard_ms < SILENCE_MS)
+        return;
+    if (!f->silent)
+        REGIO_WARN("msg=\"upstream silent: connecting afresh\" upstream=%s silent_ms=%llu",
+                   f->o.name, (unsigned long long)(now - f->heard_ms));
+    f->silent = 1;
+    f->heard_ms = now;
+    zmq_disconnect(f->sub, f->o.pub);
+    zmq_connect(f->sub, f->o.pub);
+    zmq_disconnect(f->dealer, f->o.router);
+    zmq_connect(f->dealer, f->o.router);
+    regio_zwatch_kick(&f->sub_watch);
+    regio_zwatch_kick(&f->dealer_watch);
+}
+
 /* Life cycle and accessors --------------------------------------------- */
 
 regio_follow_t *regio_follow_new(regio_service_t *svc, const regio_follow_opts_t *opts)
@@ -298,7 +330,8 @@ regio_follow_t *regio_follow_new(regio_service_t *svc, const regio_follow_opts_t
         return NULL;
     }
     uv_timer_init(&svc->loop, &f->retry);
-    f->retry.data = f;
+    uv_timer_init(&svc->loop, &f->watchdog);
+    f->retry.data = f->watchdog.data = f;
     return f;
 }
 
@@ -322,6 +355,8 @@ int regio_follow_start(regio_follow_t *f)
     if ((rc = regio_zwatch_start(&f->sub_watch, &f->svc->loop, f->sub, s_on_sub, f)) < 0 ||
         (rc = regio_zwatch_start(&f->dealer_watch, &f->svc->loop, f->dealer, s_on_dealer, f)) < 0)
         return rc;
+    f->heard_ms = uv_now(&f->svc->loop);
+    uv_timer_start(&f->watchdog, s_on_watchdog, SILENCE_MS / 5, SILENCE_MS / 5);
     s_request_snapshot(f);
     return 0;
 }
@@ -370,6 +405,7 @@ void regio_follow_close(regio_follow_t *f)
     f->closing = 1;
     uv_timer_stop(&f->retry);
     uv_close((uv_handle_t *)&f->retry, NULL);
+    uv_close((uv_handle_t *)&f->watchdog, NULL);
     if (f->sub)
         regio_zwatch_close(&f->sub_watch, NULL);
     if (f->dealer)
