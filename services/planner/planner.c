@@ -398,8 +398,16 @@ static void s_start_round(regio_planner_t *p)
         return;
     p->next = NULL;
     if (!regio_follow_synced(p->registry) || !regio_follow_synced(p->capacity)) {
-        s_fail_waiters(p, j, REGIO__ERROR_CODE__ERROR_NOT_READY,
-                       "registry or capacity not synced yet; retry shortly");
+        const char *alarm = NULL; /* a copy that will not come until someone resolves it */
+        regio_follow_t *up[2] = {p->registry, p->capacity};
+        for (int i = 0; i < 2; i++)
+            if (!regio_follow_synced(up[i]) && regio_follow_alarm(up[i]))
+                alarm = regio_follow_alarm(up[i]);
+        if (alarm)
+            s_fail_waiters(p, j, REGIO__ERROR_CODE__ERROR_CONFIRM_NEEDED, alarm);
+        else
+            s_fail_waiters(p, j, REGIO__ERROR_CODE__ERROR_NOT_READY,
+                           "registry or capacity not synced yet; retry shortly");
         s_job_free(j);
         return;
     }

@@ -40,9 +40,7 @@ static fx_t F;
 
 static long s_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+    return (long)(uv_hrtime() / 1000000);
 }
 
 static void s_turn(void)

@@ -48,29 +48,29 @@ regio_follow_verdict_t regio_follow_judge(const regio_follow_mark_t *mark, const
     return seq < mark->seq ? REGIO_FOLLOW_BEHIND : REGIO_FOLLOW_SAME;
 }
 
-static uint64_t s_change_seq(const regio_envelope_t *e)
+/* Where a change, snapshot or heartbeat says it comes from: its store id
+ * (returned, "" when none) and its seq. */
+static const char *s_origin(const regio_envelope_t *e, uint64_t *seq)
 {
+    const char *id = NULL;
+    *seq = 0;
     switch (e->body_case) {
-    case REGIO__ENVELOPE__BODY_REGISTRY_CHANGE: return e->registry_change->seq;
-    case REGIO__ENVELOPE__BODY_CAPACITY_CHANGE: return e->capacity_change->seq;
-    case REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT: return e->registry_snapshot->seq;
-    case REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT: return e->capacity_snapshot->seq;
-    case REGIO__ENVELOPE__BODY_STATUS: return e->status->seq;
-    default: return 0;
+    case REGIO__ENVELOPE__BODY_REGISTRY_CHANGE:
+        *seq = e->registry_change->seq, id = e->registry_change->store_id;
+        break;
+    case REGIO__ENVELOPE__BODY_CAPACITY_CHANGE:
+        *seq = e->capacity_change->seq, id = e->capacity_change->store_id;
+        break;
+    case REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT:
+        *seq = e->registry_snapshot->seq, id = e->registry_snapshot->store_id;
+        break;
+    case REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT:
+        *seq = e->capacity_snapshot->seq, id = e->capacity_snapshot->store_id;
+        break;
+    case REGIO__ENVELOPE__BODY_STATUS: *seq = e->status->seq, id = e->status->store_id; break;
+    default: break;
     }
-}
-
-/* The store a change, snapshot or heartbeat says it comes from. */
-static const char *s_store_id(const regio_envelope_t *e)
-{
-    switch (e->body_case) {
-    case REGIO__ENVELOPE__BODY_REGISTRY_CHANGE: return e->registry_change->store_id;
-    case REGIO__ENVELOPE__BODY_CAPACITY_CHANGE: return e->capacity_change->store_id;
-    case REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT: return e->registry_snapshot->store_id;
-    case REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT: return e->capacity_snapshot->store_id;
-    case REGIO__ENVELOPE__BODY_STATUS: return e->status->store_id;
-    default: return "";
-    }
+    return id ? id : "";
 }
 
 static void s_clear_buffer(regio_follow_t *f)
@@ -183,9 +183,10 @@ static void s_raise(regio_follow_t *f, regio_follow_verdict_t v, const char *sto
 
 static void s_apply_change(regio_follow_t *f, regio_envelope_t *e)
 {
-    uint64_t seq = s_change_seq(e);
-    if (regio_follow_judge(&f->mark, s_store_id(e), seq) == REGIO_FOLLOW_OTHER_STORE) {
-        s_raise(f, REGIO_FOLLOW_OTHER_STORE, s_store_id(e), seq);
+    uint64_t seq;
+    const char *id = s_origin(e, &seq);
+    if (regio_follow_judge(&f->mark, id, seq) == REGIO_FOLLOW_OTHER_STORE) {
+        s_raise(f, REGIO_FOLLOW_OTHER_STORE, id, seq);
         return;
     }
     if (seq <= f->mark.seq)
@@ -249,8 +250,8 @@ static void s_on_sub(regio_zwatch_t *w, void *sock, void *arg)
 /* The snapshot we asked for: checked, applied, then the buffered changes. */
 static void s_on_snapshot(regio_follow_t *f, const regio_envelope_t *e)
 {
-    uint64_t seq = s_change_seq(e);
-    const char *id = s_store_id(e);
+    uint64_t seq;
+    const char *id = s_origin(e, &seq);
     uv_timer_stop(&f->retry);
     regio_follow_verdict_t v = regio_follow_judge(&f->mark, id, seq);
     if (v != REGIO_FOLLOW_SAME) {
@@ -259,7 +260,7 @@ static void s_on_snapshot(regio_follow_t *f, const regio_envelope_t *e)
     }
     f->o.on_snapshot(f->o.arg, e);
     f->mark.seq = seq;
-    snprintf(f->mark.store_id, sizeof f->mark.store_id, "%s", id ? id : "");
+    snprintf(f->mark.store_id, sizeof f->mark.store_id, "%s", id);
     f->synced = 1;
     f->syncing = 0;
     s_save_mark(f);
