@@ -188,6 +188,33 @@ class RegistryLost(unittest.TestCase):
             c.close()
 
 
+    def test_a_planner_restarted_meanwhile_still_knows_the_store_it_followed(self):
+        c = Cluster().start()
+        try:
+            region = c.import_region(200, 4)
+            c.ctl("plan", "--full")
+            before = placements(c)
+            notified = service_seq(c, "notifier")
+            c.stop("planner")
+            c.stop("registry")
+            os.rename(os.path.join(c.dir, "registry"), os.path.join(c.dir, "registry.lost"))
+            c.start("registry", "planner")
+            wait_for(lambda: alarms(c, "planner"), timeout=15, what="the planner's alarm")
+            self.assertIn("registry: now store", alarms(c, "planner")[0])
+            r = c.ctl("plan", check=False)  # no copy to plan on: says why at once
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("confirm_needed", r.stderr)
+            self.assertIn("registry: now store", r.stderr)
+            self.assertEqual(service_seq(c, "notifier"), notified, "no change was sent")
+            c.ctl("import", region)
+            c.ctl("plan", "--confirm")
+            after = placements(c)
+            kept = sum(1 for k, v in before.items() if after.get(k) == v)
+            self.assertGreaterEqual(kept, 0.95 * len(before), f"kept {kept} of {len(before)}")
+        finally:
+            c.close()
+
+
 class Squatters(unittest.TestCase):
     def test_a_process_on_capacitys_ports_during_its_restart_changes_nothing(self):
         import zmq
