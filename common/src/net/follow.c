@@ -97,16 +97,20 @@ static int s_put_mark(regio_follow_t *f, MDB_txn *txn)
     return rc ? rc : regio_store_put_u64(txn, f->o.meta, k, f->mark.seq);
 }
 
-/* Write the mark in a transaction of its own; a failure only makes the kept
- * mark older, so it is logged, not returned. */
+/* Write the mark in a transaction of its own (growing a full map once); a
+ * failure only makes the kept mark older, so it is logged, not returned. */
 static void s_save_mark(regio_follow_t *f)
 {
     MDB_txn *txn;
+    int rc = 0;
     if (!f->o.store)
         return;
-    int rc = mdb_txn_begin(f->o.store->env, NULL, 0, &txn);
-    if (rc == 0)
-        rc = (rc = s_put_mark(f, txn)) ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if ((rc = mdb_txn_begin(f->o.store->env, NULL, 0, &txn)) == 0)
+            rc = (rc = s_put_mark(f, txn)) ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+        if (rc != MDB_MAP_FULL || regio_store_grow(f->o.store) < 0)
+            break;
+    }
     if (rc == 0)
         f->saved_seq = f->mark.seq;
     else
