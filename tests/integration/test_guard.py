@@ -44,6 +44,20 @@ def placements(c):
     return placements_by_key(c.export()[1])
 
 
+def lose_registry(c, *also):
+    """The registry comes back on a new, empty store (the old one moved
+    aside); the services in also stop first and start with it."""
+    for s in also + ("registry",):
+        c.stop(s)
+    os.rename(os.path.join(c.dir, "registry"), os.path.join(c.dir, "registry.lost"))
+    c.start("registry", *also)
+
+
+def kept(before, after):
+    """How many placements of before after has unchanged."""
+    return sum(1 for k, v in before.items() if after.get(k) == v)
+
+
 def service_seq(c, svc):
     return int(re.search(rf"^{svc}\s+up\s+seq=(\d+)", status(c), re.M).group(1))
 
@@ -156,9 +170,7 @@ class RegistryLost(unittest.TestCase):
             before = placements(c)
             self.assertGreater(len(before), 100)
             seen = upstream(c, "planner", "registry")
-            c.stop("registry")
-            os.rename(os.path.join(c.dir, "registry"), os.path.join(c.dir, "registry.lost"))
-            c.start("registry")
+            lose_registry(c)
             wait_for(lambda: alarms(c, "planner") and alarms(c, "capacity"), timeout=15,
                      what="the followers' alarms")
             for s in ("planner", "capacity"):
@@ -178,15 +190,13 @@ class RegistryLost(unittest.TestCase):
             out = c.ctl("plan", "--confirm").stdout
             self.assertIn("placed", out)
             self.assertEqual(alarms(c, "planner") + alarms(c, "capacity"), [])
-            after = placements(c)
-            kept = sum(1 for k, v in before.items() if after.get(k) == v)
-            self.assertGreaterEqual(kept, 0.95 * len(before), f"kept {kept} of {len(before)}")
+            n = kept(before, placements(c))
+            self.assertGreaterEqual(n, 0.95 * len(before), f"kept {n} of {len(before)}")
             reg = re.search(r"^registry\s+up\s+seq=(\d+)", status(c), re.M).group(1)
             wait_for(lambda: upstream(c, "capacity", "registry") == int(reg), timeout=10,
                      what="the capacity service to follow the new registry")
         finally:
             c.close()
-
 
     def test_a_planner_restarted_meanwhile_still_knows_the_store_it_followed(self):
         c = Cluster().start()
@@ -195,10 +205,7 @@ class RegistryLost(unittest.TestCase):
             c.ctl("plan", "--full")
             before = placements(c)
             notified = service_seq(c, "notifier")
-            c.stop("planner")
-            c.stop("registry")
-            os.rename(os.path.join(c.dir, "registry"), os.path.join(c.dir, "registry.lost"))
-            c.start("registry", "planner")
+            lose_registry(c, "planner")
             wait_for(lambda: alarms(c, "planner"), timeout=15, what="the planner's alarm")
             self.assertIn("registry: now store", alarms(c, "planner")[0])
             r = c.ctl("plan", check=False)  # no copy to plan on: says why at once
@@ -208,9 +215,8 @@ class RegistryLost(unittest.TestCase):
             self.assertEqual(service_seq(c, "notifier"), notified, "no change was sent")
             c.ctl("import", region)
             c.ctl("plan", "--confirm")
-            after = placements(c)
-            kept = sum(1 for k, v in before.items() if after.get(k) == v)
-            self.assertGreaterEqual(kept, 0.95 * len(before), f"kept {kept} of {len(before)}")
+            n = kept(before, placements(c))
+            self.assertGreaterEqual(n, 0.95 * len(before), f"kept {n} of {len(before)}")
         finally:
             c.close()
 
