@@ -178,7 +178,8 @@ class RegistryLost(unittest.TestCase):
                                                   r"followed .*regioctl plan --confirm$")
             synced = c.log("planner").count('msg="mirror synced" upstream=registry')
             # the region comes back into the new registry: nothing of it is applied meanwhile
-            c.ctl("import", region)
+            r = c.ctl("import", region)
+            self.assertIn("the planner's copy of the registry is held by an alarm", r.stderr)
             time.sleep(2.5)  # heartbeats of the new store
             self.assertEqual(upstream(c, "planner", "registry"), seen)
             self.assertEqual(c.log("planner").count('msg="mirror synced" upstream=registry'), synced)

@@ -49,10 +49,11 @@ int regioctl_mirror_wait(regioctl_t *c, regioctl_conn_t *k, const char *who, con
         if (rc)
             return regioctl_fail(c, rc, "%s", err);
         have = s_upstream(rep->status, upstream);
-        const char *alarm = have < seq ? s_alarm(rep->status, upstream) : NULL;
+        const char *alarm = s_alarm(rep->status, upstream);
         if (alarm)
-            fprintf(stderr, "regioctl: %s: warning: the %s's copy of the %s is held by an alarm, "
-                            "not waiting for it: %s\n", c->cmd, who, upstream, alarm);
+            fprintf(stderr, "regioctl: %s: warning: the %s's copy of the %s is held by an alarm "
+                            "(it applies nothing from the %s): %s\n", c->cmd, who, upstream,
+                    upstream, alarm);
         regio__envelope__free_unpacked(rep, NULL);
         if (have >= seq || alarm)
             return 0;
