@@ -86,17 +86,35 @@ def _envelope(body_num, body, env_id, correlation=0):
     return _field(1, env_id) + (_field(2, correlation) if correlation else b"") + _field(body_num, body)
 
 
+def _body(frame):
+    """The field number of an envelope's body (10 and up), or 0."""
+    i = 0
+    while i < len(frame):
+        key, i = _read_varint(frame, i)
+        num, wire = key >> 3, key & 7
+        if num >= 10:
+            return num
+        if wire == 0:
+            _, i = _read_varint(frame, i)
+        else:
+            n, i = _read_varint(frame, i)
+            i += n
+    return 0
+
+
+def _read_varint(b, i):
+    n, shift = 0, 0
+    while True:
+        n |= (b[i] & 0x7F) << shift
+        shift += 7
+        i += 1
+        if not b[i - 1] & 0x80:
+            return n, i
+
+
 def _envelope_id(frame):
     """The id (field 1) of an envelope, or 0."""
-    if not frame or frame[0] != 0x08:
-        return 0
-    n, shift = 0, 0
-    for b in frame[1:]:
-        n |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            return n
-    return 0
+    return _read_varint(frame, 1)[0] if frame[:1] == b"\x08" else 0
 
 
 def capacity_updates(rows, version):
@@ -318,6 +336,12 @@ class CancelGuard(unittest.TestCase):
             self.assertIn("confirm_needed", r.stderr)
             self.assertIn(f"would cancel {m.group(1)} of {m.group(2)} placements", r.stderr)
             self.assertEqual(c.log("planner").count("round held"), 1, "logged once")
+            for svc in ("registry", "notifier"):  # they follow nothing: ResolveAlarm is just acked
+                s = c.dealer(ctx, svc)
+                s.send(_envelope(16, b"", 7))
+                self.assertTrue(s.poll(5000), f"{svc} answers ResolveAlarm")
+                self.assertEqual(_body(s.recv()), 11, f"{svc} acks ResolveAlarm")
+                s.close()
             c.key("company", "partner:p1")
             c.reload()
             r = c.ctl_as("company", "plan", "--confirm", check=False)
