@@ -101,7 +101,8 @@ EOF
 )
 
 # ---------------------------------------------------------------- regio ----
-say "regio: services on ports $((BASE + 1))-$((BASE + 32)), data in $T/regio"
+say "regio: services on ports $((BASE + 1))-$((BASE + 32)), data in $T/regio, CURVE on"
+regio_security "$T/regio" curve
 for s in registry capacity planner notifier; do regio_start "$s" "$BASE" "$T/regio"; done
 regio_wait_up
 "$BIN/regioctl" import "$T/region.json" >&2

@@ -105,6 +105,24 @@ regio_env() {
     export REGIO_NOTIFIER=tcp://127.0.0.1:$((b + 31)) REGIO_NOTIFIER_PUB=tcp://127.0.0.1:$((b + 32))
 }
 
+# regio_security DIR MODE: MODE "curve" makes keys in DIR/keys (admin and
+# one per service) and exports REGIO_KEYS for the services and clients;
+# MODE "insecure" runs services and clients without CURVE, to show its cost.
+regio_security() {
+    local dir=$1 mode=$2 s
+    if [ "$mode" = insecure ]; then
+        export REGIO_INSECURE=1
+        unset REGIO_KEYS
+        return
+    fi
+    unset REGIO_INSECURE
+    export REGIO_KEYS=$dir/keys
+    [ -f "$REGIO_KEYS/admin.key" ] || "$BIN/regioctl" keys new admin --role admin >/dev/null
+    for s in registry capacity planner notifier; do
+        [ -f "$REGIO_KEYS/$s.key" ] || "$BIN/regioctl" keys new "$s" --role "service:$s" >/dev/null
+    done
+}
+
 # regio_start SERVICE BASE DIR [extra flags...]: start one service in the
 # background (data in DIR/SERVICE, log in DIR/SERVICE.log); pid recorded.
 regio_start() {
@@ -120,6 +138,7 @@ regio_start() {
     planner) f="--router $ep:$((b + 21)) --pub $ep:$((b + 22)) $reg $cap --notifier-router $ep:$((b + 31))" ;;
     notifier) f="--router $ep:$((b + 31)) --pub $ep:$((b + 32))" ;;
     esac
+    if [ "${REGIO_INSECURE:-0}" = 1 ]; then f="$f --insecure"; else f="$f --keys ${REGIO_KEYS:?regio_security first}"; fi
     mkdir -p "$dir"
     # shellcheck disable=SC2086
     "$BIN/regio-$s" $f --db "$dir/$s" "$@" >>"$dir/$s.log" 2>&1 &
@@ -148,6 +167,24 @@ stop_pid() {
     done
     warn "pid $pid did not stop in 15 s; killing it"
     kill -KILL "$pid" 2>/dev/null || true
+}
+
+# bench_cleanup: stop the processes we started, remove $BENCH_TMP (unless
+# --keep), exit with the script's status. bench_traps installs it.
+bench_cleanup() {
+    local rc=$?
+    set +e
+    bench_stop_all
+    if [ -n "$BENCH_TMP" ]; then
+        if [ "$BENCH_KEEP" = 1 ]; then warn "kept $BENCH_TMP"; else rm -rf "$BENCH_TMP"; fi
+    fi
+    exit $rc
+}
+
+bench_traps() {
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+    trap 'warn "failed at line $LINENO: $BASH_COMMAND"' ERR
 }
 
 bench_stop_all() {

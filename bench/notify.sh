@@ -45,18 +45,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-cleanup() {
-    local rc=$?
-    set +e
-    bench_stop_all
-    if [ -n "$BENCH_TMP" ]; then
-        if [ "$BENCH_KEEP" = 1 ]; then warn "kept $BENCH_TMP"; else rm -rf "$BENCH_TMP"; fi
-    fi
-    exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-trap 'warn "failed at line $LINENO: $BASH_COMMAND"' ERR
+bench_traps
 
 bench_packages mosquitto libmosquitto-dev python3
 bench_build

@@ -5,6 +5,8 @@
 #                    [--bound-seconds S] [--cbc-sizes "60 120 300@600/d,5,10,30 500@600/d,5"]
 #                    [--cbc-seconds 60] [--cbc-seeds 3] [--no-cbc] [--no-replan] [--quick]
 #                    [--spread "2000 2000@1.8"] [--spread-regions 8]
+#                    [--rpp2 "2000"] [--rpp2-regions 8] [--rpp2-decide "--pins 0.05 ..."]
+#                    [--rpp2-iterations N]
 #
 # A size N@S gives that run a budget of S seconds instead of the default.
 # 1. Synthetic regions (build/bin/regio-gen) of each size: solve with the
@@ -32,6 +34,14 @@
 #    each size planned in regions of seeds SEED, SEED+1, ..., as a share of
 #    each region's bound (n/100 s, 20..900): one region's score moves with
 #    the seed and the machine's load, so one run says little about a target.
+# 5. rpp-2 (--rpp2 "2000", --rpp2-regions 8): the regions of seeds SEED, ...
+#    with coordinators' decisions (regio-gen --pins 0.05 --forbidden 0.05
+#    --reserved 0.03, or --rpp2-decide), each planned at the default budget
+#    (or S of N@S) side by side with the rpp-1 region of the same seed, in
+#    the same loop: score as a share of each region's own bound, and plan
+#    seconds. Every plan is checked by rpp_check.py. --rpp2-iterations N
+#    plans with N iterations instead of a budget: the same plans whatever
+#    the machine's load (only the bounds, timed, still move a little).
 # Benchmarks print figures; they never fail on speed.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -49,6 +59,10 @@ DO_CBC=1
 DO_REPLAN=1
 SPREAD="2000 2000@1.8"
 SPREAD_REGIONS=8
+RPP2="2000"
+RPP2_REGIONS=8
+RPP2_DECIDE="--pins 0.05 --forbidden 0.05 --reserved 0.03"
+RPP2_ITERS=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --sizes) SIZES=$2; shift 2 ;;
@@ -62,13 +76,19 @@ while [ $# -gt 0 ]; do
     --no-replan) DO_REPLAN=0; shift ;;
     --spread) SPREAD=$2; shift 2 ;;
     --spread-regions) SPREAD_REGIONS=$2; shift 2 ;;
-    --quick) SIZES="100 300 2000 2000@1.8"; CBC_SIZES="60"; CBC_SECONDS=20; SPREAD=""; shift ;;
-    -h | --help) sed -n '2,35p' "$0"; exit 0 ;;
+    --rpp2) RPP2=$2; shift 2 ;;
+    --rpp2-regions) RPP2_REGIONS=$2; shift 2 ;;
+    --rpp2-decide) RPP2_DECIDE=$2; shift 2 ;;
+    --rpp2-iterations) RPP2_ITERS=$2; shift 2 ;;
+    --quick) SIZES="100 300 2000 2000@1.8"; CBC_SIZES="60"; CBC_SECONDS=20; SPREAD=""; RPP2=""; shift ;;
+    -h | --help) sed -n '2,45p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
     esac
 done
 
 [[ $SPREAD_REGIONS =~ ^[1-9][0-9]*$ ]] || die "--spread-regions needs a count of 1 or more"
+[[ $RPP2_REGIONS =~ ^[1-9][0-9]*$ ]] || die "--rpp2-regions needs a count of 1 or more"
+[[ $RPP2_ITERS =~ ^[0-9]+$ ]] || die "--rpp2-iterations needs a count (0: the budget)"
 CHECK=$BENCH_ROOT/../shared/tools/rpp_check.py
 [ -f "$CHECK" ] || die "rpp_check.py not found at $CHECK"
 trap '[ "$BENCH_KEEP" = 1 ] || rm -rf "$BENCH_TMP"' EXIT
@@ -283,10 +303,44 @@ PY
 }
 
 # 4. The spread over regions ---------------------------------------------------
+
+# BOUND[path]: each region's own bound, computed once per run (both sections use it).
+declare -A BOUND=()
+
+# share FILE SECS [ITERS]: plan FILE (SECS 0: the default budget; ITERS > 0:
+# that many iterations instead), check it, and set SHARE (the score as a
+# percentage of the region's bound, which the first plan of FILE computes in
+# bound_seconds), SHARE_S (plan seconds) and SHARE_PRICED (prices_used).
+# Not in $(...): the bound cache must persist.
+share() {
+    local f=$1 secs=$2 iters=${3:-0} out=$BENCH_TMP/share.txt n bs score
+    local args=(--solve "$f" --out "$BENCH_TMP/share.json" --threads "$THREADS" --seed "$SEED"
+                --seconds "$secs" --iterations "$iters")
+    if [ -z "${BOUND[$f]:-}" ]; then
+        n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["learners"]))' "$f")
+        bs=$(bound_seconds "$n")
+        "$PLANNER" "${args[@]}" --bound --bound-seconds "$bs" >"$out"
+        BOUND[$f]=$(val "$out" bound)
+        [[ ${BOUND[$f]} =~ ^[0-9.]+$ ]] || die "no bound for $f: $(cat "$out")"
+    else
+        "$PLANNER" "${args[@]}" >"$out"
+    fi
+    score=$(checked "$f" "$BENCH_TMP/share.json")
+    SHARE=$(python3 -c "print('%.2f' % (100 * $score / ${BOUND[$f]}))")
+    SHARE_S=$(val "$out" plan_seconds)
+    SHARE_PRICED=$(val "$out" prices_used)
+}
+
+# spread_region N SEED: the rpp-1 region of N learners and that seed; prints its path.
+spread_region() {
+    local f=$BENCH_TMP/spread-$1-$2.json
+    [ -f "$f" ] || "$GEN" --learners "$1" --seed "$2" --out "$f"
+    echo "$f"
+}
+
 section_spread() {
     say "spread: planner seed $SEED in regions of seeds $SEED..$((SEED + SPREAD_REGIONS - 1)), as a share of each region's bound"
-    local spec n secs k rs f out bs score priced
-    local -A bound=()
+    local spec n secs k f priced
     for spec in $SPREAD; do
         n=${spec%@*}
         secs=0
@@ -294,23 +348,10 @@ section_spread() {
         local shares=()
         priced=0
         for ((k = 0; k < SPREAD_REGIONS; k++)); do
-            rs=$((SEED + k))
-            f=$BENCH_TMP/spread-$n-$rs.json
-            [ -f "$f" ] || "$GEN" --learners "$n" --seed "$rs" --out "$f"
-            out=$BENCH_TMP/spread.txt
-            if [ -z "${bound[$n-$rs]:-}" ]; then
-                bs=$(bound_seconds "$n")
-                "$PLANNER" --solve "$f" --out "$BENCH_TMP/spread.json" --threads "$THREADS" --seed "$SEED" \
-                    --seconds "$secs" --bound --bound-seconds "$bs" >"$out"
-                bound[$n-$rs]=$(val "$out" bound)
-                [[ ${bound[$n-$rs]} =~ ^[0-9.]+$ ]] || die "no bound for region $rs: $(cat "$out")"
-            else
-                "$PLANNER" --solve "$f" --out "$BENCH_TMP/spread.json" --threads "$THREADS" --seed "$SEED" \
-                    --seconds "$secs" >"$out"
-            fi
-            score=$(checked "$f" "$BENCH_TMP/spread.json")
-            shares+=("$(python3 -c "print('%.2f' % (100 * $score / ${bound[$n-$rs]}))")")
-            if [ "$(val "$out" prices_used)" = 1 ]; then priced=$((priced + 1)); fi
+            f=$(spread_region "$n" $((SEED + k)))
+            share "$f" "$secs"
+            shares+=("$SHARE")
+            if [ "$SHARE_PRICED" = 1 ]; then priced=$((priced + 1)); fi
         done
         python3 - "$spec" "$priced" "${shares[@]}" <<'PY'
 import sys
@@ -322,8 +363,51 @@ PY
     done
 }
 
+# 5. rpp-2 beside rpp-1 ------------------------------------------------------------
+section_rpp2() {
+    local budget="the default budget"
+    [ "$RPP2_ITERS" = 0 ] || budget="$RPP2_ITERS iterations"
+    say "rpp-2: regions of seeds $SEED..$((SEED + RPP2_REGIONS - 1)) with regio-gen $RPP2_DECIDE, beside the rpp-1 region of the same seed; planner seed $SEED, $THREADS threads, $budget"
+    local spec n secs k rs f1 f2 a b decided
+    for spec in $RPP2; do
+        n=${spec%@*}
+        secs=0
+        [ "$spec" = "$n" ] || secs=${spec#*@}
+        printf '%-10s %5s %9s %9s %8s %8s %6s %10s %13s\n' size region rpp1_pct rpp2_pct rpp1_s \
+            rpp2_s pins forbidden reservations
+        local rows=$BENCH_TMP/rpp2-rows.txt
+        : >"$rows"
+        for ((k = 0; k < RPP2_REGIONS; k++)); do
+            rs=$((SEED + k))
+            f1=$(spread_region "$n" "$rs")
+            f2=$BENCH_TMP/rpp2-$n-$rs.json
+            # shellcheck disable=SC2086
+            [ -f "$f2" ] || "$GEN" --learners "$n" --seed "$rs" $RPP2_DECIDE --out "$f2"
+            decided=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d.get("pins",[])), len(d.get("forbidden",[])), len(d.get("reservations",[])))' "$f2")
+            share "$f1" "$secs" "$RPP2_ITERS"
+            a="$SHARE $SHARE_S"
+            share "$f2" "$secs" "$RPP2_ITERS"
+            b="$SHARE $SHARE_S"
+            echo "$a $b" >>"$rows"
+            # shellcheck disable=SC2086
+            printf '%-10s %5s %9s %9s %8s %8s %6s %10s %13s\n' "$spec" "$rs" "${a%% *}" "${b%% *}" \
+                "${a##* }" "${b##* }" $decided
+        done
+        python3 - "$spec" "$rows" <<'PY'
+import sys
+spec, rows = sys.argv[1], [list(map(float, l.split())) for l in open(sys.argv[2])]
+for name, i in (("rpp-1", 0), ("rpp-2", 2)):
+    v = [r[i] for r in rows]
+    s = [r[i + 1] for r in rows]
+    print("%-10s %s: %% of bound mean %.2f, lowest %.2f, at 97%% or more: %d of %d; plan seconds mean %.2f"
+          % (spec, name, sum(v) / len(v), min(v), sum(x >= 97 for x in v), len(v), sum(s) / len(s)))
+PY
+    done
+}
+
 section_sizes
 [ "$DO_CBC" = 1 ] && section_cbc
 [ "$DO_REPLAN" = 1 ] && section_replan
 [ -n "$SPREAD" ] && section_spread
+[ -n "$RPP2" ] && section_rpp2
 exit 0

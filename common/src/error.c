@@ -22,6 +22,7 @@ static const char *s_own(int code)
     case REGIO_EDUPLICATE: return "duplicate id";
     case REGIO_EFORBIDDEN: return "forbidden for this caller's role";
     case REGIO_ECONFIRM: return "held until a coordinator confirms";
+    case REGIO_EDAMAGED: return "the store is damaged";
     default: return NULL;
     }
 }

@@ -57,6 +57,41 @@ fail_alloc:
     return rc;
 }
 
+int regio_file_read_max(const char *path, size_t max, char **buf, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK); /* a FIFO must not block the open */
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    int rc = fstat(fd, &st) < 0 ? -errno : !S_ISREG(st.st_mode) ? -EINVAL
+                                          : (size_t)st.st_size > max ? -EFBIG : 0;
+    char *b = rc == 0 ? malloc(max + 2) : NULL;
+    size_t n = 0;
+    if (rc == 0 && !b)
+        rc = -ENOMEM;
+    while (rc == 0 && n <= max) { /* max + 1 bytes at most: a file that grew is too large */
+        ssize_t got = read(fd, b + n, max + 1 - n);
+        if (got < 0 && errno != EINTR)
+            rc = -errno;
+        else if (got == 0)
+            break;
+        else if (got > 0)
+            n += (size_t)got;
+    }
+    close(fd);
+    if (rc == 0 && n > max)
+        rc = -EFBIG;
+    if (rc < 0) {
+        free(b);
+        return rc;
+    }
+    b[n] = '\0';
+    *buf = b;
+    if (len)
+        *len = n;
+    return 0;
+}
+
 int regio_file_write_atomic(const char *path, const void *data, size_t len)
 {
     char tmp[4096];

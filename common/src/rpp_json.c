@@ -1,4 +1,5 @@
-/* rpp_json - rpp-1 instances, solutions and changes to and from JSON. */
+/* rpp_json - rpp-1 and rpp-2 instances, solutions and changes from JSON
+ * (writing: rpp_json_write.c). */
 #include "regio/rpp_json.h"
 
 #include <cjson/cJSON.h>
@@ -193,9 +194,26 @@ static const char *s_duplicate_key(const cJSON *j)
     return NULL;
 }
 
-/* Parse text as one JSON object with the given format. */
+/* Whether a string of the valid JSON text holds the escape \u0000: cJSON
+ * decodes it to a 0 byte, where the C string then ends ("l1\u0000x" would
+ * read as "l1", another learner's id). */
+static int s_has_nul_escape(const char *text, size_t len)
+{
+    for (size_t i = 0, in = 0; i < len; i++) {
+        if (text[i] == '"')
+            in = !in;
+        else if (in && text[i] == '\\') {
+            if (i + 5 < len && text[i + 1] == 'u' && memcmp(text + i + 2, "0000", 4) == 0)
+                return 1;
+            i++; /* the escaped character, maybe a quote */
+        }
+    }
+    return 0;
+}
+
+/* Parse text as one JSON object with the given format (or alt, when not NULL). */
 static int s_parse_root(s_reader_t *rd, const char *text, size_t len, const char *format,
-                        cJSON **root)
+                        const char *alt, cJSON **root)
 {
     const char *end = NULL;
     snprintf(rd->what, sizeof rd->what, "%s", format);
@@ -212,13 +230,35 @@ static int s_parse_root(s_reader_t *rd, const char *text, size_t len, const char
         rc = s_err(rd, REGIO_EPARSE, "trailing data after the JSON value");
     else if (dup)
         rc = s_err(rd, REGIO_EDUPLICATE, "key \"%.40s\" appears twice in one object", dup);
+    else if (s_has_nul_escape(text, len))
+        rc = s_err(rd, REGIO_EINVALID, "a string holds \\u0000 (NUL), which would cut it short");
     else if (!cJSON_IsObject(*root))
         rc = s_err(rd, REGIO_EINVALID, "not a JSON object");
-    else if (!cJSON_IsString(f) || strcmp(f->valuestring, format) != 0)
-        rc = s_err(rd, REGIO_EINVALID, "format must be %s", format);
+    else if (!cJSON_IsString(f) ||
+             (strcmp(f->valuestring, format) != 0 && (!alt || strcmp(f->valuestring, alt) != 0)))
+        rc = alt ? s_err(rd, REGIO_EINVALID, "format must be %s or %s", format, alt)
+                 : s_err(rd, REGIO_EINVALID, "format must be %s", format);
     if (rc < 0)
         cJSON_Delete(*root);
     return rc;
+}
+
+/* The "slots" list of a placement or pin as a mask: integers 0..9, each once. */
+static int s_get_mask(s_reader_t *rd, const cJSON *it, uint16_t *mask)
+{
+    const cJSON *slots = s_field(it, "slots"), *s;
+    *mask = 0;
+    if (!cJSON_IsArray(slots))
+        return s_err(rd, REGIO_EINVALID, "slots %s", slots ? "is not a list" : "missing");
+    cJSON_ArrayForEach(s, slots) {
+        int t;
+        if (s_to_int(s, &t) < 0 || t < 0 || t >= REGIO_RPP_SLOTS)
+            return s_err(rd, REGIO_EINVALID, "slots must be integers 0..9");
+        if (*mask >> t & 1u)
+            return s_err(rd, REGIO_EINVALID, "slot %d listed twice", t);
+        *mask |= (uint16_t)(1u << t);
+    }
+    return 0;
 }
 
 /* Instances --------------------------------------------------------------- */
@@ -258,16 +298,30 @@ static int s_get_list(s_reader_t *rd, const cJSON *root, const char *key, const 
     return 0;
 }
 
+/* rpp-2's optional start of a period: absent or null means none. */
+static int s_get_start(s_reader_t *rd, const cJSON *o, const char **start)
+{
+    const cJSON *it = s_field(o, "start");
+    *start = NULL;
+    if (!it || cJSON_IsNull(it))
+        return 0;
+    if (!cJSON_IsString(it))
+        return s_err(rd, REGIO_EINVALID, "start is not a YYYY-MM-DD date");
+    *start = it->valuestring;
+    return 0;
+}
+
 static int s_read_periods(s_reader_t *rd, regio_rpp_t *r, const cJSON *root)
 {
     const cJSON *list, *it;
     int rc = s_get_list(rd, root, "periods", &list), i = 0, weeks;
-    const char *id;
+    const char *id, *start;
     cJSON_ArrayForEach(it, list) {
         s_what(rd, "period", it, i++);
         if (rc < 0 || (rc = s_get_str(rd, it, "id", 1, &id)) < 0 ||
             (rc = s_get_int(rd, it, "weeks", 1, 0, &weeks)) < 0 ||
-            (rc = regio_rpp_add_period(r, id, weeks, rd->err, rd->errlen)) < 0)
+            (rc = s_get_start(rd, it, &start)) < 0 ||
+            (rc = regio_rpp_add_period_dated(r, id, weeks, start, rd->err, rd->errlen)) < 0)
             return rc;
     }
     return rc;
@@ -438,6 +492,78 @@ static int s_read_learners(s_reader_t *rd, regio_rpp_t *r, const cJSON *root)
     return rc;
 }
 
+/* rpp-2's decisions ------------------------------------------------------- */
+
+/* One of rpp-2's optional lists: absent is empty; each item an object. */
+static int s_get_opt_list(s_reader_t *rd, const cJSON *root, const char *key, const cJSON **out)
+{
+    *out = s_field(root, key);
+    return *out ? s_get_list(rd, root, key, out) : 0;
+}
+
+/* Ten seats >= 0 (a reservation's) into rd->seats[0..9]. */
+static int s_get_ten(s_reader_t *rd, const cJSON *o)
+{
+    const cJSON *row = s_field(o, "seats"), *it;
+    int t = 0;
+    if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != REGIO_RPP_SLOTS)
+        return s_err(rd, REGIO_EINVALID, "seats must be 10 integers >= 0");
+    cJSON_ArrayForEach(it, row) {
+        int seats;
+        if (s_to_int(it, &seats) < 0 || seats < 0)
+            return s_err(rd, REGIO_EINVALID, "seats must be 10 integers >= 0");
+        rd->seats[t++] = seats;
+    }
+    return 0;
+}
+
+/* Read each item of rpp-2's optional list key with fn, naming it "what k". */
+static int s_read_each(s_reader_t *rd, regio_rpp_t *r, const cJSON *root, const char *key,
+                       const char *what, int (*fn)(s_reader_t *, regio_rpp_t *, const cJSON *))
+{
+    const cJSON *list, *it;
+    int rc = s_get_opt_list(rd, root, key, &list), i = 0;
+    for (it = list ? list->child : NULL; rc == 0 && it; it = it->next) {
+        snprintf(rd->what, sizeof rd->what, "%s %d", what, i++);
+        rc = fn(rd, r, it);
+    }
+    return rc;
+}
+
+static int s_read_reservation(s_reader_t *rd, regio_rpp_t *r, const cJSON *it)
+{
+    const char *o, *p, *s;
+    int rc;
+    if ((rc = s_get_str(rd, it, "offering", 1, &o)) < 0 ||
+        (rc = s_get_str(rd, it, "period", 1, &p)) < 0 ||
+        (rc = s_get_str(rd, it, "school", 1, &s)) < 0 || (rc = s_get_ten(rd, it)) < 0)
+        return rc;
+    return regio_rpp_add_reservation(r, o, p, s, rd->seats, rd->err, rd->errlen);
+}
+
+static int s_read_refusal(s_reader_t *rd, regio_rpp_t *r, const cJSON *it)
+{
+    const char *l, *q, *o;
+    int rc;
+    if ((rc = s_get_str(rd, it, "learner", 1, &l)) < 0 ||
+        (rc = s_get_str(rd, it, "partner", 0, &q)) < 0 ||
+        (rc = s_get_str(rd, it, "offering", 0, &o)) < 0)
+        return rc;
+    return regio_rpp_add_forbidden(r, l, q, o, rd->err, rd->errlen);
+}
+
+static int s_read_pin(s_reader_t *rd, regio_rpp_t *r, const cJSON *it)
+{
+    const char *l, *p, *o;
+    uint16_t mask;
+    int rc;
+    if ((rc = s_get_str(rd, it, "learner", 1, &l)) < 0 ||
+        (rc = s_get_str(rd, it, "period", 1, &p)) < 0 ||
+        (rc = s_get_str(rd, it, "offering", 1, &o)) < 0 || (rc = s_get_mask(rd, it, &mask)) < 0)
+        return rc;
+    return regio_rpp_add_pin(r, l, p, o, mask, rd->err, rd->errlen);
+}
+
 static int s_read_instance(s_reader_t *rd, const cJSON *root, regio_rpp_t **out)
 {
     const char *name;
@@ -449,7 +575,10 @@ static int s_read_instance(s_reader_t *rd, const cJSON *root, regio_rpp_t **out)
         return s_err(rd, -ENOMEM, "out of memory");
     if ((rc = s_read_weights(rd, r, root)) < 0 || (rc = s_read_periods(rd, r, root)) < 0 ||
         (rc = s_read_partners(rd, r, root)) < 0 || (rc = s_read_offerings(rd, r, root)) < 0 ||
-        (rc = s_read_learners(rd, r, root)) < 0) {
+        (rc = s_read_learners(rd, r, root)) < 0 ||
+        (rc = s_read_each(rd, r, root, "reservations", "reservation", s_read_reservation)) < 0 ||
+        (rc = s_read_each(rd, r, root, "forbidden", "forbidden", s_read_refusal)) < 0 ||
+        (rc = s_read_each(rd, r, root, "pins", "pin", s_read_pin)) < 0) {
         regio_rpp_destroy(&r);
         return rc;
     }
@@ -465,7 +594,7 @@ int regio_rpp_json_parse(const char *text, size_t len, regio_rpp_t **out, char *
     *out = NULL;
     if (err && errlen)
         err[0] = '\0';
-    int rc = s_parse_root(&rd, text, len, "rpp-1", &root);
+    int rc = s_parse_root(&rd, text, len, "rpp-1", "rpp-2", &root);
     if (rc < 0)
         return rc;
     rc = s_read_instance(&rd, root, out);
@@ -515,19 +644,9 @@ static int s_read_placement(s_reader_t *rd, const regio_rpp_t *r, const cJSON *i
         return s_err(rd, REGIO_EINVALID, "not an object");
     if ((rc = s_get_ref(rd, it, "learner", r->learner_ids, &l)) < 0 ||
         (rc = s_get_ref(rd, it, "period", r->period_ids, &p)) < 0 ||
-        (rc = s_get_ref(rd, it, "offering", r->offering_ids, &o)) < 0)
+        (rc = s_get_ref(rd, it, "offering", r->offering_ids, &o)) < 0 ||
+        (rc = s_get_mask(rd, it, &mask)) < 0)
         return rc;
-    const cJSON *slots = s_field(it, "slots"), *s;
-    if (!cJSON_IsArray(slots))
-        return s_err(rd, REGIO_EINVALID, "slots %s", slots ? "is not a list" : "missing");
-    cJSON_ArrayForEach(s, slots) {
-        int t;
-        if (s_to_int(s, &t) < 0 || t < 0 || t >= REGIO_RPP_SLOTS)
-            return s_err(rd, REGIO_EINVALID, "slots must be integers 0..9");
-        if (mask >> t & 1u)
-            return s_err(rd, REGIO_EINVALID, "slot %d listed twice", t);
-        mask |= (uint16_t)(1u << t);
-    }
     if (regio_rpp_sol_add(sol, l, (int16_t)p, o, mask) < 0)
         return s_err(rd, -ENOMEM, "out of memory");
     return 0;
@@ -540,7 +659,7 @@ int regio_rpp_json_parse_sol(const regio_rpp_t *r, const char *text, size_t len,
     cJSON *root;
     if (err && errlen)
         err[0] = '\0';
-    int rc = s_parse_root(&rd, text, len, "rpp-1-solution", &root);
+    int rc = s_parse_root(&rd, text, len, "rpp-1-solution", NULL, &root);
     if (rc < 0)
         return rc;
     const cJSON *list = s_field(root, "placements"), *it;
@@ -665,7 +784,7 @@ int regio_rpp_json_load_change(const regio_rpp_t *r, const char *path, regio_rpp
     int rc = s_load(path, &text, &len, err, errlen);
     if (rc < 0)
         return rc;
-    if ((rc = s_parse_root(&rd, text, len, "rpp-1-change", &root)) == 0) {
+    if ((rc = s_parse_root(&rd, text, len, "rpp-1-change", NULL, &root)) == 0) {
         snprintf(rd.what, sizeof rd.what, "change");
         rc = s_read_change(&rd, r, root, c);
         cJSON_Delete(root);
@@ -675,235 +794,4 @@ int regio_rpp_json_load_change(const regio_rpp_t *r, const char *path, regio_rpp
     s_reader_free(&rd);
     free(text);
     return rc;
-}
-
-/* Writing ------------------------------------------------------------------ */
-
-static void s_put_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
-/* The shortest %g form that reads back as the same double. */
-static void s_put_num(FILE *f, double v)
-{
-    char buf[32];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    fputs(buf, f);
-}
-
-/* A list of names of tab: ["a", "b"]. */
-static void s_put_names(FILE *f, const regio_strtab_t *tab, const int32_t *v, int n)
-{
-    fputc('[', f);
-    for (int i = 0; i < n; i++) {
-        fputs(i ? ", " : "", f);
-        s_put_str(f, regio_strtab_name(tab, v[i]));
-    }
-    fputc(']', f);
-}
-
-static void s_put_slots(FILE *f, unsigned mask)
-{
-    fputc('[', f);
-    for (int t = 0, first = 1; t < 16; t++)
-        if (mask >> t & 1u) {
-            fprintf(f, first ? "%d" : ", %d", t);
-            first = 0;
-        }
-    fputc(']', f);
-}
-
-/* "key": value pairs share this prefix: ", \"key\": ". */
-static void s_put_key(FILE *f, const char *key)
-{
-    fprintf(f, ", \"%s\": ", key);
-}
-
-static void s_write_head(const regio_rpp_t *r, FILE *f)
-{
-    fputs("{\"format\": \"rpp-1\"", f);
-    if (r->name) {
-        s_put_key(f, "name");
-        s_put_str(f, r->name);
-    }
-    fputs(",\n \"weights\": {\"coverage\": ", f);
-    s_put_num(f, r->w.coverage);
-    s_put_key(f, "km");
-    s_put_num(f, r->w.km);
-    s_put_key(f, "repeat");
-    s_put_num(f, r->w.repeat);
-    s_put_key(f, "preference");
-    s_put_num(f, r->w.preference);
-    fputs("},\n \"periods\": [", f);
-    for (int p = 0; p < r->n_periods; p++) {
-        fputs(p ? ", {\"id\": " : "{\"id\": ", f);
-        s_put_str(f, r->periods[p].id);
-        fprintf(f, ", \"weeks\": %d}", r->periods[p].weeks);
-    }
-    fputs("],\n \"partners\": [", f);
-    for (int32_t i = 0; i < r->n_partners; i++) {
-        const regio_rpp_partner_t *p = &r->partners[i];
-        fputs(i ? ",\n  {\"id\": " : "\n  {\"id\": ", f);
-        s_put_str(f, p->id);
-        s_put_key(f, "kind");
-        s_put_str(f, regio_rpp_kind_name((int)p->kind));
-        s_put_key(f, "name");
-        s_put_str(f, p->name);
-        s_put_key(f, "lat");
-        s_put_num(f, p->lat);
-        s_put_key(f, "lon");
-        s_put_num(f, p->lon);
-        fputc('}', f);
-    }
-    fputs("\n ]", f);
-}
-
-/* Only periods with seats are written: a missing period has none. */
-static void s_write_capacity(const regio_rpp_t *r, const regio_rpp_offering_t *o, FILE *f)
-{
-    fputs(", \"capacity\": {", f);
-    for (int p = 0, first = 1; p < r->n_periods; p++) {
-        const int32_t *row = o->cap + p * REGIO_RPP_SLOTS;
-        int any = 0;
-        for (int t = 0; t < REGIO_RPP_SLOTS; t++)
-            any |= row[t] != 0;
-        if (!any)
-            continue;
-        fputs(first ? "" : ", ", f);
-        first = 0;
-        s_put_str(f, r->periods[p].id);
-        for (int t = 0; t < REGIO_RPP_SLOTS; t++)
-            fprintf(f, t ? ",%d" : ": [%d", (int)row[t]);
-        fputc(']', f);
-    }
-    fputc('}', f);
-}
-
-static void s_write_offering(const regio_rpp_t *r, const regio_rpp_offering_t *o, FILE *f)
-{
-    fputs("{\"id\": ", f);
-    s_put_str(f, o->id);
-    s_put_key(f, "partner");
-    s_put_str(f, r->partners[o->partner].id);
-    s_put_key(f, "form");
-    s_put_str(f, o->form);
-    s_put_key(f, "lat");
-    s_put_num(f, o->lat);
-    s_put_key(f, "lon");
-    s_put_num(f, o->lon);
-    s_put_key(f, "goals");
-    s_put_names(f, r->goals, o->goals, o->n_goals);
-    s_put_key(f, "qualifications");
-    s_put_names(f, r->quals, o->quals, o->n_quals);
-    fprintf(f, ", \"min_age\": %d", o->min_age);
-    s_write_capacity(r, o, f);
-    fputc('}', f);
-}
-
-static void s_write_free_needs(const regio_rpp_t *r, const regio_rpp_learner_t *l, FILE *f)
-{
-    fputs(", \"free\": {", f);
-    for (int p = 0, first = 1; p < r->n_periods; p++)
-        if (l->planned >> p & 1u) {
-            fputs(first ? "" : ", ", f);
-            first = 0;
-            s_put_str(f, r->periods[p].id);
-            fputs(": ", f);
-            s_put_slots(f, l->free[p]);
-        }
-    fputs("}, \"needs\": {", f);
-    for (int k = 0; k < l->n_needs; k++) {
-        fputs(k ? ", " : "", f);
-        s_put_str(f, regio_strtab_name(r->goals, l->needs[k].goal));
-        fprintf(f, ": %d", l->needs[k].amount);
-    }
-    fputc('}', f);
-}
-
-static void s_write_learner(const regio_rpp_t *r, const regio_rpp_learner_t *l, FILE *f)
-{
-    fputs("{\"id\": ", f);
-    s_put_str(f, l->id);
-    s_put_key(f, "school");
-    s_put_str(f, regio_strtab_name(r->schools, l->school));
-    s_put_key(f, "qualification");
-    s_put_str(f, regio_strtab_name(r->quals, l->qual));
-    fprintf(f, ", \"age\": %d", l->age);
-    s_put_key(f, "lat");
-    s_put_num(f, l->lat);
-    s_put_key(f, "lon");
-    s_put_num(f, l->lon);
-    s_put_key(f, "max_km");
-    s_put_num(f, l->max_km);
-    fprintf(f, ", \"dagdelen\": %d", l->dagdelen);
-    s_write_free_needs(r, l, f);
-    s_put_key(f, "preferred_partners");
-    s_put_names(f, r->partner_ids, l->preferred, l->n_preferred);
-    s_put_key(f, "history");
-    s_put_names(f, r->partner_ids, l->history, l->n_history);
-    fputc('}', f);
-}
-
-/* Flush and report whether anything went wrong on f. */
-static int s_done(FILE *f)
-{
-    return fflush(f) != 0 || ferror(f) ? -EIO : 0;
-}
-
-int regio_rpp_json_write(const regio_rpp_t *r, FILE *f)
-{
-    s_write_head(r, f);
-    fputs(",\n \"offerings\": [", f);
-    for (int32_t i = 0; i < r->n_offerings; i++) {
-        fputs(i ? ",\n  " : "\n  ", f);
-        s_write_offering(r, &r->offerings[i], f);
-    }
-    fputs("\n ],\n \"learners\": [", f);
-    for (int32_t i = 0; i < r->n_learners; i++) {
-        fputs(i ? ",\n  " : "\n  ", f);
-        s_write_learner(r, &r->learners[i], f);
-    }
-    fputs("\n ]}\n", f);
-    return s_done(f);
-}
-
-int regio_rpp_json_write_sol(const regio_rpp_t *r, const regio_rpp_sol_t *sol, FILE *f)
-{
-    for (int32_t k = 0; k < sol->n; k++) {
-        const regio_rpp_placement_t *pl = &sol->v[k];
-        if (pl->learner < 0 || pl->learner >= r->n_learners || pl->offering < 0 ||
-            pl->offering >= r->n_offerings || pl->period < 0 || pl->period >= r->n_periods)
-            return REGIO_EINVALID;
-    }
-    fputs("{\"format\": \"rpp-1-solution\", \"instance\": ", f);
-    s_put_str(f, r->name ? r->name : "");
-    fputs(",\n \"placements\": [", f);
-    for (int32_t k = 0; k < sol->n; k++) {
-        const regio_rpp_placement_t *pl = &sol->v[k];
-        fputs(k ? ",\n  {\"learner\": " : "\n  {\"learner\": ", f);
-        s_put_str(f, r->learners[pl->learner].id);
-        s_put_key(f, "period");
-        s_put_str(f, r->periods[pl->period].id);
-        s_put_key(f, "offering");
-        s_put_str(f, r->offerings[pl->offering].id);
-        s_put_key(f, "slots");
-        s_put_slots(f, pl->slots);
-        fputc('}', f);
-    }
-    fputs("\n ]}\n", f);
-    return s_done(f);
 }

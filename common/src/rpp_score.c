@@ -1,4 +1,5 @@
-/* rpp_score - feasibility and score of an rpp-1 solution, as rpp_check.py. */
+/* rpp_score - feasibility and score of an rpp-1 solution (of an rpp-1 or
+ * rpp-2 instance), as rpp_check.py. */
 #include "regio/rpp_score.h"
 
 #include <errno.h>
@@ -228,6 +229,8 @@ typedef struct {
     int violations;
     char *err; /* receives the first violation; may be NULL */
     size_t errlen;
+    regio_rpp_seats_t seats;   /* the placements' seats, reservations counted */
+    int64_t reserved_used;     /* placement-slots on seats held for their own school */
 } s_check_t;
 
 /* Count a violation of placement k; the first one is described in err. */
@@ -251,32 +254,17 @@ static void s_pl_violation(s_check_t *c, int32_t k, const regio_rpp_placement_t 
              r->offerings[pl->offering].id, why);
 }
 
-/* Qualification, age and distance: the eligibility rules, each reported. */
-static void s_check_eligible(s_check_t *c, int32_t k, const regio_rpp_placement_t *pl)
-{
-    const regio_rpp_t *r = c->r;
-    const regio_rpp_learner_t *L = &r->learners[pl->learner];
-    const regio_rpp_offering_t *O = &r->offerings[pl->offering];
-    if (O->n_quals > 0 && !s_in(O->quals, O->n_quals, L->qual))
-        s_pl_violation(c, k, pl, "qualification %s not accepted",
-                       regio_strtab_name(r->quals, L->qual));
-    if (L->age < O->min_age)
-        s_pl_violation(c, k, pl, "learner too young (%d < %d)", L->age, O->min_age);
-    double d = regio_rpp_dist_km(L->lat, L->lon, O->lat, O->lon);
-    if (d > L->max_km + 1e-6)
-        s_pl_violation(c, k, pl, "%.3f km > max_km %g", d, L->max_km);
-}
+/* A broken rule of placement c->k (a regio_rpp_why_cb). */
+typedef struct {
+    s_check_t *c;
+    int32_t k;
+    const regio_rpp_placement_t *pl;
+} s_why_t;
 
-/* The slots of a mask as the checker prints a list: "[0, 1, 4]". */
-static const char *s_slot_list(uint16_t m, char *buf, size_t len)
+static void s_why(void *arg, const char *why)
 {
-    size_t n = (size_t)snprintf(buf, len, "[");
-    for (int t = 0; t < S_KEYS && n < len; t++)
-        if (m >> t & 1u)
-            n += (size_t)snprintf(buf + n, len - n, n > 1 ? ", %d" : "%d", t);
-    if (n < len)
-        snprintf(buf + n, len - n, "]");
-    return buf;
+    s_why_t *w = arg;
+    s_pl_violation(w->c, w->k, w->pl, "%s", why);
 }
 
 /* The rules of one placement, in the checker's order; counts its seats. */
@@ -288,26 +276,18 @@ static void s_check_placement(s_check_t *c, int32_t k, const regio_rpp_placement
         s_pl_violation(c, k, pl, "unknown learner, offering or period");
         return;
     }
-    const regio_rpp_learner_t *L = &r->learners[pl->learner];
     uint32_t bit = 1u << pl->period;
     if (seen[pl->learner] & bit)
         s_pl_violation(c, k, pl, "second placement for this learner and period");
     seen[pl->learner] |= bit;
-    if (!(L->planned & bit)) {
-        s_pl_violation(c, k, pl, "learner is not planned in this period");
+    s_why_t w = {.c = c, .k = k, .pl = pl};
+    if (regio_rpp_check_placement(r, pl, s_why, &w) < 0)
         return;
-    }
-    if (s_popcount(pl->slots) != L->dagdelen) {
-        char got[80];
-        s_pl_violation(c, k, pl, "needs exactly %d distinct slots, got %s", L->dagdelen,
-                       s_slot_list(pl->slots, got, sizeof got));
-    }
-    if (pl->slots & ~L->free[pl->period])
-        s_pl_violation(c, k, pl, "slot outside the learner's free slots");
-    s_check_eligible(c, k, pl);
     int32_t *u = used + ((size_t)pl->offering * r->n_periods + pl->period) * S_KEYS;
     for (int t = 0; t < S_KEYS; t++)
         u[t] += pl->slots >> t & 1u;
+    regio_rpp_seats_take(r, &c->seats, pl->offering, pl->period, r->learners[pl->learner].school,
+                         pl->slots, 1);
 }
 
 /* Whether key (o, p, t) sorts before (bo, bp, bt) as the checker's
@@ -320,7 +300,39 @@ static int s_key_before(const regio_rpp_t *r, int32_t o, int p, int t, int32_t b
     return c < 0 || (c == 0 && t < bt);
 }
 
-/* Every (offering, period, slot) used beyond its seats is one violation. */
+/* Seats of (o, p, t) held for their own school that its placements use. */
+static int64_t s_reserved_used(const s_check_t *c, int32_t o, int p, int t)
+{
+    const regio_rpp_t *r = c->r;
+    int64_t n = 0;
+    for (int32_t i = r->res_first ? r->res_first[(int64_t)o * r->n_periods + p] : -1; i >= 0;
+         i = r->res[i].next) {
+        int32_t left = c->seats.left[i * REGIO_RPP_SLOTS + t];
+        n += r->res[i].seats[t] - (left > 0 ? left : 0);
+    }
+    return n;
+}
+
+/* The checker's line for the seats of key (o, p, t) with n placed. */
+static void s_seats_line(const s_check_t *c, int32_t o, int p, int t, int32_t n)
+{
+    const regio_rpp_t *r = c->r;
+    int32_t cap = t < REGIO_RPP_SLOTS ? regio_rpp_cap(r, o, p, t) : 0;
+    if (n > cap) {
+        snprintf(c->err, c->errlen, "capacity: offering %s period %s slot %d: %d placed, %d seats",
+                 r->offerings[o].id, r->periods[p].id, t, (int)n, (int)cap);
+        return;
+    }
+    int32_t open = cap - regio_rpp_held(r, o, p, t);
+    int32_t left = c->seats.open[((int64_t)o * r->n_periods + p) * REGIO_RPP_SLOTS + t];
+    snprintf(c->err, c->errlen, "reservations: offering %s period %s slot %d: %d placed on %d open "
+             "seats (the rest are held for schools by agreement)", r->offerings[o].id,
+             r->periods[p].id, t, (int)(open - left), (int)open);
+}
+
+/* Every (offering, period, slot) used beyond its seats, or with more on
+ * open seats than are open (reservations), is one violation; the others
+ * count the seats they use that are held for their own school. */
 static void s_check_capacity(s_check_t *c, const int32_t *used)
 {
     const regio_rpp_t *r = c->r;
@@ -330,10 +342,16 @@ static void s_check_capacity(s_check_t *c, const int32_t *used)
     for (int32_t o = 0; o < r->n_offerings; o++)
         for (int p = 0; p < r->n_periods; p++)
             for (int t = 0; t < S_KEYS; t++) {
-                int32_t n = used[((size_t)o * r->n_periods + p) * S_KEYS + t];
+                int64_t op = (int64_t)o * r->n_periods + p;
+                int32_t n = used[op * S_KEYS + t];
                 int32_t cap = t < REGIO_RPP_SLOTS ? regio_rpp_cap(r, o, p, t) : 0;
-                if (n == 0 || n <= cap)
+                if (n == 0)
                     continue;
+                if (n <= cap) {
+                    c->reserved_used += s_reserved_used(c, o, p, t);
+                    if (c->seats.open[op * REGIO_RPP_SLOTS + t] >= 0)
+                        continue;
+                }
                 c->violations++;
                 if (!found || s_key_before(r, o, p, t, bo, bp, bt)) {
                     bo = o, bp = p, bt = t, bn = n;
@@ -341,9 +359,37 @@ static void s_check_capacity(s_check_t *c, const int32_t *used)
                 }
             }
     if (found && first && c->err && c->errlen > 0)
-        snprintf(c->err, c->errlen, "capacity: offering %s period %s slot %d: %d placed, %d seats",
-                 r->offerings[bo].id, r->periods[bp].id, bt, (int)bn,
-                 bt < REGIO_RPP_SLOTS ? (int)regio_rpp_cap(r, bo, bp, bt) : 0);
+        s_seats_line(c, bo, bp, bt, bn);
+}
+
+/* Every pin the solution does not hold exactly (its last placement for the
+ * pin's learner and period, as a dict keeps it) is one violation. */
+static int s_check_pins(s_check_t *c, const regio_rpp_sol_t *s)
+{
+    const regio_rpp_t *r = c->r;
+    size_t nlp = (size_t)r->n_learners * r->n_periods;
+    int32_t *last = r->n_pins ? malloc((nlp ? nlp : 1) * sizeof *last) : NULL;
+    if (r->n_pins && !last)
+        return -ENOMEM;
+    for (size_t i = 0; r->n_pins && i < nlp; i++)
+        last[i] = -1;
+    for (int32_t k = 0; r->n_pins && k < s->n; k++)
+        if (s_known(r, &s->v[k]))
+            last[(int64_t)s->v[k].learner * r->n_periods + s->v[k].period] = k;
+    for (int32_t i = 0; i < r->n_pins; i++) {
+        const regio_rpp_placement_t *pin = &r->pins[i];
+        int32_t k = last[(int64_t)pin->learner * r->n_periods + pin->period];
+        char slots[64];
+        if (k >= 0 && s->v[k].offering == pin->offering && s->v[k].slots == pin->slots)
+            continue;
+        if (c->violations++ == 0 && c->err && c->errlen > 0)
+            snprintf(c->err, c->errlen, "pin: %s in %s must be at %s slots %s",
+                     r->learners[pin->learner].id, r->periods[pin->period].id,
+                     r->offerings[pin->offering].id,
+                     regio_rpp_slot_list(pin->slots, slots, sizeof slots));
+    }
+    free(last);
+    return 0;
 }
 
 static int s_check(s_check_t *c, const regio_rpp_sol_t *s)
@@ -352,17 +398,17 @@ static int s_check(s_check_t *c, const regio_rpp_sol_t *s)
     size_t nkeys = (size_t)r->n_offerings * r->n_periods * S_KEYS;
     uint32_t *seen = calloc((size_t)r->n_learners + 1, sizeof *seen);
     int32_t *used = calloc(nkeys + 1, sizeof *used);
-    if (!seen || !used) {
-        free(seen);
-        free(used);
-        return -ENOMEM;
+    int rc = seen && used ? regio_rpp_seats_init(&c->seats, r, 0) : -ENOMEM;
+    if (rc == 0) {
+        for (int32_t k = 0; k < s->n; k++)
+            s_check_placement(c, k, &s->v[k], seen, used);
+        s_check_capacity(c, used);
+        rc = s_check_pins(c, s);
     }
-    for (int32_t k = 0; k < s->n; k++)
-        s_check_placement(c, k, &s->v[k], seen, used);
-    s_check_capacity(c, used);
+    regio_rpp_seats_free(&c->seats);
     free(seen);
     free(used);
-    return 0;
+    return rc;
 }
 
 /* Reports ---------------------------------------------------------------- */
@@ -417,7 +463,8 @@ int regio_rpp_evaluate(const regio_rpp_t *r, const regio_rpp_sol_t *s, regio_rpp
         .coverage = t.coverage, .need_total = t.need_total,
         .coverage_share = t.need_total ? (double)t.coverage / (double)t.need_total : 1.0,
         .travel_km = t.travel, .repeats = t.repeats, .preference = t.preference,
-        .placements = s->n, .learners_placed = t.placed, .learners = r->n_learners};
+        .placements = s->n, .learners_placed = t.placed, .learners = r->n_learners,
+        .pins = r->n_pins, .reserved_seats_used = c.reserved_used};
     s_shares(r, &t, NULL, &rep->school_share_min, &rep->school_share_max);
     free(t.school_need);
     free(t.school_cov);

@@ -14,6 +14,7 @@
 #include "regio/node.h"
 #include "regio/rpp.h"
 #include "regio/validate.h"
+#include "lag.h"
 #include "registry_mirror.h"
 
 #define TOPIC "capacity"
@@ -30,7 +31,9 @@ struct regio_capacity_s {
     regio_follow_t *registry;
     regio_registry_mirror_t mirror;
     const regio_principal_t *who; /* sender of the request being applied */
+    regio_lag_t *lag;      /* requests that named an id the mirror lacked */
     long dedup_ms;
+    long skew_ms;          /* versions further ahead of the clock are refused */
     uv_timer_t prune;
     uint64_t applied, duplicates, stale, pruned;
 };
@@ -47,23 +50,26 @@ typedef struct slot_s {
     int duplicate;         /* re-ack of an applied update_id */
     uint64_t seq;          /* change seq (or the original one for a duplicate) */
     uint64_t version;      /* stored version after this update */
+    uint32_t seats[REGIO_RPP_SLOTS]; /* CapacityReset: the seats kept, to publish */
     struct slot_s *items;  /* CapacityUpdates: one result per update, owned */
     size_t n_items;
 } slot_t;
 
 const regio_config_entry_t *regio_capacity_config_table(regio_capacity_config_t *c)
 {
-    static regio_config_entry_t t[20];
+    static regio_config_entry_t t[24];
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7411", "tcp://127.0.0.1:7412", "var/capacity", "256", "16384"),
-        {"registry-router", REGIO_CONFIG_STR, c->registry_router, "tcp://127.0.0.1:7401", 0, -1, "registry requests"},
-        {"registry-pub", REGIO_CONFIG_STR, c->registry_pub, "tcp://127.0.0.1:7402", 0, -1, "registry change feed"},
+        {"registry-router", REGIO_CONFIG_ENDPOINT, c->registry_router, "tcp://127.0.0.1:7401", 0, -1, "registry requests"},
+        {"registry-pub", REGIO_CONFIG_ENDPOINT, c->registry_pub, "tcp://127.0.0.1:7402", 0, -1, "registry change feed"},
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "4096", 1, 1 << 20, "updates per transaction"},
         {"queue-max", REGIO_CONFIG_INT, &c->queue_max, "65536", 1, 1 << 24, "updates held in memory; past it senders get BUSY with a retry hint"},
         {"batch-window-us", REGIO_CONFIG_INT, &c->batch_window_us, "0", 0, 1000000, "wait this long for more updates before committing"},
         {"dedup-hours", REGIO_CONFIG_INT, &c->dedup_hours, "72", 1, 24 * 365, "how long update ids are remembered for retries"},
+        {"version-skew-ms", REGIO_CONFIG_INT, &c->version_skew_ms, "300000", 0, 365L * 24 * 3600 * 1000, "refuse versions further ahead of this clock (unix ms), so a client's wrong clock cannot block a key"},
         {0},
     };
+    _Static_assert(sizeof v <= sizeof t, "the settings table outgrew its copy");
     memcpy(t, v, sizeof v);
     return t;
 }
@@ -93,16 +99,29 @@ static int s_seen(regio_capacity_t *c, MDB_txn *txn, const char *id, slot_t *s)
     return 1;
 }
 
-static int s_remember(regio_capacity_t *c, MDB_txn *txn, const char *id, slot_t *s)
+/* Remember update_id with s's seq and version, for retries. */
+static int s_record(regio_capacity_t *c, MDB_txn *txn, const char *id, const slot_t *s)
 {
     uint8_t v[24];
     int64_t now = regio_now_ms();
-    s->seq = ++c->pending_seq;
     regio_store_u64_key(v, (uint64_t)now);
     regio_store_u64_key(v + 8, s->seq);
     regio_store_u64_key(v + 16, s->version);
     MDB_val k = {strlen(id), (void *)id}, d = {24, v};
     return mdb_put(txn, c->updates, &k, &d, 0); /* seq is stored once per txn */
+}
+
+/* A change applied: the next seq, and update_id remembered with it. */
+static int s_remember(regio_capacity_t *c, MDB_txn *txn, const char *id, slot_t *s)
+{
+    s->seq = ++c->pending_seq;
+    return s_record(c, txn, id, s);
+}
+
+/* Whether an id the registry mirror lacks is unknown for good (lag.h). */
+static int s_settled(regio_capacity_t *c, const char *update_id, const char *id)
+{
+    return regio_lag_settled(c->lag, update_id, id, regio_follow_confirmations(c->registry));
 }
 
 /* Common checks of an update or exception; 0 or a rejection. */
@@ -120,6 +139,10 @@ static int s_check_target(regio_capacity_t *c, const char *update_id, const char
                       alarm ? alarm : "yet; retry shortly");
     }
     int known = regio_registry_mirror_offering(&c->mirror, offering);
+    if (known < 0 && !s_settled(c, update_id, offering))
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_NOT_READY, offering,
+                        "offering %s is not in this service's copy of the registry (yet?); "
+                        "retry", offering);
     if (known < 0)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, offering,
                         "offering %s does not exist in the registry", offering);
@@ -141,7 +164,12 @@ static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u,
         return rc;
     if ((rc = s_seen(c, txn, u->update_id, s)) != 0)
         return rc < 0 ? rc : REGIO_BATCH_NOWRITE;
-    if (!regio_registry_mirror_period(&c->mirror, u->period))
+    int period = regio_registry_mirror_period(&c->mirror, u->period);
+    if (!period && !s_settled(c, u->update_id, u->period))
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_NOT_READY, u->period,
+                        "period '%s' is not in this service's copy of the calendar (yet?); retry",
+                        u->period);
+    if (!period)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, u->period,
                         "period '%s' is not in the calendar", u->period);
     if (u->n_seats != REGIO_RPP_SLOTS)
@@ -154,12 +182,27 @@ static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u,
     if (u->version == 0)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, u->update_id,
                         "version must be > 0");
+    uint64_t now = (uint64_t)regio_now_ms();
+    if (u->version > now + (uint64_t)c->skew_ms) /* one bad clock would hold the key for good */
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, u->update_id,
+                        "version %llu is %llu ms ahead of this service's clock, more than "
+                        "version-skew-ms %ld (versions are unix milliseconds)",
+                        (unsigned long long)u->version, (unsigned long long)(u->version - now),
+                        c->skew_ms);
     char key[KEY_MAX];
     MDB_val k = {s_key(key, u->offering, u->period), key}, d;
     if ((rc = mdb_get(txn, c->avail, &k, &d)) == 0) {
         row_t old;
         memcpy(&old, d.mv_data, d.mv_size < sizeof old ? d.mv_size : sizeof old);
         uint64_t have = d.mv_size == sizeof old ? old.version : 0;
+        if (have == u->version && !memcmp(old.seats, u->seats, sizeof old.seats)) {
+            /* the same update under another id (a resend by a new process): nothing
+             * changes; its seq is now's, at or after the one that stored it */
+            s->duplicate = 1;
+            s->version = have;
+            s->seq = c->pending_seq;
+            return s_record(c, txn, u->update_id, s);
+        }
         if (have >= u->version)
             return REJECT(s, REGIO__ERROR_CODE__ERROR_STALE_VERSION, u->update_id,
                             "version %llu is not newer than stored version %llu",
@@ -176,14 +219,33 @@ static int s_update(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdate *u,
     return s_remember(c, txn, u->update_id, s);
 }
 
-static int s_date_ok(const char *d)
+/* Forget the stored version of a key: its seats stay, the next update wins. */
+static int s_reset(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityReset *x, slot_t *s)
 {
-    int y, m, day;
-    char tail;
-    if (!d || strlen(d) != 10 || sscanf(d, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3)
-        return 0;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return y >= 2000 && y <= 2100 && m >= 1 && m <= 12 && day >= 1 && day <= mdays[m - 1];
+    char err[200];
+    int rc = s_check_target(c, x->update_id, x->offering, s);
+    if (rc != 0)
+        return rc;
+    if ((rc = s_seen(c, txn, x->update_id, s)) != 0)
+        return rc < 0 ? rc : REGIO_BATCH_NOWRITE;
+    if (regio_validate_id(x->period, "period", err, sizeof err) < 0)
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, x->update_id, "%s", err);
+    char key[KEY_MAX];
+    MDB_val k = {s_key(key, x->offering, x->period), key}, d;
+    row_t row;
+    if ((rc = mdb_get(txn, c->avail, &k, &d)) == MDB_NOTFOUND || (rc == 0 && d.mv_size != sizeof row))
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, x->offering,
+                      "no seats stored for %s in %s: nothing to reset", x->offering, x->period);
+    if (rc != 0)
+        return rc;
+    memcpy(&row, d.mv_data, sizeof row);
+    row.version = 0;
+    d = (MDB_val){sizeof row, &row};
+    if ((rc = mdb_put(txn, c->avail, &k, &d, 0)) != 0)
+        return rc;
+    memcpy(s->seats, row.seats, sizeof s->seats);
+    s->version = 0;
+    return s_remember(c, txn, x->update_id, s);
 }
 
 static int s_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityException *x, slot_t *s)
@@ -193,31 +255,34 @@ static int s_exception(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityExcepti
         return rc;
     if ((rc = s_seen(c, txn, x->update_id, s)) != 0)
         return rc < 0 ? rc : REGIO_BATCH_NOWRITE;
-    if (!s_date_ok(x->date))
-        return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, x->update_id,
-                        "date must be a real YYYY-MM-DD between 2000 and 2100");
-    if (x->slots_closed < 1 || x->slots_closed > 3)
-        return REJECT(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, x->update_id,
-                        "slots_closed must be 1 (morning), 2 (afternoon) or 3 (whole day)");
     char err[200];
-    if (regio_validate_text(x->reason, 200, "reason", err, sizeof err) < 0)
+    if (regio_validate_date(x->date, "date", err, sizeof err) < 0)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, x->update_id, "%s", err);
+    if (x->slots_closed > 3)
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, x->update_id,
+                        "slots_closed must be 0 (open again), 1 (morning), 2 (afternoon) or 3 "
+                        "(whole day)");
+    if ((rc = regio_validate_text(x->reason, REGIO_REASON_MAX, "reason", err, sizeof err)) < 0)
+        return REJECT(s, regio_msg_error_code(rc), x->update_id, "%s", err);
     char key[KEY_MAX];
     size_t kl = s_key(key, x->offering, x->date);
-    if ((rc = regio_store_put_msg(txn, c->exceptions, key, kl, &x->base)) != 0)
+    MDB_val k = {kl, key};
+    if (x->slots_closed == 0) /* open again: no closure left to keep */
+        rc = mdb_del(txn, c->exceptions, &k, NULL);
+    else
+        rc = regio_store_put_msg(txn, c->exceptions, key, kl, &x->base);
+    if (rc != 0 && rc != MDB_NOTFOUND)
         return rc;
     return s_remember(c, txn, x->update_id, s);
 }
 
-#define UPDATES_MAX 1024
-
 /* Each update of a CapacityUpdates message on its own, with its own result. */
 static int s_updates(regio_capacity_t *c, MDB_txn *txn, Regio__CapacityUpdates *m, slot_t *s)
 {
-    if (m->n_updates == 0 || m->n_updates > UPDATES_MAX)
+    if (m->n_updates == 0 || m->n_updates > REGIO_MAX_CAPACITY_UPDATES)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, NULL,
-                        "a CapacityUpdates message carries 1..%d updates, got %zu", UPDATES_MAX,
-                        m->n_updates);
+                        "updates: %zu listed, needs 1..%d", m->n_updates,
+                        REGIO_MAX_CAPACITY_UPDATES);
     if (!(s->items = calloc(m->n_updates, sizeof *s->items)))
         return -ENOMEM;
     s->n_items = m->n_updates;
@@ -250,6 +315,7 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     case REGIO__ENVELOPE__BODY_CAPACITY_UPDATES: return s_updates(c, txn, e->capacity_updates, s);
     case REGIO__ENVELOPE__BODY_CAPACITY_EXCEPTION:
         return s_exception(c, txn, e->capacity_exception, s);
+    case REGIO__ENVELOPE__BODY_CAPACITY_RESET: return s_reset(c, txn, e->capacity_reset, s);
     case REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT_REQUEST:
     case REGIO__ENVELOPE__BODY_STATUS_REQUEST: return REGIO_BATCH_NOWRITE;
     default:
@@ -393,10 +459,25 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
         s_done_updates(c, req, s);
         return;
     }
+    const Regio__CapacityUpdate *u = NULL;
+    const Regio__CapacityException *x = NULL;
+    Regio__CapacityUpdate kept = REGIO__CAPACITY_UPDATE__INIT; /* what a reset publishes */
     Regio__CapacityAck ack = REGIO__CAPACITY_ACK__INIT;
-    ack.update_id = bc == REGIO__ENVELOPE__BODY_CAPACITY_UPDATE
-                        ? req->env->capacity_update->update_id
-                        : req->env->capacity_exception->update_id;
+    if (bc == REGIO__ENVELOPE__BODY_CAPACITY_UPDATE) {
+        u = req->env->capacity_update;
+        ack.update_id = u->update_id;
+    } else if (bc == REGIO__ENVELOPE__BODY_CAPACITY_RESET) {
+        const Regio__CapacityReset *r = req->env->capacity_reset;
+        kept.offering = r->offering;
+        kept.period = r->period;
+        kept.seats = s->seats;
+        kept.n_seats = REGIO_RPP_SLOTS;
+        u = &kept;
+        ack.update_id = r->update_id;
+    } else {
+        x = req->env->capacity_exception;
+        ack.update_id = x->update_id;
+    }
     ack.status = s->duplicate ? REGIO__ACK_STATUS__ACK_DUPLICATE : REGIO__ACK_STATUS__ACK_APPLIED;
     ack.seq = s->seq;
     ack.version = s->version;
@@ -409,8 +490,7 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
         return;
     }
     c->applied++;
-    s_publish_change(c, bc == REGIO__ENVELOPE__BODY_CAPACITY_UPDATE ? req->env->capacity_update : NULL,
-                     req->env->capacity_exception, s->seq);
+    s_publish_change(c, u, x, s->seq);
 }
 
 /* One result per update of a CapacityUpdates message; publish the applied. */
@@ -515,7 +595,12 @@ static void s_on_prune(uv_timer_t *t)
     else
         c->prune_from[0] = '\0'; /* reached the end: next pass starts over */
     mdb_cursor_close(cur);
-    if (mdb_txn_commit(txn) == 0 && n > 0) {
+    if ((rc = mdb_txn_commit(txn)) != 0) {
+        regio_store_failed(&c->node.store, rc); /* logged once per burst by the node */
+        return;
+    }
+    regio_store_committed(&c->node.store);
+    if (n > 0) {
         c->pruned += (uint64_t)n;
         REGIO_INFO("msg=\"pruned update ids\" n=%d", n);
     }
@@ -538,6 +623,14 @@ static int s_resolve_alarm(void *arg, MDB_txn *txn)
     regio_capacity_t *c = arg;
     return regio_follow_resolve(c->registry, txn);
 }
+
+/* What the store check (store_check.h) holds each table's values to. */
+static const regio_store_check_table_t s_tables[] = {
+    {"avail", NULL, sizeof(row_t)},
+    {"exceptions", &regio__capacity_exception__descriptor, 0},
+    {"updates", NULL, 24},
+    {NULL, NULL, 0},
+};
 
 static int s_open_tables(void *arg, MDB_txn *txn)
 {
@@ -572,9 +665,10 @@ int regio_capacity_new(regio_service_t *svc, const regio_capacity_config_t *cfg,
 {
     regio_capacity_t *c = calloc(1, sizeof *c);
     *out = c;
-    if (!c || regio_registry_mirror_init(&c->mirror) < 0)
+    if (!c || regio_registry_mirror_init(&c->mirror) < 0 || !(c->lag = regio_lag_new()))
         return -ENOMEM;
     c->dedup_ms = cfg->dedup_hours * 3600L * 1000L;
+    c->skew_ms = cfg->version_skew_ms;
     regio_node_opts_t o = {
         .name = TOPIC, .router = cfg->router, .pub = cfg->pub, .db = cfg->db,
         .map_bytes = (size_t)cfg->map_mb << 20, .map_max_bytes = (size_t)cfg->map_max_mb << 20,
@@ -584,6 +678,7 @@ int regio_capacity_new(regio_service_t *svc, const regio_capacity_config_t *cfg,
                   .apply = s_apply, .done = s_done, .begin = s_begin, .precommit = s_precommit,
                   .release = s_release, .flush = s_flush, .arg = c},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
+        .backup_dir = cfg->backup_dir, .tables = s_tables, .seq_table = "meta", .seq_key = "seq",
         .resolve_alarm = s_resolve_alarm,
     };
     int rc = regio_node_open(&c->node, svc, &o, err, errlen);
@@ -623,6 +718,7 @@ void regio_capacity_destroy(regio_capacity_t **self)
     regio_follow_destroy(&c->registry);
     regio_node_destroy(&c->node);
     regio_registry_mirror_free(&c->mirror);
+    regio_lag_destroy(&c->lag);
     free(c);
     *self = NULL;
 }

@@ -10,7 +10,10 @@
 #include "regio/error.h"
 #include "regio/log.h"
 #include "regio/node.h"
+#include "learner_log.h"
+#include "regio/rpp.h"
 #include "regio/validate.h"
+#include "topic_index.h"
 
 #define TOPIC_MAX 96
 #define CHUNK 256
@@ -25,6 +28,7 @@ typedef struct {
 struct regio_notifier_s {
     regio_node_t node;     /* node.seq = last global notification seq */
     MDB_dbi log, topic_index, topic_seq, meta;
+    regio_learner_log_t learner_log; /* the same tables, for access and erasure */
     uint64_t pending_seq, source_seq, pending_source;
     pending_t *pending;    /* notifications to publish after commit */
     size_t n_pending, cap_pending;
@@ -36,11 +40,12 @@ struct regio_notifier_s {
 typedef struct {
     regio_node_refusal_t no; /* why it was refused, if it was */
     uint64_t source_seq;     /* for NotifyAck */
+    regio_learner_log_erased_t erased; /* a LearnerEraseRequest's answer */
 } slot_t;
 
 const regio_config_entry_t *regio_notifier_config_table(regio_notifier_config_t *c)
 {
-    static regio_config_entry_t t[18];
+    static regio_config_entry_t t[19];
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7431", "tcp://127.0.0.1:7432", "var/notifier", "256", "16384"),
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "256", 1, 65536, "requests per transaction"},
@@ -50,6 +55,7 @@ const regio_config_entry_t *regio_notifier_config_table(regio_notifier_config_t 
         {"retain-max", REGIO_CONFIG_INT, &c->retain_max, "0", 0, 1L << 40, "keep at most this many log entries (0 = no cap)"},
         {0},
     };
+    _Static_assert(sizeof v <= sizeof t, "the settings table outgrew its copy");
     memcpy(t, v, sizeof v);
     return t;
 }
@@ -61,11 +67,7 @@ static int s_reject(slot_t *s, Regio__ErrorCode code, const char *reason)
 
 static size_t s_index_key(char *out, const char *topic, uint64_t topic_seq)
 {
-    size_t n = strlen(topic);
-    memcpy(out, topic, n);
-    out[n] = 0;
-    regio_store_u64_key((uint8_t *)out + n + 1, topic_seq);
-    return n + 9;
+    return regio_topic_index_key(out, topic, topic_seq);
 }
 
 static int s_pending_add(regio_notifier_t *n, const char *topic, const regio_envelope_t *env)
@@ -137,7 +139,11 @@ static int s_check_change(const Regio__PlacementChange *c, char *err, size_t n)
         snprintf(err, n, "change kind %d unknown", c->kind);
         return REGIO_ERANGE;
     }
-    return regio_validate_text(c->reason, 200, "change reason", err, n);
+    if (c->n_slots > REGIO_RPP_SLOTS) {
+        snprintf(err, n, "change slots: %zu listed, at most %d", c->n_slots, REGIO_RPP_SLOTS);
+        return REGIO_ERANGE;
+    }
+    return regio_validate_text(c->reason, REGIO_REASON_MAX, "change reason", err, n);
 }
 
 static int s_notify(regio_notifier_t *n, MDB_txn *txn, Regio__NotifyBatch *b, slot_t *s)
@@ -148,9 +154,15 @@ static int s_notify(regio_notifier_t *n, MDB_txn *txn, Regio__NotifyBatch *b, sl
     if (b->first_source_seq > n->pending_source + 1)
         return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID,
                         "source_seq gap: resend from the last acknowledged one");
-    for (size_t i = 0; i < b->n_changes; i++)
-        if (s_check_change(b->changes[i], err, sizeof err) < 0)
-            return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, err);
+    if (b->n_changes > REGIO_MAX_NOTIFY_CHANGES)
+        return regio_node_refuse(&s->no, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, NULL,
+                                 "changes: %zu listed, at most %d", b->n_changes,
+                                 REGIO_MAX_NOTIFY_CHANGES);
+    for (size_t i = 0; i < b->n_changes; i++) {
+        int rc = s_check_change(b->changes[i], err, sizeof err);
+        if (rc < 0)
+            return s_reject(s, regio_msg_error_code(rc), err);
+    }
     int64_t now = regio_now_ms();
     for (size_t i = 0; i < b->n_changes; i++) {
         uint64_t src = b->first_source_seq + i;
@@ -180,10 +192,12 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     regio_notifier_t *n = arg;
     slot_t *s = slot;
     regio_envelope_t *e = req->env;
-    if (!e)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, "not a regio envelope");
     switch (e->body_case) {
     case REGIO__ENVELOPE__BODY_NOTIFY_BATCH: return s_notify(n, txn, e->notify_batch, s);
+    case REGIO__ENVELOPE__BODY_LEARNER_ERASE_REQUEST:
+        return regio_learner_log_erase(&n->node, &n->learner_log, txn, req, n->pending_source,
+                                       &s->no, &s->erased);
+    case REGIO__ENVELOPE__BODY_LEARNER_EXPORT_REQUEST:
     case REGIO__ENVELOPE__BODY_REPLAY_REQUEST:
     case REGIO__ENVELOPE__BODY_STATUS_REQUEST: return REGIO_BATCH_NOWRITE;
     default:
@@ -295,6 +309,12 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
     if (regio_node_reply_refusal(&n->node, req, rc, &s->no, "not logged"))
         return;
     switch (req->env->body_case) {
+    case REGIO__ENVELOPE__BODY_LEARNER_EXPORT_REQUEST:
+        regio_learner_log_reply_export(&n->node, &n->learner_log, req);
+        return;
+    case REGIO__ENVELOPE__BODY_LEARNER_ERASE_REQUEST:
+        regio_learner_log_reply_erased(&n->node, req, &s->erased);
+        return;
     case REGIO__ENVELOPE__BODY_REPLAY_REQUEST: s_replay(n, req); return;
     case REGIO__ENVELOPE__BODY_STATUS_REQUEST: regio_node_reply_status(&n->node, req); return;
     default: break;
@@ -381,11 +401,14 @@ static void s_on_trim(uv_timer_t *t)
         mdb_txn_abort(txn); /* nothing to trim, or no room to record it: try next time */
         return;
     }
-    if (mdb_txn_commit(txn) == 0) {
-        n->trimmed += dropped;
-        REGIO_INFO("msg=\"trimmed log\" dropped=%zu first_seq=%llu", dropped,
-                   (unsigned long long)first);
+    if ((rc = mdb_txn_commit(txn)) != 0) {
+        regio_store_failed(&n->node.store, rc); /* logged once per burst by the node */
+        return;
     }
+    regio_store_committed(&n->node.store);
+    n->trimmed += dropped;
+    REGIO_INFO("msg=\"trimmed log\" dropped=%zu first_seq=%llu", dropped,
+               (unsigned long long)first);
 }
 
 static void s_fill_status(void *arg, Regio__Status *st)
@@ -396,6 +419,14 @@ static void s_fill_status(void *arg, Regio__Status *st)
     regio_node_status_add(&n->node, st, "trimmed", n->trimmed);
     regio_node_status_add(&n->node, st, "source_seq", n->source_seq);
 }
+
+/* What the store check (store_check.h) holds each table's values to. */
+static const regio_store_check_table_t s_tables[] = {
+    {"log", &regio__notification__descriptor, 0},
+    {"topic_index", NULL, 8},
+    {"topic_seq", NULL, 8},
+    {NULL, NULL, 0},
+};
 
 static int s_open_tables(void *arg, MDB_txn *txn)
 {
@@ -410,6 +441,7 @@ static int s_open_tables(void *arg, MDB_txn *txn)
         return rc;
     n->pending_seq = n->node.seq;
     n->pending_source = n->source_seq;
+    n->learner_log = (regio_learner_log_t){n->log, n->topic_index, n->topic_seq};
     return 0;
 }
 
@@ -430,6 +462,7 @@ int regio_notifier_new(regio_service_t *svc, const regio_notifier_config_t *cfg,
         .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
                   .done = s_done, .begin = s_begin, .flush = s_flush, .arg = n},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
+        .backup_dir = cfg->backup_dir, .tables = s_tables, .seq_table = "meta", .seq_key = "seq",
     };
     int rc = regio_node_open(&n->node, svc, &o, err, errlen);
     if (rc < 0)

@@ -8,7 +8,8 @@
  * per-topic seq, both gap-free. After the commit they are published on the
  * PUB socket as [topic][envelope]. A subscriber that was away sends a
  * ReplayRequest (topic, after_seq) and gets the missing ones from the log,
- * at most replay-max per request, streamed in chunks.
+ * at most replay-max per request, streamed in chunks. A learner's export
+ * and erasure read and rename its entries (learner_log.h).
  */
 #ifndef REGIO_NOTIFIER_H
 #define REGIO_NOTIFIER_H
@@ -20,6 +21,7 @@ typedef struct {
     char router[REGIO_CONFIG_STR_MAX];  /* requests + planner batches (bind) */
     char pub[REGIO_CONFIG_STR_MAX];     /* notifications (bind) */
     char db[REGIO_CONFIG_STR_MAX];      /* LMDB directory */
+    char backup_dir[REGIO_CONFIG_STR_MAX]; /* backup copies ("" = <db>.backup) */
     long map_mb, map_max_mb;            /* LMDB map: initial and cap */
     long batch_max;                     /* requests per transaction */
     long pub_hwm;                       /* per-subscriber queue before it must catch up */

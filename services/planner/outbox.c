@@ -6,10 +6,12 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "regio/limits.h"
 #include "regio/log.h"
 #include "regio/zwatch.h"
 
-#define BATCH 500
+#define BATCH 500 /* changes per NotifyBatch: a few hundred kilobytes at most */
+_Static_assert(BATCH <= REGIO_MAX_NOTIFY_CHANGES, "the notifier refuses larger batches");
 #define RESEND_MS 2000
 
 struct regio_outbox_s {
@@ -23,12 +25,14 @@ struct regio_outbox_s {
     uint64_t acked;              /* notifier logged everything up to this */
     uint64_t in_flight_until;    /* last source_seq sent and not acked, 0 = none */
     uint64_t sent_at;            /* loop time of the last send */
+    int held;                    /* a backup is open: send nothing */
+    uint64_t refusals;           /* batches refused since the last ack */
     int closing;
 };
 
 static void s_send(regio_outbox_t *ob)
 {
-    if (ob->closing || ob->acked + 1 >= ob->next)
+    if (ob->closing || ob->held || ob->acked + 1 >= ob->next)
         return;
     MDB_txn *txn;
     MDB_cursor *cur;
@@ -69,27 +73,38 @@ static void s_send(regio_outbox_t *ob)
         regio__placement_change__free_unpacked(items[i], NULL);
 }
 
-/* Delete what the notifier has logged, remember how far it got. */
-static void s_acked(regio_outbox_t *ob, uint64_t upto)
+typedef struct {
+    regio_outbox_t *ob;
+    uint64_t upto;
+} acked_t;
+
+static int s_acked_fill(void *arg, MDB_txn *txn)
 {
-    if (upto <= ob->acked)
-        return;
-    if (upto >= ob->next)
-        upto = ob->next - 1;
-    MDB_txn *txn;
-    if (mdb_txn_begin(ob->store->env, NULL, 0, &txn) != 0)
-        return;
-    for (uint64_t s = ob->acked + 1; s <= upto; s++) {
+    acked_t *a = arg;
+    for (uint64_t s = a->ob->acked + 1; s <= a->upto; s++) {
         uint8_t key[8];
         regio_store_u64_key(key, s);
         MDB_val k = {8, key};
-        mdb_del(txn, ob->outbox, &k, NULL);
+        int rc = mdb_del(txn, a->ob->outbox, &k, NULL);
+        if (rc != 0 && rc != MDB_NOTFOUND)
+            return rc;
     }
-    if (regio_store_put_u64(txn, ob->meta, "outbox_acked", upto) != 0 || mdb_txn_commit(txn) != 0) {
-        mdb_txn_abort(txn);
-        return;
-    }
-    ob->acked = upto;
+    return regio_store_put_u64(txn, a->ob->meta, "outbox_acked", a->upto);
+}
+
+/* Delete what the notifier has logged, remember how far it got. 0, or the
+ * write failed (noted in the store) and the entries stay to be sent again. */
+static int s_acked(regio_outbox_t *ob, uint64_t upto)
+{
+    if (upto <= ob->acked)
+        return 0;
+    if (upto >= ob->next)
+        upto = ob->next - 1;
+    acked_t a = {ob, upto};
+    int rc = regio_store_write(ob->store, s_acked_fill, &a);
+    if (rc == 0)
+        ob->acked = upto;
+    return rc;
 }
 
 static void s_on_reply(regio_zwatch_t *w, void *sock, void *arg)
@@ -99,12 +114,22 @@ static void s_on_reply(regio_zwatch_t *w, void *sock, void *arg)
     while (regio_msg_recv(sock, 0, &m) == 0) {
         regio_envelope_t *e = m.env;
         if (e && e->body_case == REGIO__ENVELOPE__BODY_NOTIFY_ACK) {
-            s_acked(ob, e->notify_ack->source_seq);
+            if (s_acked(ob, e->notify_ack->source_seq) < 0) {
+                regio_msg_clear(&m);
+                return; /* the store cannot write: resend on the timer, not at once */
+            }
+            if (ob->refusals)
+                REGIO_INFO("msg=\"notifier takes batches again\" refused=%llu",
+                           (unsigned long long)ob->refusals);
+            ob->refusals = 0;
             ob->in_flight_until = 0;
         } else if (e && e->body_case == REGIO__ENVELOPE__BODY_ERROR) {
-            REGIO_WARN("msg=\"notifier refused a batch\" code=%d reason=\"%s\"", e->error->code,
-                       e->error->reason);
-            ob->in_flight_until = 0;
+            if (!ob->refusals++) /* once until a batch is acknowledged again */
+                REGIO_WARN("msg=\"notifier refused a batch; resending every %d ms\" code=%d "
+                           "reason=\"%s\"", RESEND_MS, e->error->code, e->error->reason);
+            ob->sent_at = uv_now(&ob->svc->loop); /* in flight still: the timer resends */
+            regio_msg_clear(&m);
+            return; /* not at once: a full disk stays full a while */
         }
         regio_msg_clear(&m);
     }
@@ -117,7 +142,7 @@ static void s_on_timer(uv_timer_t *t)
     uint64_t now = uv_now(&ob->svc->loop);
     if (ob->in_flight_until && now - ob->sent_at < RESEND_MS)
         return;
-    if (ob->in_flight_until)
+    if (ob->in_flight_until && !ob->store->failing && !ob->refusals) /* those are logged once */
         REGIO_INFO("msg=\"no ack from notifier, resending\" from=%llu",
                    (unsigned long long)(ob->acked + 1));
     ob->in_flight_until = 0;
@@ -181,6 +206,18 @@ void regio_outbox_commit(regio_outbox_t *ob, int ok)
         ob->next = ob->pending_next;
     ob->pending_next = ob->next;
     if (ok && !ob->in_flight_until)
+        s_send(ob);
+}
+
+uint64_t regio_outbox_last(const regio_outbox_t *ob)
+{
+    return ob->pending_next - 1;
+}
+
+void regio_outbox_hold(regio_outbox_t *ob, int hold)
+{
+    ob->held = hold;
+    if (!hold && !ob->in_flight_until)
         s_send(ob);
 }
 

@@ -35,6 +35,16 @@ int regio_outbox_append(regio_outbox_t *ob, MDB_txn *txn, Regio__PlacementChange
 /* The txn with the appended changes committed (ok = 1) or was aborted. */
 void regio_outbox_commit(regio_outbox_t *ob, int ok);
 
+/* The source_seq of the newest change appended so far, counting those in
+ * a write txn not yet committed (0: none ever). Can't fail. */
+uint64_t regio_outbox_last(const regio_outbox_t *ob);
+
+/* Hold (1) or resume (0) sending. While a backup of the planner's store is
+ * open nothing new reaches the notifier, so a notifier backup taken then
+ * holds no change the planner's copy does not (common.proto, BackupRequest).
+ * A batch already in flight may still be logged: the copy has it too. */
+void regio_outbox_hold(regio_outbox_t *ob, int hold);
+
 /* Changes not yet acknowledged by the notifier. */
 uint64_t regio_outbox_pending(const regio_outbox_t *ob);
 

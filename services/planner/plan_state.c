@@ -8,9 +8,10 @@
 
 #include "regio/error.h"
 
-static void s_key(char *out, size_t n, const char *learner, const char *period)
+int regio_plan_state_key(char *out, size_t n, const char *learner, const char *period)
 {
-    snprintf(out, n, "%s\x1f%s", learner, period);
+    int k = snprintf(out, n, "%s\x1f%s", learner, period);
+    return k < 0 || (size_t)k >= n ? -1 : k;
 }
 
 int regio_plan_state_init(regio_plan_state_t *p)
@@ -34,7 +35,7 @@ void regio_plan_state_free(regio_plan_state_t *p)
 int regio_plan_state_put(regio_plan_state_t *p, const Regio__PlacementChange *e)
 {
     char key[160];
-    s_key(key, sizeof key, e->learner, e->period);
+    regio_plan_state_key(key, sizeof key, e->learner, e->period);
     int32_t i = regio_strtab_intern(p->keys, key, NULL);
     if (i < 0)
         return -ENOMEM;
@@ -64,7 +65,7 @@ const Regio__PlacementChange *regio_plan_state_get(const regio_plan_state_t *p, 
                                              const char *period)
 {
     char key[160];
-    s_key(key, sizeof key, learner, period);
+    regio_plan_state_key(key, sizeof key, learner, period);
     int32_t i = regio_strtab_find(p->keys, key);
     return i < 0 || (size_t)i >= p->n ? NULL : p->v[i];
 }
@@ -72,7 +73,7 @@ const Regio__PlacementChange *regio_plan_state_get(const regio_plan_state_t *p, 
 int regio_plan_state_remove(regio_plan_state_t *p, const char *learner, const char *period)
 {
     char key[160];
-    s_key(key, sizeof key, learner, period);
+    regio_plan_state_key(key, sizeof key, learner, period);
     int32_t i = regio_strtab_find(p->keys, key);
     if (i < 0 || (size_t)i >= p->n || !p->v[i])
         return REGIO_ENOTFOUND;
@@ -80,6 +81,19 @@ int regio_plan_state_remove(regio_plan_state_t *p, const char *learner, const ch
     p->v[i] = NULL; /* the key stays interned: a later put reuses the slot */
     p->live--;
     return 0;
+}
+
+size_t regio_plan_state_remove_learner(regio_plan_state_t *p, const char *learner)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < p->n; i++)
+        if (p->v[i] && strcmp(p->v[i]->learner, learner) == 0) {
+            regio__placement_change__free_unpacked(p->v[i], NULL);
+            p->v[i] = NULL;
+            p->live--;
+            k++;
+        }
+    return k;
 }
 
 Regio__PlacementChange regio_plan_state_entry(const Regio__PlacementChange *c)
@@ -220,6 +234,12 @@ static int s_emit(regio_plan_state_diff_t *d, Regio__ChangeKind kind, const Regi
                 s_set(&c->old_partner, was->partner) < 0))
         return -ENOMEM;
     return s_set(&c->reason, reason);
+}
+
+int regio_plan_state_cancel(regio_plan_state_diff_t *d, const Regio__PlacementChange *was,
+                            const char *reason, uint64_t version)
+{
+    return s_emit(d, REGIO__CHANGE_KIND__CHANGE_CANCELLED, NULL, was, reason, version);
 }
 
 int regio_plan_state_diff(const regio_plan_state_t *old, const regio_plan_state_t *np, uint64_t version,

@@ -37,6 +37,14 @@ int regio_plan_state_put(regio_plan_state_t *p, const Regio__PlacementChange *e)
 /* Remove the entry of (learner, period); 0, or REGIO_ENOTFOUND. */
 int regio_plan_state_remove(regio_plan_state_t *p, const char *learner, const char *period);
 
+/* Remove every entry of learner (O(plan)); returns how many there were. */
+size_t regio_plan_state_remove_learner(regio_plan_state_t *p, const char *learner);
+
+/* The key of (learner, period), in the plan's table and in keys:
+ * "learner\x1fperiod"; with period "" the prefix of all the learner's
+ * keys. Returns its length, or -1 when it does not fit n bytes. */
+int regio_plan_state_key(char *out, size_t n, const char *learner, const char *period);
+
 /* The entry a plan keeps for change c (created or moved): c's learner,
  * school, period, offering, partner and slots, kind CREATED, nothing else.
  * Borrows c's strings and slots. */
@@ -69,6 +77,11 @@ int regio_plan_state_diff_sol(const regio_plan_state_t *old, const regio_rpp_t *
                               const regio_rpp_sol_t *sol, uint64_t plan_version,
                               const char *(*reason_of)(const Regio__PlacementChange *old_entry, void *arg),
                               void *arg, regio_plan_state_diff_t *d);
+
+/* Append to d the change that cancels plan entry was (as a diff would
+ * write it), stamped with reason and plan_version. 0 or -ENOMEM. */
+int regio_plan_state_cancel(regio_plan_state_diff_t *d, const Regio__PlacementChange *was,
+                            const char *reason, uint64_t plan_version);
 
 /* Make p the plan after the changes d (from a diff against p): created
  * and moved entries are put, cancelled ones removed. 0, or -ENOMEM with

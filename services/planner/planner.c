@@ -8,14 +8,17 @@
 #include <zmq.h>
 
 #include "engine.h"
-#include "learner_check.h"
+#include "learner_rights.h"
 #include "outbox.h"
 #include "plan_state.h"
+#include "regio/authz.h"
 #include "regio/error.h"
 #include "regio/follow.h"
 #include "regio/log.h"
 #include "regio/node.h"
+#include "regio/privacy.h"
 #include "regio/rpp_score.h"
+#include "regio/rules.h"
 #include "regio/validate.h"
 #include "world.h"
 
@@ -66,11 +69,14 @@ struct regio_planner_s {
     Regio__PlanSummary last;   /* summary of the last committed round */
     uint64_t plan_upstream[2]; /* registry and capacity seq the plan was built on */
     uint64_t rounds, learner_puts, held;
+    int round_asked;           /* a PlanRequest is in the batch being applied */
     char hold_alarm[160];      /* why the last round was held, "" once one commits */
 };
 
 typedef struct {
     regio_node_refusal_t no; /* why it was refused, if it was */
+    Regio__LearnerErased erased; /* an erase's answer; its tombstone points at tomb */
+    char tomb[REGIO_TOMBSTONE_LEN + 1];
 } slot_t;
 
 const regio_config_entry_t *regio_planner_config_table(regio_planner_config_t *c)
@@ -78,11 +84,11 @@ const regio_config_entry_t *regio_planner_config_table(regio_planner_config_t *c
     static regio_config_entry_t t[40];
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7421", "tcp://127.0.0.1:7422", "var/planner", "256", "16384"),
-        {"registry-router", REGIO_CONFIG_STR, c->registry_router, "tcp://127.0.0.1:7401", 0, -1, "registry requests"},
-        {"registry-pub", REGIO_CONFIG_STR, c->registry_pub, "tcp://127.0.0.1:7402", 0, -1, "registry change feed"},
-        {"capacity-router", REGIO_CONFIG_STR, c->capacity_router, "tcp://127.0.0.1:7411", 0, -1, "capacity requests"},
-        {"capacity-pub", REGIO_CONFIG_STR, c->capacity_pub, "tcp://127.0.0.1:7412", 0, -1, "capacity change feed"},
-        {"notifier-router", REGIO_CONFIG_STR, c->notifier_router, "tcp://127.0.0.1:7431", 0, -1, "notifier requests"},
+        {"registry-router", REGIO_CONFIG_ENDPOINT, c->registry_router, "tcp://127.0.0.1:7401", 0, -1, "registry requests"},
+        {"registry-pub", REGIO_CONFIG_ENDPOINT, c->registry_pub, "tcp://127.0.0.1:7402", 0, -1, "registry change feed"},
+        {"capacity-router", REGIO_CONFIG_ENDPOINT, c->capacity_router, "tcp://127.0.0.1:7411", 0, -1, "capacity requests"},
+        {"capacity-pub", REGIO_CONFIG_ENDPOINT, c->capacity_pub, "tcp://127.0.0.1:7412", 0, -1, "capacity change feed"},
+        {"notifier-router", REGIO_CONFIG_ENDPOINT, c->notifier_router, "tcp://127.0.0.1:7431", 0, -1, "notifier requests"},
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "1024", 1, 65536, "requests per transaction"},
         {"engine", REGIO_CONFIG_STR, c->engine, "", 0, -1, "planning engine (empty = default)"},
         {"seconds", REGIO_CONFIG_DOUBLE, &c->seconds, "0", 0, 3600, "planning time budget (0 = engine default)"},
@@ -99,6 +105,7 @@ const regio_config_entry_t *regio_planner_config_table(regio_planner_config_t *c
         {"w-preference", REGIO_CONFIG_DOUBLE, &c->w_preference, "200", 0, 1000000, "score bonus per preferred partner"},
         {0},
     };
+    _Static_assert(sizeof v <= sizeof t, "the settings table outgrew its copy");
     memcpy(t, v, sizeof v);
     return t;
 }
@@ -227,8 +234,8 @@ static int s_write_changes(regio_planner_t *p, MDB_txn *txn, const regio_plan_st
     for (size_t i = 0; rc == 0 && i < d->n; i++) {
         const Regio__PlacementChange *c = d->v[i];
         char key[160];
-        int kl = snprintf(key, sizeof key, "%s\x1f%s", c->learner, c->period);
-        if (kl < 0 || (size_t)kl >= sizeof key)
+        int kl = regio_plan_state_key(key, sizeof key, c->learner, c->period);
+        if (kl < 0)
             return REGIO_EINVALID;
         if (c->kind == REGIO__CHANGE_KIND__CHANGE_CANCELLED) {
             MDB_val k = {(size_t)kl, key};
@@ -242,33 +249,38 @@ static int s_write_changes(regio_planner_t *p, MDB_txn *txn, const regio_plan_st
     return rc;
 }
 
+typedef struct {
+    regio_planner_t *p;
+    const regio_plan_state_diff_t *d;
+    uint64_t version;
+    const uint64_t *upstream;
+} persist_t;
+
+static int s_persist_fill(void *arg, MDB_txn *txn)
+{
+    persist_t *w = arg;
+    regio_planner_t *p = w->p;
+    regio_outbox_commit(p->outbox, 0); /* a map-full retry appends again */
+    int rc = s_write_changes(p, txn, w->d);
+    if (rc == 0)
+        rc = regio_outbox_append(p->outbox, txn, w->d->v, w->d->n);
+    if (rc == 0)
+        rc = regio_store_put_u64(txn, p->meta, "plan_version", w->version);
+    if (rc == 0)
+        rc = regio_store_put_u64(txn, p->meta, "plan_registry_seq", w->upstream[0]);
+    if (rc == 0)
+        rc = regio_store_put_u64(txn, p->meta, "plan_capacity_seq", w->upstream[1]);
+    return rc;
+}
+
 /* Store the changes to the plan and append them to the outbox, in one txn. */
 static int s_persist(regio_planner_t *p, const regio_plan_state_diff_t *d, uint64_t version,
                      const uint64_t upstream[2])
 {
-    for (int attempt = 0; attempt < 2; attempt++) {
-        MDB_txn *txn;
-        int rc = mdb_txn_begin(p->node.store.env, NULL, 0, &txn);
-        if (rc != 0)
-            return regio_store_err(rc);
-        rc = s_write_changes(p, txn, d);
-        if (rc == 0)
-            rc = regio_outbox_append(p->outbox, txn, d->v, d->n);
-        if (rc == 0)
-            rc = regio_store_put_u64(txn, p->meta, "plan_version", version);
-        if (rc == 0)
-            rc = regio_store_put_u64(txn, p->meta, "plan_registry_seq", upstream[0]);
-        if (rc == 0)
-            rc = regio_store_put_u64(txn, p->meta, "plan_capacity_seq", upstream[1]);
-        rc = rc == 0 ? mdb_txn_commit(txn) : (mdb_txn_abort(txn), rc);
-        regio_outbox_commit(p->outbox, rc == 0);
-        if (rc == 0)
-            return 0;
-        rc = regio_store_err(rc);
-        if (rc != REGIO_EFULL || attempt == 1 || regio_store_grow(&p->node.store) < 0)
-            return rc;
-    }
-    return REGIO_EFULL;
+    persist_t w = {p, d, version, upstream};
+    int rc = regio_store_write(&p->node.store, s_persist_fill, &w);
+    regio_outbox_commit(p->outbox, rc == 0);
+    return rc;
 }
 
 static void s_summarise(regio_planner_t *p, job_t *j)
@@ -381,9 +393,11 @@ static void s_after(uv_work_t *w, int status)
         regio_node_publish(&p->node, &env);
     }
     if (rc < 0) {
-        REGIO_ERROR("msg=\"planning round failed\" reason=\"%s\"", regio_strerror(rc));
-        char why[200];
-        snprintf(why, sizeof why, "planning failed: %s", regio_strerror(rc));
+        const char *text = p->node.store.failing ? p->node.store.why : regio_strerror(rc);
+        if (!p->node.store.failing) /* a failing store is logged once per burst by the node */
+            REGIO_ERROR("msg=\"planning round failed\" reason=\"%s\"", text);
+        char why[800];
+        snprintf(why, sizeof why, "planning failed: %s", text);
         s_fail_waiters(p, j, regio_msg_error_code(rc), why);
     }
     s_job_free(j);
@@ -533,26 +547,137 @@ static void s_on_capacity_change(void *arg, const regio_envelope_t *e)
 
 /* Requests ---------------------------------------------------------------- */
 
-static int s_put_learner(regio_planner_t *p, MDB_txn *txn, Regio__PutLearner *pl, slot_t *s)
+/* Refuse (FORBIDDEN) unless who may act on learner id: the school the
+ * planner holds id under (as of txn; none: anyone may find nothing), and
+ * new_school when given, must be who's. For a caller that is not staff,
+ * held (REGIO_ID_MAX + 1 bytes, may be NULL) receives that school. Returns
+ * 0, REGIO_BATCH_NOWRITE or an LMDB code. */
+static int s_owned(regio_planner_t *p, MDB_txn *txn, const regio_principal_t *who, const char *id,
+                   const char *new_school, char *held_out, slot_t *s)
+{
+    char own[REGIO_ID_MAX + 1], *held = held_out ? held_out : own, why[300];
+    held[0] = '\0';
+    if (regio_authz_reads_all(who))
+        return 0;
+    int rc = regio_rights_school(txn, p->learners, p->plan_db, id, held, REGIO_ID_MAX + 1);
+    if (rc != 0)
+        return rc;
+    if (held[0] && regio_rights_check(who, id, held, why, sizeof why) < 0)
+        return regio_node_forbid(&p->node, &s->no, who, id, why);
+    if (new_school && regio_rights_check(who, id, new_school, why, sizeof why) < 0)
+        return regio_node_forbid(&p->node, &s->no, who, id, why);
+    return 0;
+}
+
+static int s_put_learner(regio_planner_t *p, MDB_txn *txn, const regio_principal_t *who,
+                         Regio__PutLearner *pl, slot_t *s)
 {
     char err[200];
     if (!pl->learner)
         return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "put_learner without learner");
-    int rc = regio_learner_check(&p->world, regio_follow_synced(p->registry), pl->learner, err,
-                                 sizeof err);
+    static const Regio__PutCalendar none = REGIO__PUT_CALENDAR__INIT; /* synced, no calendar */
+    const Regio__PutCalendar *cal = !regio_follow_synced(p->registry) ? NULL
+                                    : p->world.calendar ? p->world.calendar : &none;
+    int rc = regio_rules_check_learner(pl->learner, cal, err, sizeof err);
     if (rc < 0)
         return s_reject(s, regio_msg_error_code(rc), pl->learner->id, err);
     const char *id = pl->learner->id;
+    if (regio_privacy_tombstone_ok(id))
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, id,
+                        "ids erased-<16 hex digits> name erased learners; choose another id");
+    if ((rc = s_owned(p, txn, who, id, pl->learner->school, NULL, s)) != 0)
+        return rc;
+    pl->learner->lat = regio_privacy_home_round(pl->learner->lat); /* kept no finer than ~100 m */
+    pl->learner->lon = regio_privacy_home_round(pl->learner->lon);
     return regio_store_put_msg(txn, p->learners, id, strlen(id), &pl->learner->base);
 }
 
-static int s_remove_learner(regio_planner_t *p, MDB_txn *txn, Regio__RemoveLearner *rl, slot_t *s)
+static int s_remove_learner(regio_planner_t *p, MDB_txn *txn, const regio_principal_t *who,
+                            Regio__RemoveLearner *rl, slot_t *s)
 {
     MDB_val k = {strlen(rl->id), rl->id};
+    int owned = s_owned(p, txn, who, rl->id, NULL, NULL, s);
+    if (owned != 0)
+        return owned;
     int rc = rl->id[0] ? mdb_del(txn, p->learners, &k, NULL) : MDB_NOTFOUND;
     if (rc == MDB_NOTFOUND)
         return s_reject(s, REGIO__ERROR_CODE__ERROR_UNKNOWN_ID, rl->id, "no such learner");
     return rc;
+}
+
+/* 0, or a refusal when id is not a well-formed learner id. */
+static int s_learner_id(const char *id, slot_t *s)
+{
+    char err[200];
+    int rc = regio_validate_id(id, "learner", err, sizeof err);
+    return rc < 0 ? s_reject(s, regio_msg_error_code(rc), NULL, err) : 0;
+}
+
+/* What an erase checks before it looks at the store; the tombstone (given
+ * or drawn) lands in s->tomb. 0 or a refusal. */
+static int s_erase_check(regio_planner_t *p, const Regio__LearnerEraseRequest *rq, slot_t *s)
+{
+    int rc = s_learner_id(rq->id, s);
+    if (rc != 0)
+        return rc;
+    if (p->job || p->round_asked)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_NOT_READY, rq->id,
+                        "a planning round is running; erase once it has committed");
+    if (rq->tombstone[0] && !regio_privacy_tombstone_ok(rq->tombstone))
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, NULL,
+                        "tombstone must be erased-<16 lowercase hex digits>");
+    snprintf(s->tomb, sizeof s->tomb, "%s", rq->tombstone);
+    if (!s->tomb[0] && regio_privacy_tombstone_new(s->tomb, sizeof s->tomb) < 0)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_INTERNAL, NULL, "no randomness for a tombstone");
+    regio__learner_erased__init(&s->erased);
+    s->erased.tombstone = s->tomb;
+    return 0;
+}
+
+/* Erase learner id: its request, its placements (the changes that cancel
+ * them go out under the real id, so the school's and partners' systems can
+ * drop them; the notifier's erase renames them afterwards, see
+ * privacy.proto) and the id in the audit trail. Not while a planning round
+ * runs or is about to start in this batch: it planned with the learner and
+ * would put the id back. */
+static int s_erase_learner(regio_planner_t *p, MDB_txn *txn, const regio_principal_t *who,
+                           const Regio__LearnerEraseRequest *rq, slot_t *s)
+{
+    char held[REGIO_ID_MAX + 1];
+    int rc = s_erase_check(p, rq, s);
+    if (rc != 0 || (rc = s_owned(p, txn, who, rq->id, NULL, held, s)) != 0)
+        return rc;
+    if (!held[0] && !regio_authz_reads_all(who))
+        return REGIO_BATCH_NOWRITE; /* nothing here a school may erase: the audit trail's
+                                       refs to an id it does not hold are a coordinator's */
+    size_t renamed = 0; /* first: when it refuses, nothing is written */
+    rc = regio_audit_rename_ref(&p->node.audit, txn, rq->id, s->tomb, &renamed);
+    if (rc == REGIO_EDUPLICATE)
+        return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, s->tomb,
+                        "the tombstone names an erased learner already; erase with another one");
+    MDB_val k = {strlen(rq->id), rq->id};
+    if (rc != 0 || ((rc = mdb_del(txn, p->learners, &k, NULL)) != 0 && rc != MDB_NOTFOUND))
+        return rc;
+    s->erased.records = rc == 0;
+    s->erased.audit_entries = (uint32_t)renamed;
+    regio_plan_state_diff_t d = {0};
+    rc = regio_rights_cancel(txn, p->plan_db, rq->id, p->plan.version, &d);
+    if (rc == 0 && d.n)
+        rc = regio_outbox_append(p->outbox, txn, d.v, d.n);
+    s->erased.placements = (uint32_t)d.n;
+    s->erased.source_seq = regio_outbox_last(p->outbox);
+    regio_plan_state_diff_free(&d);
+    return rc ? rc : REGIO_BATCH_WROTE;
+}
+
+/* Refuse unless who may read learner id's data. */
+static int s_export_learner(regio_planner_t *p, MDB_txn *txn, const regio_principal_t *who,
+                            const Regio__LearnerExportRequest *rq, slot_t *s)
+{
+    int rc = s_learner_id(rq->id, s);
+    if (rc == 0)
+        rc = s_owned(p, txn, who, rq->id, NULL, NULL, s);
+    return rc ? rc : REGIO_BATCH_NOWRITE;
 }
 
 static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
@@ -560,16 +685,21 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     regio_planner_t *p = arg;
     slot_t *s = slot;
     regio_envelope_t *e = req->env;
-    if (!e)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "not a regio envelope");
+    const regio_principal_t *who = regio_node_principal(&p->node, req);
     switch (e->body_case) {
-    case REGIO__ENVELOPE__BODY_PUT_LEARNER: return s_put_learner(p, txn, e->put_learner, s);
-    case REGIO__ENVELOPE__BODY_REMOVE_LEARNER: return s_remove_learner(p, txn, e->remove_learner, s);
+    case REGIO__ENVELOPE__BODY_PUT_LEARNER: return s_put_learner(p, txn, who, e->put_learner, s);
+    case REGIO__ENVELOPE__BODY_REMOVE_LEARNER:
+        return s_remove_learner(p, txn, who, e->remove_learner, s);
+    case REGIO__ENVELOPE__BODY_LEARNER_ERASE_REQUEST:
+        return s_erase_learner(p, txn, who, e->learner_erase_request, s);
+    case REGIO__ENVELOPE__BODY_LEARNER_EXPORT_REQUEST:
+        return s_export_learner(p, txn, who, e->learner_export_request, s);
     case REGIO__ENVELOPE__BODY_PLAN_REQUEST:
         if (!(e->plan_request->seconds >= 0 && e->plan_request->seconds <= p->cfg.plan_seconds_max))
             return regio_node_refuse(&s->no, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, NULL,
                                      "seconds must be within 0..%g (plan-seconds-max)",
                                      p->cfg.plan_seconds_max);
+        p->round_asked = 1;
         return REGIO_BATCH_NOWRITE;
     case REGIO__ENVELOPE__BODY_PLANNER_SNAPSHOT_REQUEST:
     case REGIO__ENVELOPE__BODY_STATUS_REQUEST: return REGIO_BATCH_NOWRITE;
@@ -579,8 +709,11 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     }
 }
 
+/* The plan and the learner requests, as far as the caller may see them
+ * (learner_rights.h). */
 static void s_reply_snapshot(regio_planner_t *p, regio_msg_t *req)
 {
+    const regio_principal_t *who = regio_node_principal(&p->node, req);
     size_t nl = (size_t)regio_strtab_count(p->world.learner_ids), k = 0;
     Regio__Learner **ls = calloc(nl ? nl : 1, sizeof *ls);
     Regio__Placement *pv = calloc(p->plan.n ? p->plan.n : 1, sizeof *pv);
@@ -590,7 +723,7 @@ static void s_reply_snapshot(regio_planner_t *p, regio_msg_t *req)
         goto out;
     }
     for (size_t i = 0; i < nl; i++)
-        if (p->world.learners[i])
+        if (p->world.learners[i] && regio_rights_sees_learner(who, p->world.learners[i]))
             ls[k++] = p->world.learners[i];
     Regio__PlannerSnapshot snap = REGIO__PLANNER_SNAPSHOT__INIT;
     Regio__Weights w = REGIO__WEIGHTS__INIT;
@@ -604,7 +737,7 @@ static void s_reply_snapshot(regio_planner_t *p, regio_msg_t *req)
     snap.n_learners = k;
     for (size_t i = 0; i < p->plan.n; i++) {
         const Regio__PlacementChange *e = p->plan.v[i];
-        if (!e)
+        if (!e || !regio_rights_sees_placement(who, &p->world, e))
             continue;
         regio__placement__init(&pv[snap.n_placements]);
         pv[snap.n_placements].learner = e->learner;
@@ -626,6 +759,34 @@ out:
     free(pp);
 }
 
+static void s_reply_export(regio_planner_t *p, regio_msg_t *req)
+{
+    Regio__LearnerExport x = REGIO__LEARNER_EXPORT__INIT;
+    if (regio_rights_export(&p->world, &p->plan, req->env->learner_export_request->id, &x) < 0) {
+        regio_node_reply_error(&p->node, req, REGIO__ERROR_CODE__ERROR_INTERNAL, NULL, "out of memory");
+        return;
+    }
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_LEARNER_EXPORT;
+    env.learner_export = &x;
+    regio_msg_reply(p->node.router, req, &env);
+    free(x.placements);
+}
+
+/* After an erase committed: forget the learner in memory too, and answer. */
+static void s_reply_erased(regio_planner_t *p, regio_msg_t *req, slot_t *s)
+{
+    const char *id = req->env->learner_erase_request->id;
+    regio_world_remove_learner(&p->world, id); /* absent: nothing to do */
+    regio_plan_state_remove_learner(&p->plan, id);
+    REGIO_INFO("msg=\"learner erased\" tombstone=%s records=%u placements=%u audit_entries=%u",
+               s->tomb, s->erased.records, s->erased.placements, s->erased.audit_entries);
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_LEARNER_ERASED;
+    env.learner_erased = &s->erased;
+    regio_msg_reply(p->node.router, req, &env);
+}
+
 static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
 {
     regio_planner_t *p = arg;
@@ -633,26 +794,47 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
     if (regio_node_reply_refusal(&p->node, req, rc, &s->no, "not stored"))
         return;
     regio_envelope_t *e = req->env;
+    Regio__Ack ack = REGIO__ACK__INIT;
     switch (e->body_case) {
+    case REGIO__ENVELOPE__BODY_LEARNER_EXPORT_REQUEST: s_reply_export(p, req); return;
+    case REGIO__ENVELOPE__BODY_LEARNER_ERASE_REQUEST: s_reply_erased(p, req, s); return;
     case REGIO__ENVELOPE__BODY_PLAN_REQUEST: s_want_round(p, req, e->plan_request); return;
     case REGIO__ENVELOPE__BODY_PLANNER_SNAPSHOT_REQUEST: s_reply_snapshot(p, req); return;
     case REGIO__ENVELOPE__BODY_STATUS_REQUEST: regio_node_reply_status(&p->node, req); return;
     case REGIO__ENVELOPE__BODY_PUT_LEARNER:
         rc = regio_world_put_learner(&p->world, e->put_learner->learner);
         p->learner_puts++;
+        ack.ref = e->put_learner->learner->id;
         break;
     case REGIO__ENVELOPE__BODY_REMOVE_LEARNER:
         rc = regio_world_remove_learner(&p->world, e->remove_learner->id);
+        ack.ref = e->remove_learner->id;
         break;
     default: break;
     }
     if (rc == -ENOMEM)
         REGIO_ERROR("msg=\"out of memory updating learners\"");
-    Regio__Ack ack = REGIO__ACK__INIT;
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_ACK;
     env.ack = &ack;
     regio_msg_reply(p->node.router, req, &env);
+}
+
+/* An erase appends to the outbox inside the batch's txn: start each
+ * attempt from the committed outbox, and send once the batch committed. */
+static void s_begin(void *arg)
+{
+    regio_planner_t *p = arg;
+    p->round_asked = 0;
+    if (p->outbox)
+        regio_outbox_commit(p->outbox, 0);
+}
+
+static void s_flush(void *arg, int committed)
+{
+    regio_planner_t *p = arg;
+    if (p->outbox)
+        regio_outbox_commit(p->outbox, committed);
 }
 
 /* Life cycle -------------------------------------------------------------- */
@@ -710,6 +892,22 @@ static int s_load(regio_planner_t *p, MDB_txn *txn)
     return rc;
 }
 
+/* The notifier must not log changes a backup of this store would miss. */
+static void s_on_backup(void *arg, int open)
+{
+    regio_planner_t *p = arg;
+    if (p->outbox)
+        regio_outbox_hold(p->outbox, open);
+}
+
+/* What the store check (store_check.h) holds each table's values to. */
+static const regio_store_check_table_t s_tables[] = {
+    {"learners", &regio__learner__descriptor, 0},
+    {"plan", &regio__placement_change__descriptor, 0},
+    {"outbox", &regio__placement_change__descriptor, 0},
+    {NULL, NULL, 0},
+};
+
 static int s_open_tables(void *arg, MDB_txn *txn)
 {
     regio_planner_t *p = arg;
@@ -755,8 +953,10 @@ int regio_planner_new(regio_service_t *svc, const regio_planner_config_t *cfg,
         .map_bytes = (size_t)cfg->map_mb << 20, .map_max_bytes = (size_t)cfg->map_max_mb << 20,
         .max_dbs = 8, .pub_hwm = 1000, .audit_days = cfg->audit_days,
         .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
-                  .done = s_done, .arg = p},
+                  .done = s_done, .begin = s_begin, .flush = s_flush, .arg = p},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
+        .backup_dir = cfg->backup_dir, .tables = s_tables, .seq_table = "meta", .seq_key = "plan_version",
+        .on_backup = s_on_backup,
         .resolve_alarm = s_resolve_alarm,
     };
     int rc = regio_node_open(&p->node, svc, &o, err, errlen);

@@ -7,6 +7,8 @@
  * instance, runs the engine (engine.h) on a worker thread, diffs the result
  * against the current plan, commits plan + changes in one transaction and
  * hands the changes to the notifier through its outbox (outbox.h).
+ * Who may see and change which learner, and a learner's export and
+ * erasure, follow learner_rights.h.
  *
  * A round that would cancel more than max-cancel-share of the placements
  * (of learners who still ask for one) is not committed unless a PlanRequest
@@ -27,6 +29,7 @@ typedef struct {
     char capacity_router[REGIO_CONFIG_STR_MAX], capacity_pub[REGIO_CONFIG_STR_MAX];
     char notifier_router[REGIO_CONFIG_STR_MAX]; /* where changes go */
     char db[REGIO_CONFIG_STR_MAX];        /* LMDB directory */
+    char backup_dir[REGIO_CONFIG_STR_MAX]; /* backup copies ("" = <db>.backup) */
     long map_mb, map_max_mb;
     long batch_max;
     char engine[REGIO_CONFIG_STR_MAX];    /* engine name ("" = default) */

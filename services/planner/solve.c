@@ -41,9 +41,9 @@ static const regio_config_entry_t *s_table(s_cfg_t *c)
 {
     static regio_config_entry_t t[24];
     regio_config_entry_t v[] = {
-        {"solve", REGIO_CONFIG_STR, c->instance, "", 0, -1, "rpp-1 instance to plan"},
+        {"solve", REGIO_CONFIG_STR, c->instance, "", 0, -1, "rpp-1 or rpp-2 instance to plan"},
         {"instance", REGIO_CONFIG_STR, c->alt_instance, "", 0, -1,
-         "rpp-1 instance (for --export-lp without solving)"},
+         "rpp-1 or rpp-2 instance (for --export-lp without solving)"},
         {"out", REGIO_CONFIG_STR, c->out, "", 0, -1, "write the rpp-1-solution here"},
         {"seconds", REGIO_CONFIG_DOUBLE, &c->seconds, "0", 0, -1,
          "time budget (0: the engine's default, about 1 s per 2,000 learners)"},
@@ -237,6 +237,9 @@ static void s_summary(const s_run_t *x, int32_t unmet, const double *bound, doub
     printf("repeats: %lld\npreference: %lld\n", (long long)p->repeats, (long long)p->preference);
     printf("school_share_min: %.6f\nschool_share_max: %.6f\n", p->school_share_min,
            p->school_share_max);
+    if (regio_rpp_is_v2(x->r))
+        printf("pins: %d\nreserved_seats_used: %lld\n", (int)p->pins,
+               (long long)p->reserved_seats_used);
     if (!*x->cfg.from_cbc)
         printf("first_score: %.3f\niterations: %lld\nreheats: %lld\nislands_seconds: %.3f\n"
                "slab_epochs: %lld\ncrossed: %lld\nprices_seconds: %.3f\nprices_used: %d\n"

@@ -7,7 +7,7 @@
  *   regio-planner --export-lp OUT.lp --instance INSTANCE.json
  *   regio-planner --solve INSTANCE.json --from-cbc CBC.txt --out SOLUTION.json
  *
- * Reads an rpp-1 instance (and a change with its base plan), plans it with
+ * Reads an rpp-1 or rpp-2 instance (and a change with its base plan), plans it with
  * an engine (engine.h), checks the plan with the checker-equivalent scorer,
  * writes it as rpp-1-solution and prints a summary (key: value lines on
  * stdout). On a terminal a progress line is redrawn on stderr meanwhile.

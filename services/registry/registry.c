@@ -12,7 +12,7 @@
 #include "regio/log.h"
 #include "regio/msg.h"
 #include "regio/node.h"
-#include "regio/rpp.h"
+#include "regio/rules.h"
 #include "regio/store.h"
 #include "regio/validate.h"
 #include "regio/zwatch.h"
@@ -33,12 +33,13 @@ typedef struct {
 
 const regio_config_entry_t *regio_registry_config_table(regio_registry_config_t *c)
 {
-    static regio_config_entry_t t[14];
+    static regio_config_entry_t t[15];
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7401", "tcp://127.0.0.1:7402", "var/registry", "64", "4096"),
         {"batch-max", REGIO_CONFIG_INT, &c->batch_max, "512", 1, 65536, "requests per transaction"},
         {0},
     };
+    _Static_assert(sizeof v <= sizeof t, "the settings table outgrew its copy");
     memcpy(t, v, sizeof v);
     return t;
 }
@@ -53,12 +54,6 @@ static int s_reject_rc(slot_t *s, int rc, const char *ref, const char *reason)
     return s_reject(s, regio_msg_error_code(rc), ref, reason);
 }
 
-static int s_exists(MDB_txn *txn, MDB_dbi dbi, const char *id)
-{
-    MDB_val k = {strlen(id), (void *)id}, d;
-    return mdb_get(txn, dbi, &k, &d) == 0;
-}
-
 static int s_bump(regio_registry_t *r, MDB_txn *txn, slot_t *s)
 {
     s->seq = ++r->pending_seq;
@@ -68,47 +63,12 @@ static int s_bump(regio_registry_t *r, MDB_txn *txn, slot_t *s)
 static int s_put_calendar(regio_registry_t *r, MDB_txn *txn, Regio__PutCalendar *c, slot_t *s)
 {
     char err[256];
-    if (c->n_periods == 0 || c->n_periods > REGIO_RPP_MAX_PERIODS)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, NULL, "calendar needs 1..32 periods");
-    for (size_t i = 0; i < c->n_periods; i++) {
-        int rc = regio_validate_id(c->periods[i]->id, "period", err, sizeof err);
-        if (rc < 0)
-            return s_reject_rc(s, rc, c->periods[i]->id, err);
-        if (c->periods[i]->weeks < 1 || c->periods[i]->weeks > 53)
-            return s_reject(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, c->periods[i]->id,
-                            "period weeks outside 1..53");
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(c->periods[i]->id, c->periods[j]->id) == 0)
-                return s_reject(s, REGIO__ERROR_CODE__ERROR_INVALID, c->periods[i]->id,
-                                "period id listed twice");
-    }
-    int rc = regio_store_put_msg(txn, r->meta, "calendar", 8, &c->base);
-    return rc ? rc : s_bump(r, txn, s);
-}
-
-static int s_check_partner(const Regio__Partner *p, char *err, size_t n)
-{
-    int rc;
-    if ((rc = regio_validate_id(p->id, "partner", err, n)) < 0)
+    int rc = regio_rules_check_calendar(c, err, sizeof err);
+    if (rc < 0)
+        return s_reject_rc(s, rc, NULL, err);
+    if ((rc = regio_store_put_msg(txn, r->meta, "calendar", 8, &c->base)) != 0)
         return rc;
-    if (p->kind < REGIO__PARTNER_KIND__KIND_BUSINESS || p->kind > REGIO__PARTNER_KIND__KIND_EDUCATION) {
-        snprintf(err, n, "partner %s: kind must be one of the six (1..6)", p->id);
-        return REGIO_EINVALID;
-    }
-    if ((rc = regio_validate_latlon(p->lat, p->lon, "partner", err, n)) < 0 ||
-        (rc = regio_validate_text(p->name, 200, "partner name", err, n)) < 0 ||
-        (rc = regio_validate_text(p->country, 2, "partner country", err, n)) < 0)
-        return rc;
-    for (size_t i = 0; i < p->n_sites; i++) {
-        if ((rc = regio_validate_id(p->sites[i]->id, "site", err, n)) < 0 ||
-            (rc = regio_validate_latlon(p->sites[i]->lat, p->sites[i]->lon, "site", err, n)) < 0 ||
-            (rc = regio_validate_text(p->sites[i]->name, 200, "site name", err, n)) < 0)
-            return rc;
-    }
-    for (size_t i = 0; i < p->n_sectors; i++)
-        if ((rc = regio_validate_text(p->sectors[i], 64, "sector", err, n)) < 0)
-            return rc;
-    return 0;
+    return s_bump(r, txn, s);
 }
 
 static int s_put_partner(regio_registry_t *r, MDB_txn *txn, Regio__PutPartner *pp, slot_t *s)
@@ -116,7 +76,7 @@ static int s_put_partner(regio_registry_t *r, MDB_txn *txn, Regio__PutPartner *p
     char err[256];
     if (!pp->partner)
         return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "put_partner without partner");
-    int rc = s_check_partner(pp->partner, err, sizeof err);
+    int rc = regio_rules_check_partner(pp->partner, err, sizeof err);
     if (rc < 0)
         return s_reject_rc(s, rc, pp->partner->id, err);
     const char *id = pp->partner->id;
@@ -125,37 +85,19 @@ static int s_put_partner(regio_registry_t *r, MDB_txn *txn, Regio__PutPartner *p
     return s_bump(r, txn, s);
 }
 
-static int s_check_offering(regio_registry_t *r, MDB_txn *txn, const Regio__Offering *o, char *err,
-                            size_t n)
+/* The stored partner id (NULL when absent: *rc 0, or an LMDB/errno code);
+ * the caller frees it. */
+static Regio__Partner *s_load_partner(regio_registry_t *r, MDB_txn *txn, const char *id, int *rc)
 {
-    int rc;
-    if ((rc = regio_validate_id(o->id, "offering", err, n)) < 0 ||
-        (rc = regio_validate_latlon(o->lat, o->lon, "offering", err, n)) < 0 ||
-        (rc = regio_validate_text(o->form, 64, "offering form", err, n)) < 0)
-        return rc;
-    if ((rc = regio_validate_id(o->partner, "offering partner", err, n)) < 0)
-        return rc;
-    if (o->site[0] && (rc = regio_validate_id(o->site, "offering site", err, n)) < 0)
-        return rc;
-    if (!s_exists(txn, r->partners, o->partner)) {
-        snprintf(err, n, "offering %s: partner %s does not exist", o->id, o->partner);
-        return REGIO_ENOTFOUND;
+    MDB_val k = {strlen(id), (void *)id}, d;
+    if ((*rc = mdb_get(txn, r->partners, &k, &d)) != 0) {
+        *rc = *rc == MDB_NOTFOUND ? 0 : *rc;
+        return NULL;
     }
-    if (o->min_age > 120) {
-        snprintf(err, n, "offering %s: min_age %u outside 0..120", o->id, o->min_age);
-        return REGIO_ERANGE;
-    }
-    if (o->n_goals > 64 || o->n_qualifications > 64) {
-        snprintf(err, n, "offering %s: at most 64 goals and 64 qualifications", o->id);
-        return REGIO_ERANGE;
-    }
-    for (size_t i = 0; i < o->n_goals; i++)
-        if ((rc = regio_validate_id(o->goals[i], "goal", err, n)) < 0)
-            return rc;
-    for (size_t i = 0; i < o->n_qualifications; i++)
-        if ((rc = regio_validate_id(o->qualifications[i], "qualification", err, n)) < 0)
-            return rc;
-    return 0;
+    Regio__Partner *p = regio__partner__unpack(NULL, d.mv_size, d.mv_data);
+    if (!p)
+        *rc = -EIO;
+    return p;
 }
 
 static int s_put_offering(regio_registry_t *r, MDB_txn *txn, Regio__PutOffering *po, slot_t *s)
@@ -163,11 +105,17 @@ static int s_put_offering(regio_registry_t *r, MDB_txn *txn, Regio__PutOffering 
     char err[256];
     if (!po->offering)
         return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "put_offering without offering");
-    int rc = s_check_offering(r, txn, po->offering, err, sizeof err);
+    const Regio__Offering *o = po->offering;
+    int rc = 0;
+    Regio__Partner *partner = o->partner[0] ? s_load_partner(r, txn, o->partner, &rc) : NULL;
+    if (rc != 0)
+        return rc;
+    rc = regio_rules_check_offering(o, partner, err, sizeof err);
+    if (partner)
+        regio__partner__free_unpacked(partner, NULL);
     if (rc < 0)
-        return s_reject_rc(s, rc, po->offering->id, err);
-    const char *id = po->offering->id;
-    if ((rc = regio_store_put_msg(txn, r->offerings, id, strlen(id), &po->offering->base)) != 0)
+        return s_reject_rc(s, rc, o->id, err);
+    if ((rc = regio_store_put_msg(txn, r->offerings, o->id, strlen(o->id), &o->base)) != 0)
         return rc;
     return s_bump(r, txn, s);
 }
@@ -195,8 +143,6 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     regio_registry_t *r = arg;
     slot_t *s = slot;
     regio_envelope_t *e = req->env;
-    if (!e)
-        return s_reject(s, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL, "not a regio envelope");
     switch (e->body_case) {
     case REGIO__ENVELOPE__BODY_PUT_CALENDAR: return s_put_calendar(r, txn, e->put_calendar, s);
     case REGIO__ENVELOPE__BODY_PUT_PARTNER: return s_put_partner(r, txn, e->put_partner, s);
@@ -288,6 +234,17 @@ static void s_reply_snapshot(regio_registry_t *r, regio_msg_t *req)
         regio__put_calendar__free_unpacked(cal, NULL);
 }
 
+/* The id a write names, for its Ack (a calendar has none). */
+static const char *s_ref(const regio_envelope_t *e)
+{
+    switch (e->body_case) {
+    case REGIO__ENVELOPE__BODY_PUT_PARTNER: return e->put_partner->partner->id;
+    case REGIO__ENVELOPE__BODY_PUT_OFFERING: return e->put_offering->offering->id;
+    case REGIO__ENVELOPE__BODY_WITHDRAW_OFFERING: return e->withdraw_offering->id;
+    default: return "";
+    }
+}
+
 static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
 {
     regio_registry_t *r = arg;
@@ -301,6 +258,7 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
     }
     Regio__Ack ack = REGIO__ACK__INIT;
     ack.seq = s->seq;
+    ack.ref = (char *)s_ref(req->env);
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_ACK;
     env.ack = &ack;
@@ -321,6 +279,13 @@ static void s_flush(void *arg, int committed)
         r->node.seq = r->pending_seq;
     r->pending_seq = r->node.seq;
 }
+
+/* What the store check (store_check.h) holds each table's values to. */
+static const regio_store_check_table_t s_tables[] = {
+    {"partners", &regio__partner__descriptor, 0},
+    {"offerings", &regio__offering__descriptor, 0},
+    {NULL, NULL, 0},
+};
 
 static int s_open_tables(void *arg, MDB_txn *txn)
 {
@@ -349,6 +314,7 @@ int regio_registry_new(regio_service_t *svc, const regio_registry_config_t *cfg,
         .batch = {.max = (size_t)cfg->batch_max, .slot_size = sizeof(slot_t), .apply = s_apply,
                   .done = s_done, .begin = s_begin, .flush = s_flush, .arg = r},
         .open_tables = s_open_tables,
+        .backup_dir = cfg->backup_dir, .tables = s_tables, .seq_table = "meta", .seq_key = "seq",
     };
     int rc = regio_node_open(&r->node, svc, &o, err, errlen);
     if (rc == 0)

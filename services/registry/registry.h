@@ -15,6 +15,7 @@ typedef struct {
     char router[REGIO_CONFIG_STR_MAX]; /* request endpoint (bind) */
     char pub[REGIO_CONFIG_STR_MAX];    /* change feed endpoint (bind) */
     char db[REGIO_CONFIG_STR_MAX];     /* LMDB directory */
+    char backup_dir[REGIO_CONFIG_STR_MAX]; /* backup copies ("" = <db>.backup) */
     long map_mb;                       /* initial LMDB map size */
     long map_max_mb;                   /* map growth cap */
     long batch_max;                    /* requests per transaction */

@@ -397,6 +397,10 @@ static void s_start(void)
     sigaction(SIGTERM, NULL, &old_term);
     if (regio_service_init(&s_cluster.svc, NULL, NULL) < 0)
         fuzz_die("cannot set up the loop");
+    regio_security_config_t sec = {.insecure = 1}; /* the request paths, not CURVE, are fuzzed */
+    char err[512];
+    if (regio_service_secure(&s_cluster.svc, "fuzz", &sec, err, sizeof err) < 0)
+        fuzz_die("cannot set up security: %s", err);
     uv_signal_stop(&s_cluster.svc.sig_term);
     uv_signal_stop(&s_cluster.svc.sig_int);
     sigaction(SIGINT, &old_int, NULL);

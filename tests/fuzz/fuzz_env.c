@@ -374,6 +374,16 @@ static void s_capacity_extra(s_ctx_t *x)
     env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_EXCEPTION;
     env.capacity_exception = &e;
     s_add(x, &env, "capacity_exception_o1");
+    e.update_id = "x-o1-20261207-open";
+    e.slots_closed = 0; /* open again */
+    s_add(x, &env, "capacity_exception_o1_open");
+    Regio__CapacityReset r = REGIO__CAPACITY_RESET__INIT;
+    r.update_id = "r-o1-P1";
+    r.offering = "o1";
+    r.period = "P1";
+    env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_RESET;
+    env.capacity_reset = &r;
+    s_add(x, &env, "capacity_reset_o1_P1");
     s_empty(x, REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT_REQUEST, "capacity_snapshot_request");
 }
 
@@ -389,6 +399,24 @@ static void s_plan_request(s_ctx_t *x, int full, const char *name)
     s_add(x, &env, "%s", name);
 }
 
+/* A learner's export and erasure (privacy.proto); both services take them. */
+static void s_learner_rights(s_ctx_t *x, const char *id, uint64_t after_source_seq)
+{
+    Regio__LearnerExportRequest q = REGIO__LEARNER_EXPORT_REQUEST__INIT;
+    q.id = (char *)id;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    env.body_case = REGIO__ENVELOPE__BODY_LEARNER_EXPORT_REQUEST;
+    env.learner_export_request = &q;
+    s_add(x, &env, "learner_export_%s", id);
+    Regio__LearnerEraseRequest e = REGIO__LEARNER_ERASE_REQUEST__INIT;
+    e.id = (char *)id;
+    e.tombstone = "erased-0123456789abcdef";
+    e.after_source_seq = after_source_seq;
+    env.body_case = REGIO__ENVELOPE__BODY_LEARNER_ERASE_REQUEST;
+    env.learner_erase_request = &e;
+    s_add(x, &env, "learner_erase_%s", id);
+}
+
 static void s_planner_extra(s_ctx_t *x)
 {
     Regio__RemoveLearner rl = REGIO__REMOVE_LEARNER__INIT;
@@ -399,6 +427,7 @@ static void s_planner_extra(s_ctx_t *x)
     s_add(x, &env, "remove_learner_l3");
     s_plan_request(x, 1, "plan_request_full");
     s_empty(x, REGIO__ENVELOPE__BODY_PLANNER_SNAPSHOT_REQUEST, "planner_snapshot_request");
+    s_learner_rights(x, "l2", 0);
 }
 
 static void s_replay(s_ctx_t *x, const char *topic, uint64_t after, uint32_t max, const char *name)
@@ -440,6 +469,7 @@ static void s_notifier_extra(s_ctx_t *x)
     s_replay(x, "school/s1", 0, 0, "replay_school_s1");
     s_replay(x, "learner/l1", 1, 0, "replay_learner_l1_after_1");
     s_replay(x, "", 0, 2, "replay_all_max_2");
+    s_learner_rights(x, "l1", 1);
 }
 
 int fuzz_env_requests(fuzz_service_t svc, int setup, fuzz_frames_t *out)

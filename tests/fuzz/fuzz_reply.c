@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "regio/wire.h"
+
 /* Property: a write the service acknowledged carried only valid UTF-8 in
  * its string fields (proto3 strings must be UTF-8; other languages'
  * decoders refuse anything else, so such data breaks every non-C
@@ -92,7 +94,7 @@ void fuzz_reply_expect(fuzz_reply_expect_t *x, fuzz_service_t svc, const uint8_t
 {
     regio_envelope_t *req = regio__envelope__unpack(NULL, len, data);
     x->svc = svc;
-    x->want = req ? req->id : 0;
+    x->want = req ? req->id : regio_wire_leading_id(data, len);
     x->replay = req && req->body_case == REGIO__ENVELOPE__BODY_REPLAY_REQUEST;
     x->bad_utf8 = FUZZ_CHECK_UTF8 && req ? s_bad_string(&req->base) : NULL;
     if (req)

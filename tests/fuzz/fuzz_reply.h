@@ -19,7 +19,8 @@
 /* What the answer to one request must match. */
 typedef struct {
     fuzz_service_t svc;
-    uint64_t want;        /* the request's id (0 when it does not decode) */
+    uint64_t want;        /* the request's id (when it does not decode: the one at its
+                             start, regio_wire_leading_id, or 0) */
     int replay;           /* a ReplayRequest: chunks until done */
     const char *bad_utf8; /* a string field of the request that is not UTF-8 */
 } fuzz_reply_expect_t;

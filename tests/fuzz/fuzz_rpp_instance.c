@@ -1,9 +1,10 @@
-/* fuzz_rpp_instance - rpp-1 instance text: parse, write, parse back, plan.
+/* fuzz_rpp_instance - rpp-1 and rpp-2 instance text: parse, write, parse back, plan.
  *
  * Properties: a failed parse leaves no instance; a parsed instance writes
  * out, the text parses back and writes out identically (the writer's form
- * is canonical), a clone writes identically too; the empty plan evaluates
- * as feasible with nothing placed; the greedy and LNS engines return
+ * is canonical), a clone writes identically too; the plan of the pins
+ * alone (empty in rpp-1) evaluates as feasible with nothing else placed
+ * (the reader judged the pins as the scorer does); the greedy and LNS engines return
  * feasible plans for it; and repairing the greedy plan plus a placement at
  * offering 0 for every learner and period it left empty (infeasible ones,
  * mostly, as after a capacity change or a learner who moved) gives a
@@ -64,14 +65,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *t3 = fuzz_rpp_write(c, NULL, &n3);
     s_same(t3, n3, t1, n1, "a clone writes differently");
 
-    regio_rpp_sol_t empty, plan;
-    regio_rpp_sol_init(&empty);
-    regio_rpp_report_t rep = fuzz_rpp_evaluate(r, &empty, 1, "the empty plan");
-    if (rep.placements != 0 || rep.learners_placed != 0 || rep.coverage != 0 ||
+    regio_rpp_sol_t pins, plan;
+    regio_rpp_sol_init(&pins);
+    for (int32_t k = 0; k < r->n_pins; k++)
+        if (regio_rpp_sol_add(&pins, r->pins[k].learner, r->pins[k].period, r->pins[k].offering,
+                              r->pins[k].slots) < 0)
+            fuzz_die("out of memory");
+    regio_rpp_report_t rep = fuzz_rpp_evaluate(r, &pins, 1, "the plan of the pins alone");
+    if (rep.placements != r->n_pins || (!r->n_pins && (rep.learners_placed || rep.coverage)) ||
         rep.learners != r->n_learners)
-        fuzz_die("the empty plan reports %d placements, %d placed, %lld covered, %d learners",
-                 (int)rep.placements, (int)rep.learners_placed, (long long)rep.coverage,
-                 (int)rep.learners);
+        fuzz_die("the pins' plan reports %d placements of %d pins, %d placed, %lld covered, "
+                 "%d learners", (int)rep.placements, (int)r->n_pins, (int)rep.learners_placed,
+                 (long long)rep.coverage, (int)rep.learners);
+    regio_rpp_sol_free(&pins);
     fuzz_rpp_plan(r, "lns", NULL, 0, &plan);
     regio_rpp_sol_free(&plan);
     regio_rpp_sol_t base, repaired;

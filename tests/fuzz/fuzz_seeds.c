@@ -60,7 +60,7 @@ int main(int argc, char **argv)
     rc |= s_text(dir, "fuzz_rpp_change", "empty.json", "{\"format\": \"rpp-1-change\"}");
     /* fuzz_config: the first byte picks the table (0 registry, 1 capacity, 2 notifier, 3 planner) */
     static const char reg_conf[] = "\x00# registry\nrouter tcp://127.0.0.1:7401\ndb var/registry\n"
-                                   "map-mb 64\nlog-level info\n";
+                                   "map-mb 64\nlog-level info  # inline comment\n";
     static const char plan_conf[] = "\x03seconds 0.5\nauto-replan no\nw-km 0.5\nengine lns\n";
     static const char notif_conf[] = "\x02retain-max 100\n\tpub-hwm  5 \r\n";
     rc |= s_write(dir, "fuzz_config", "registry.conf", reg_conf, sizeof reg_conf - 1);

@@ -75,12 +75,13 @@ class Cluster:
             self.flags[s] = self.flags[s] + f
         self.keys = os.path.join(self.dir, "keys")
         for s in self.flags:
-            self.flags[s] = self.flags[s] + ["--keys", self.keys]
+            self.flags[s] = ["--keys", self.keys] + self.flags[s]
         self.env = dict(os.environ, REGIO_REGISTRY=ep(0), REGIO_CAPACITY=ep(2), REGIO_PLANNER=ep(4),
                         REGIO_NOTIFIER=ep(6), REGIO_NOTIFIER_PUB=ep(7), REGIO_KEYS=self.keys)
         self.env.pop("REGIO_KEY", None)
         self.env.pop("REGIO_INSECURE", None)
         self.procs = {}
+        self.svc_env = {}  # extra environment of one service's process, by name
         self.key("admin", "admin")
         for s in SERVICES:
             self.key(s, f"service:{s}")
@@ -122,7 +123,7 @@ class Cluster:
             with open(os.path.join(self.dir, f"{s}.log"), "ab") as log:
                 self.procs[s] = subprocess.Popen(
                     [os.path.join(BIN, f"regio-{s}"), "--db", os.path.join(self.dir, s)] + self.flags[s],
-                    stdout=log, stderr=log)
+                    stdout=log, stderr=log, env=dict(os.environ, **self.svc_env.get(s, {})))
         wait_for(lambda: self.ctl("status", check=False).returncode == 0 or self._dead(),
                  what="services to answer status")
         dead = self._dead()

@@ -104,6 +104,41 @@ class TinyRegion(unittest.TestCase):
         self.assertIn("unknown_id", r.stderr)
         self.assertEqual(self.c.ctl("status").returncode, 0)
 
+    def status_seqs(self):
+        out = self.c.ctl("status").stdout
+        return {s: re.search(rf"^{s}\s+up\s+seq=(\d+)", out, re.M).group(1)
+                for s in ("registry", "capacity", "planner")}
+
+    def test_an_import_with_one_bad_learner_at_the_end_changes_nothing(self):
+        self.c.ctl("import", TINY)
+        before_inst, _, _, _ = self.c.export()
+        before = self.status_seqs()
+        region = os.path.join(self.c.dir, "region.json")
+        with open(region, "w") as f:
+            subprocess.run([os.path.join(BIN, "regio-gen"), "--learners", "60", "--seed", "4"],
+                           stdout=f, check=True)
+        with open(region) as f:
+            inst = json.load(f)
+        last = dict(inst["learners"][-1])
+        bad = [dict(last, id="l-far", max_km=5000),         # reach beyond the services' bound
+               dict(last, id="l/slash"),                    # not an id
+               dict(last, id="l-needs", needs={f"G{i}": 1 for i in range(65)})]
+        for learner in bad:
+            with open(region, "w") as f:
+                json.dump(dict(inst, learners=inst["learners"] + [learner]), f)
+            r = self.c.ctl("import", region, check=False)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(learner["id"], r.stderr)
+            self.assertIn("nothing was imported", r.stderr)
+        # an id with \u0000 would read as another learner's id: refused as well
+        with open(region, "w") as f:
+            f.write(json.dumps(dict(inst, learners=inst["learners"] + [dict(last, id="l1\u0000x")])))
+        r = self.c.ctl("import", region, check=False)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(self.status_seqs(), before, "registry, capacity and planner wrote nothing")
+        after_inst, _, _, _ = self.c.export()
+        self.assertEqual(by_id(after_inst), by_id(before_inst))
+
     def test_malformed_frames_get_error_replies(self):
         import zmq
         ctx = zmq.Context()

@@ -29,7 +29,7 @@ class Crash(unittest.TestCase):
         base = capacity_seq(self.c)
         expect = os.path.join(self.c.dir, "expect.json")
         n = 100000
-        load = subprocess.Popen([os.path.join(BIN, "regio-load"), "--instance", self.region,
+        load = subprocess.Popen([os.path.join(BIN, "regio-load"), "--keys", self.c.keys, "--instance", self.region,
                                  "--updates", str(n), "--clients", "4", "--run", "crash",
                                  "--capacity", self.c.ep["capacity"], "--expect", expect],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -110,7 +110,7 @@ class MapFull(unittest.TestCase):
         try:
             region = c.import_region(100, 5)
             base = capacity_seq(c)
-            r = subprocess.run([os.path.join(BIN, "regio-load"), "--instance", region, "--updates", "40000",
+            r = subprocess.run([os.path.join(BIN, "regio-load"), "--keys", c.keys, "--instance", region, "--updates", "40000",
                                 "--run", "full", "--capacity", c.ep["capacity"]],
                                capture_output=True, text=True, timeout=600)
             stats = json.loads(r.stdout.strip().splitlines()[-1])
@@ -123,7 +123,7 @@ class MapFull(unittest.TestCase):
             c.flags["capacity"] = c.flags["capacity"] + ["--map-max-mb", "256"]
             c.start("capacity")
             self.assertEqual(capacity_seq(c), base + stats["applied"])
-            r = subprocess.run([os.path.join(BIN, "regio-load"), "--instance", region, "--updates", "5000",
+            r = subprocess.run([os.path.join(BIN, "regio-load"), "--keys", c.keys, "--instance", region, "--updates", "5000",
                                 "--run", "again", "--capacity", c.ep["capacity"]],
                                capture_output=True, text=True, timeout=600)
             self.assertEqual(r.returncode, 0, r.stderr[-1000:])
@@ -140,7 +140,7 @@ class Overload(unittest.TestCase):
         try:
             region = c.import_region(200, 9)
             base = capacity_seq(c)
-            r = subprocess.run([os.path.join(BIN, "regio-load"), "--instance", region, "--updates", "4000",
+            r = subprocess.run([os.path.join(BIN, "regio-load"), "--keys", c.keys, "--instance", region, "--updates", "4000",
                                 "--clients", "8", "--batch", "1", "--run", "burst",
                                 "--capacity", c.ep["capacity"]], capture_output=True, text=True, timeout=600)
             self.assertEqual(r.returncode, 0, r.stderr[-1000:])

@@ -17,17 +17,8 @@ def status(c):
 
 
 def alarms(c, svc):
-    """The ALARM lines regioctl status prints under service svc."""
-    found, current = [], None
-    for line in status(c).splitlines():
-        m = re.match(r"^(\w+)\s+(up|down)\b", line)
-        if m:
-            current = m.group(1)
-            continue
-        m = re.match(r"^\s+ALARM (.*)$", line)
-        if m and current == svc:
-            found.append(m.group(1))
-    return found
+    """The alarm lines regioctl status prints for service svc."""
+    return re.findall(rf"(?m)^{svc}\s+alarm (.*)$", status(c))
 
 
 def counter(c, svc, name):
@@ -318,7 +309,7 @@ class CancelGuard(unittest.TestCase):
             rows = [(o["id"], p, [0] * 10) for o in offerings[: len(offerings) * 2 // 3]
                     for p in o.get("capacity", {})]
             s = c.dealer(ctx, "capacity")
-            s.send(capacity_updates(rows, 2 ** 50))
+            s.send(capacity_updates(rows, int(time.time() * 1000)))  # versions are unix ms
             self.assertTrue(s.poll(10000), "the capacity service answers")
             s.recv()
             s.close()

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "bound.h"
+#include "decide.h"
 #include "engine.h"
 #include "engine_fixture.h"
 #include "regio/rpp.h"
@@ -77,32 +78,81 @@ static void s_try(s_brute_t *b, int32_t l)
     }
 }
 
+/* Three learners, three offerings of at most one seat a slot, one period:
+ * small enough for brute force. With dp (may be NULL), rpp-2's decisions
+ * on top. */
+static regio_rpp_t *s_small(uint64_t seed, const regio_gen_decide_params_t *dp)
+{
+    fx_params_t fp = {.learners = 3, .offerings = 3, .periods = 1, .max_seats = 1, .seed = seed};
+    regio_rpp_t *r = fx_region(&fp);
+    char err[256] = "";
+    for (int32_t l = 0; l < r->n_learners; l++) { /* small choices: 6 free slots, 2 used */
+        r->learners[l].planned = 1;
+        r->learners[l].free[0] = 0x3f;
+        r->learners[l].dagdelen = 2;
+        r->learners[l].max_km = 100;
+    }
+    if (dp)
+        cr_assert_eq(regio_gen_decide(r, dp, NULL, err, sizeof err), 0, "%s", err);
+    return r;
+}
+
+/* The bound is at least the brute-force optimum of r, which the search
+ * finds; returns the optimum. Takes r. */
+static double s_bound_above_optimum(regio_rpp_t *r, uint64_t seed)
+{
+    s_brute_t b = {.r = r, .best = 0};
+    regio_rpp_sol_init(&b.sol);
+    s_try(&b, 0);
+    regio_rpp_sol_free(&b.sol);
+    double ub;
+    regio_bound_opts_t bo = regio_bound_default_opts();
+    bo.iterations = 200;
+    bo.lower = b.best;
+    cr_assert_eq(regio_bound_compute(r, &bo, &ub), 0);
+    cr_assert_geq(ub, b.best - 1e-6, "seed %d: bound %.3f, optimum %.3f", (int)seed, ub,
+                  b.best);
+    double found = s_plan(r, 2000, seed);
+    cr_assert(fabs(found - b.best) < 1e-6, "seed %d: search %.3f, optimum %.3f", (int)seed,
+              found, b.best);
+    regio_rpp_destroy(&r);
+    return b.best;
+}
+
 Test(bound, is_at_least_the_brute_force_optimum_which_the_search_finds)
 {
-    for (uint64_t seed = 1; seed <= 6; seed++) {
-        fx_params_t fp = {.learners = 3, .offerings = 3, .periods = 1, .max_seats = 1,
-                          .seed = seed};
-        regio_rpp_t *r = fx_region(&fp);
-        for (int32_t l = 0; l < r->n_learners; l++) { /* small choices: 6 free slots, 2 used */
-            r->learners[l].planned = 1;
-            r->learners[l].free[0] = 0x3f;
-            r->learners[l].dagdelen = 2;
-            r->learners[l].max_km = 100;
-        }
-        s_brute_t b = {.r = r, .best = 0};
-        regio_rpp_sol_init(&b.sol);
-        s_try(&b, 0);
-        regio_rpp_sol_free(&b.sol);
-        double ub;
+    for (uint64_t seed = 1; seed <= 6; seed++)
+        s_bound_above_optimum(s_small(seed, NULL), seed);
+}
+
+/* With pins, refusals and seats held for schools (a whole seat each: the
+ * rule binds), on many seeds: the held-seat prices never cut below the
+ * optimum, and the search still finds it. */
+Test(bound, stays_above_the_optimum_with_pins_refusals_and_held_seats)
+{
+    for (uint64_t seed = 1; seed <= 30; seed++) {
+        regio_gen_decide_params_t dp = {.pins = 0.3, .forbidden = 0.3, .reserved = 0.7,
+                                        .seed = seed};
+        s_bound_above_optimum(s_small(seed, &dp), seed);
+    }
+}
+
+Test(bound, is_never_below_the_plan_of_an_rpp_2_region)
+{
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        regio_gen_decide_params_t dp = {.pins = 0.1, .forbidden = 0.1, .reserved = 0.3,
+                                        .seed = seed};
+        regio_rpp_t *r = fx_region_simple(120, 40, seed);
+        char err[256] = "";
+        cr_assert_eq(regio_gen_decide(r, &dp, NULL, err, sizeof err), 0, "%s", err);
+        double score = s_plan(r, 6000, seed), ub;
         regio_bound_opts_t bo = regio_bound_default_opts();
-        bo.iterations = 200;
-        bo.lower = b.best;
+        bo.iterations = 100;
+        bo.lower = score;
         cr_assert_eq(regio_bound_compute(r, &bo, &ub), 0);
-        cr_assert_geq(ub, b.best - 1e-6, "seed %d: bound %.3f, optimum %.3f", (int)seed, ub,
-                      b.best);
-        double found = s_plan(r, 2000, seed);
-        cr_assert(fabs(found - b.best) < 1e-6, "seed %d: search %.3f, optimum %.3f", (int)seed,
-                  found, b.best);
+        cr_assert_geq(ub, score, "seed %d: bound %.3f below plan %.3f", (int)seed, ub, score);
+        cr_assert_lt(ub, 1.1 * score, "seed %d: bound %.3f far above plan %.3f", (int)seed, ub,
+                     score);
         regio_rpp_destroy(&r);
     }
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "regio/config.h"
@@ -16,6 +17,7 @@ typedef struct {
     int verbose;
     int sync;
     char path[REGIO_CONFIG_STR_MAX];
+    char ep[REGIO_CONFIG_STR_MAX];
 } settings_t;
 
 static settings_t s_set;
@@ -27,6 +29,7 @@ static const regio_config_entry_t s_table[] = {
     {"verbose", REGIO_CONFIG_BOOL, &s_set.verbose, "no", 0, -1, "log more"},
     {"sync", REGIO_CONFIG_BOOL, &s_set.sync, "yes", 0, -1, "fsync commits"},
     {"path", REGIO_CONFIG_STR, s_set.path, "", 0, -1, "data dir"},
+    {"ep", REGIO_CONFIG_ENDPOINT, s_set.ep, "tcp://127.0.0.1:7401", 0, -1, "an endpoint"},
     {NULL, 0, NULL, NULL, 0, 0, NULL},
 };
 
@@ -286,6 +289,94 @@ Test(config, dump_writes_one_line_per_entry)
     FILE *out = open_memstream(&text, &len);
     regio_config_dump(s_table, out);
     fclose(out);
-    cr_assert_str_eq(text, "name planner\nport 5550\nratio 0.5\nverbose no\nsync yes\npath \n");
+    cr_assert_str_eq(text, "name planner\nport 5550\nratio 0.5\nverbose no\nsync yes\npath \n"
+                           "ep tcp://127.0.0.1:7401\n");
     free(text);
+}
+
+/* Strict files ------------------------------------------------------------------ */
+
+Test(config, a_comment_after_a_value_is_stripped)
+{
+    const char *p = s_file("inline.conf", "port 6000 # the old port was 5550\n"
+                                          "name south\t# tab before the hash\n"
+                                          "path /data/r#2   \n"
+                                          "verbose yes#not a comment: no blank before it\n");
+    cr_assert_eq(PARSE("--config", (char *)p), REGIO_EINVALID, "yes#not... is no boolean");
+    p = s_file("inline2.conf", "port 6000 # the old port was 5550\n"
+                               "name south\t# tab before the hash\n"
+                               "path /data/r#2   \n");
+    cr_assert_eq(PARSE("--config", (char *)p), 0, "%s", s_err);
+    cr_assert_eq(s_set.port, 6000);
+    cr_assert_str_eq(s_set.name, "south");
+    cr_assert_str_eq(s_set.path, "/data/r#2", "a # inside a value stays");
+}
+
+Test(config, a_flag_value_a_file_would_read_as_a_comment_is_refused)
+{
+    cr_assert_eq(PARSE("--name", "north # west"), REGIO_EINVALID);
+    cr_assert_not_null(strstr(s_err, "name"), "%s", s_err);
+    cr_assert_eq(PARSE("--name", "#1"), REGIO_EINVALID);
+    cr_assert_eq(PARSE("--name", "r#1"), 0, "%s", s_err);
+}
+
+Test(config, a_nul_byte_in_the_file_is_einvalid)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/nul.conf", s_dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fwrite("port 6000\n\0port 7000\n", 1, 21, f);
+    fclose(f);
+    cr_assert_eq(PARSE("--config", path), REGIO_EINVALID);
+    cr_assert_not_null(strstr(s_err, "NUL"), "%s", s_err);
+}
+
+Test(config, dev_zero_and_a_fifo_are_refused_without_reading, .timeout = 10)
+{
+    cr_assert_eq(PARSE("--config", "/dev/zero"), -EINVAL);
+    cr_assert_not_null(strstr(s_err, "not a regular file"), "%s", s_err);
+    char fifo[256];
+    snprintf(fifo, sizeof fifo, "%s/fifo", s_dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    cr_assert_eq(PARSE("--config", fifo), -EINVAL, "a FIFO with no writer must not block");
+    cr_assert_eq(PARSE("--config", (char *)s_dir), -EINVAL, "a directory");
+}
+
+Test(config, a_file_past_the_size_limit_is_efbig)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/big.conf", s_dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < REGIO_CONFIG_FILE_MAX; i++)
+        fputc(i % 64 == 63 ? '\n' : '#', f);
+    fclose(f);
+    cr_assert_eq(PARSE("--config", path), 0, "exactly the limit of comments: %s", s_err);
+    f = fopen(path, "a");
+    fputc('\n', f);
+    fclose(f);
+    cr_assert_eq(PARSE("--config", path), -EFBIG);
+    cr_assert_not_null(strstr(s_err, "larger than"), "%s", s_err);
+}
+
+Test(config, endpoints_need_a_port_in_1_to_65535)
+{
+    const char *ok[] = {"tcp://127.0.0.1:1", "tcp://127.0.0.1:65535", "tcp://*:7401",
+                        "tcp://[::1]:7401", "tcp://eth0:7401", "ipc:///tmp/regio.sock",
+                        "inproc://registry"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        cr_assert_eq(PARSE("--ep", (char *)ok[i]), 0, "%s: %s", ok[i], s_err);
+        cr_assert_str_eq(s_set.ep, ok[i]);
+    }
+    const char *bad[] = {"tcp://127.0.0.1:99999", "tcp://127.0.0.1:65536", "tcp://127.0.0.1:0",
+                         "tcp://127.0.0.1:*",     "tcp://127.0.0.1:",      "tcp://127.0.0.1",
+                         "tcp://:7401",           "tcp://127.0.0.1:74x1",  "udp://127.0.0.1:7401",
+                         "127.0.0.1:7401",        "ipc://",                "tcp://h:99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_assert_eq(PARSE("--ep", (char *)bad[i]), REGIO_EINVALID, "'%s' accepted", bad[i]);
+        cr_assert_not_null(strstr(s_err, "ep"), "%s", s_err);
+    }
+    const char *p = s_file("ep.conf", "ep tcp://127.0.0.1:99999\n");
+    cr_assert_eq(PARSE("--config", (char *)p), REGIO_EINVALID, "and from the file");
 }

@@ -9,8 +9,10 @@
 
 #include "bound.h"
 #include "cand.h"
+#include "decide.h"
 #include "engine.h"
 #include "engine_fixture.h"
+#include "gen.h"
 #include "plan.h"
 #include "regio/rpp.h"
 #include "regio/rpp_json.h"
@@ -57,7 +59,8 @@ static regio_pick_t s_random_pick(const regio_plan_t *pl, regio_rng_t *g, int32_
     regio_pick_t pk = {.cand = (int32_t)regio_rng_below(g, (uint32_t)nc)};
     regio_pick_t cur = pl->pick[(int64_t)l * pl->P + p];
     int32_t o = pl->c->v[pl->c->start[l] + pk.cand].offering;
-    uint32_t a = pl->avail[(int64_t)o * pl->P + p] | (cur.cand == pk.cand ? cur.slots : 0);
+    uint32_t a = regio_plan_avail(pl, l, (int64_t)o * pl->P + p) |
+                 (cur.cand == pk.cand ? cur.slots : 0);
     a &= pl->r->learners[l].free[p];
     int need = pl->r->learners[l].dagdelen;
     if (__builtin_popcount(a) < need)
@@ -72,7 +75,8 @@ static regio_pick_t s_random_pick(const regio_plan_t *pl, regio_rng_t *g, int32_
     return pk;
 }
 
-static void s_compare_recount(const regio_plan_t *pl, double running)
+/* Checks pl against a full recount; returns the recount's report. */
+static regio_rpp_report_t s_compare_recount(const regio_plan_t *pl, double running)
 {
     regio_rpp_sol_t sol;
     regio_rpp_report_t rep;
@@ -88,10 +92,11 @@ static void s_compare_recount(const regio_plan_t *pl, double running)
     s_near(running, rep.score, "sum of deltas vs recount");
     cr_assert_eq(cov, rep.coverage);
     regio_rpp_sol_free(&sol);
+    return rep;
 }
 
-/* A plan over a small region (fx_region_simple(60, 40, seed)), empty, with
- * its scratch and a random stream. */
+/* A plan over a small region (fx_region_simple(60, 40, seed)), empty (but
+ * for pins), with its scratch and a random stream. */
 typedef struct {
     regio_rpp_t *r;
     regio_cands_t c;
@@ -100,13 +105,32 @@ typedef struct {
     regio_rng_t g;
 } s_small_t;
 
-static void s_small_open(s_small_t *f, uint64_t seed)
+static void s_small_build(s_small_t *f, uint64_t seed)
 {
-    f->r = fx_region_simple(60, 40, seed);
     cr_assert_eq(regio_cands_build(f->r, NULL, 1, &f->c), 0);
     cr_assert_eq(regio_plan_init(&f->pl, f->r, &f->c), 0);
     cr_assert_eq(regio_plan_work_init(&f->w, &f->pl), 0);
     regio_rng_seed(&f->g, seed);
+}
+
+static void s_small_open(s_small_t *f, uint64_t seed)
+{
+    f->r = fx_region_simple(60, 40, seed);
+    s_small_build(f, seed);
+}
+
+/* As s_small_open, with rpp-2's decisions: pins, refusals, and seats held
+ * for schools at half the offerings. */
+static void s_small_open_decided(s_small_t *f, uint64_t seed)
+{
+    regio_gen_decide_params_t dp = {.pins = 0.15, .forbidden = 0.2, .reserved = 0.5,
+                                    .seed = seed};
+    regio_gen_decide_stats_t st;
+    char err[256] = "";
+    f->r = fx_region_simple(60, 40, seed);
+    cr_assert_eq(regio_gen_decide(f->r, &dp, &st, err, sizeof err), 0, "%s", err);
+    cr_assert(st.pins > 0 && st.reservations > 0 && st.forbidden > 0);
+    s_small_build(f, seed);
 }
 
 static void s_small_close(s_small_t *f)
@@ -134,6 +158,33 @@ Test(engine, incremental_score_equals_full_recount_after_many_random_moves)
             if (i % 1000 == 0)
                 s_compare_recount(&f.pl, running);
         }
+        s_small_close(&f);
+    }
+}
+
+/* The same with reservations, refusals and pins: every move keeps the
+ * reservation rule (the recount checks it as rpp_check.py does), pins never
+ * move, and the moves do use seats held for the learners' schools. */
+Test(engine, incremental_score_equals_full_recount_with_reservations_and_pins)
+{
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        s_small_t f;
+        int64_t held_used = 0;
+        s_small_open_decided(&f, seed);
+        double running = 0;
+        regio_plan_totals(&f.pl, NULL, &running, NULL, NULL); /* the pins' score */
+        for (int i = 1; i <= 6000; i++) {
+            int32_t l = (int32_t)regio_rng_below(&f.g, (uint32_t)f.r->n_learners);
+            int p = (int)regio_rng_below(&f.g, (uint32_t)f.r->n_periods);
+            if (!regio_plan_changeable(&f.pl, l, p))
+                continue;
+            regio_pick_t pk = s_random_pick(&f.pl, &f.g, l, p);
+            cr_assert(regio_plan_fits(&f.pl, l, p, pk));
+            running += regio_plan_set(&f.pl, &f.w, l, p, pk);
+            if (i % 500 == 0)
+                held_used += s_compare_recount(&f.pl, running).reserved_seats_used;
+        }
+        cr_assert_gt(held_used, 0, "seed %d: no move used a held seat", (int)seed);
         s_small_close(&f);
     }
 }
@@ -449,14 +500,27 @@ Test(engine, big_regions_search_in_slabs_whose_merged_plans_are_whole_and_determ
     regio_rpp_destroy(&r);
 }
 
+/* Whether r stays valid without offering o's seats outside P1: no pin
+ * and no seats held there then (rpp_check.py refuses such a change). */
+static int s_withdrawable(const regio_rpp_t *r, int32_t o)
+{
+    for (int32_t k = 0; k < r->n_pins; k++)
+        if (r->pins[k].offering == o && r->pins[k].period != 0)
+            return 0;
+    for (int32_t i = 0; i < r->n_res; i++)
+        if (r->res[i].offering == o && r->res[i].period != 0)
+            return 0;
+    return 1;
+}
+
 /* Withdraw the offerings of every 7th placement outside period P1. */
-static void s_withdraw(const regio_rpp_sol_t *base, regio_rpp_change_t *c)
+static void s_withdraw(const regio_rpp_t *r, const regio_rpp_sol_t *base, regio_rpp_change_t *c)
 {
     memset(c, 0, sizeof *c);
     c->pinned = 1u; /* P1 happened already */
     c->withdrawn = malloc((size_t)base->n * sizeof *c->withdrawn);
     for (int32_t i = 0; i < base->n; i += 7)
-        if (base->v[i].period != 0)
+        if (base->v[i].period != 0 && s_withdrawable(r, base->v[i].offering))
             c->withdrawn[c->n_withdrawn++] = base->v[i].offering;
 }
 
@@ -468,14 +532,17 @@ static int s_withdrawn(const regio_rpp_change_t *c, int32_t o)
     return 0;
 }
 
-Test(engine, replanning_keeps_pinned_and_unforced_placements)
+/* Plan r, withdraw some offerings, replan with a margin nothing unforced
+ * can pay: only the forced placements move, P1 stays as it was, and the
+ * plan is feasible (with rpp-2: pins kept, refusals and reservations
+ * respected). Takes r. */
+static void s_replan_keeps(regio_rpp_t *r)
 {
-    regio_rpp_t *r = fx_region_simple(150, 60, 21);
     regio_rpp_sol_t base, sol;
     regio_engine_opts_t o = s_opts(4000, 3);
     s_solve(r, "lns", &o, &base);
     regio_rpp_change_t ch;
-    s_withdraw(&base, &ch);
+    s_withdraw(r, &base, &ch);
     cr_assert_gt(ch.n_withdrawn, 0);
     regio_rpp_t *r2 = regio_rpp_clone(r);
     cr_assert_eq(regio_rpp_change_apply(r2, &ch, NULL, 0), 0);
@@ -509,6 +576,22 @@ Test(engine, replanning_keeps_pinned_and_unforced_placements)
     regio_rpp_change_free(&ch);
     regio_rpp_destroy(&r2);
     regio_rpp_destroy(&r);
+}
+
+Test(engine, replanning_keeps_pinned_and_unforced_placements)
+{
+    s_replan_keeps(fx_region_simple(150, 60, 21));
+}
+
+Test(engine, replanning_an_rpp_2_instance_keeps_its_pins_and_refusals)
+{
+    regio_rpp_t *r = fx_region_simple(150, 60, 21);
+    regio_gen_decide_params_t dp = {.pins = 0.1, .forbidden = 0.1, .reserved = 0.2, .seed = 4};
+    regio_gen_decide_stats_t st;
+    char err[256] = "";
+    cr_assert_eq(regio_gen_decide(r, &dp, &st, err, sizeof err), 0, "%s", err);
+    cr_assert(st.pins > 5 && st.forbidden > 5 && st.reservations > 5);
+    s_replan_keeps(r);
 }
 
 Test(engine, replanning_rejects_a_base_that_names_unknown_learners)
@@ -548,5 +631,164 @@ Test(engine, fairness_raises_the_lowest_school_and_keeps_99_percent)
         low = shares[i] < low ? shares[i] : low;
     s_near(low, st.fair_min_after, "reported lowest share");
     regio_rpp_sol_free(&sol);
+    regio_rpp_destroy(&r);
+}
+
+/* rpp-2 ------------------------------------------------------------------- */
+
+#define TINY2 REGIO_SHARED_DIR "/spec/examples/tiny-2.json"
+
+/* What a test asks of one engine's plan besides passing the checker. */
+typedef void (*s_check_fn)(const regio_rpp_t *r, const regio_rpp_sol_t *sol,
+                           const regio_rpp_report_t *rep, int lns);
+
+/* Solve r with lns and with greedy; each plan passes rpp_check.py with our
+ * score and its own pins, then check (may be NULL). */
+static void s_each_engine(const regio_rpp_t *r, int64_t iterations, uint64_t seed,
+                          s_check_fn check)
+{
+    static const char *const engines[] = {"lns", "greedy"};
+    for (int e = 0; e < 2; e++) {
+        regio_rpp_sol_t sol;
+        regio_engine_opts_t o = s_opts(iterations, seed);
+        regio_rpp_report_t rep = s_solve(r, engines[e], &o, &sol);
+        double checked = s_checker(r, &sol);
+        cr_assert(fabs(checked - rep.score) < 0.01, "%s: checker %.3f, ours %.3f", engines[e],
+                  checked, rep.score);
+        cr_assert_eq(rep.pins, r->n_pins);
+        if (check)
+            check(r, &sol, &rep, e == 0);
+        regio_rpp_sol_free(&sol);
+    }
+}
+
+static void s_both_pass_the_checker(const regio_rpp_t *r, uint64_t seed)
+{
+    s_each_engine(r, 3000, seed, NULL);
+}
+
+Test(engine, plans_of_rpp_2_instances_pass_the_reference_checker)
+{
+    regio_rpp_t *r = NULL;
+    char err[256] = "";
+    cr_assert_eq(regio_rpp_json_load(TINY2, &r, err, sizeof err), 0, "%s", err);
+    s_both_pass_the_checker(r, 1);
+    regio_rpp_destroy(&r);
+    for (uint64_t seed = 11; seed <= 12; seed++) { /* the fixture's, then the generator's */
+        regio_gen_decide_params_t dp = {.pins = 0.1, .forbidden = 0.1, .reserved = 0.2,
+                                        .seed = seed};
+        r = fx_region_simple(120, 60, seed);
+        cr_assert_eq(regio_gen_decide(r, &dp, NULL, err, sizeof err), 0, "%s", err);
+        s_both_pass_the_checker(r, seed);
+        regio_rpp_destroy(&r);
+    }
+    regio_gen_params_t gp;
+    regio_gen_params_init(&gp);
+    gp.learners = 300;
+    gp.seed = 3;
+    cr_assert_eq(regio_rpp_date_parse("2026-08-31", &gp.start), 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cr_assert_eq(regio_gen_write(&gp, f, NULL), 0);
+    fclose(f);
+    cr_assert_eq(regio_rpp_json_parse(text, len, &r, err, sizeof err), 0, "%s", err);
+    regio_gen_decide_params_t dp = {.pins = 0.05, .forbidden = 0.05, .reserved = 0.03, .seed = 3};
+    cr_assert_eq(regio_gen_decide(r, &dp, NULL, err, sizeof err), 0, "%s", err);
+    s_both_pass_the_checker(r, 3);
+    regio_rpp_destroy(&r);
+    free(text);
+}
+
+/* Four learners of two schools who need goal G, in one period: o1 has one
+ * seat (slots 0 and 1), o2 two; each learner can take any of them. */
+static regio_rpp_t *s_edge(const char *decisions)
+{
+    static const char *head =
+        "{\"format\": \"rpp-2\", \"periods\": [{\"id\": \"P1\", \"weeks\": 10}],"
+        " \"partners\": [{\"id\": \"p1\", \"kind\": \"business\", \"lat\": 51.6, \"lon\": 4.8},"
+        " {\"id\": \"p2\", \"kind\": \"civic\", \"lat\": 51.6, \"lon\": 4.8}],"
+        " \"offerings\": [{\"id\": \"o1\", \"partner\": \"p1\", \"lat\": 51.6, \"lon\": 4.8,"
+        " \"goals\": [\"G\"], \"capacity\": {\"P1\": [1,1,0,0,0,0,0,0,0,0]}},"
+        " {\"id\": \"o2\", \"partner\": \"p2\", \"lat\": 51.6, \"lon\": 4.8, \"goals\": [\"G\"],"
+        " \"capacity\": {\"P1\": [2,2,0,0,0,0,0,0,0,0]}}], \"learners\": [";
+    char text[4096], err[256] = "";
+    int n = snprintf(text, sizeof text, "%s", head);
+    for (int i = 1; i <= 4; i++)
+        n += snprintf(text + n, sizeof text - (size_t)n,
+                      "%s{\"id\": \"l%d\", \"school\": \"s%d\", \"qualification\": \"q\","
+                      " \"age\": 17, \"lat\": 51.6, \"lon\": 4.8, \"max_km\": 10, \"dagdelen\": 2,"
+                      " \"free\": {\"P1\": [0,1]}, \"needs\": {\"G\": 20}}",
+                      i > 1 ? ", " : "", i, i <= 2 ? 1 : 2);
+    snprintf(text + n, sizeof text - (size_t)n, "]%s}", decisions);
+    regio_rpp_t *r = NULL;
+    cr_assert_eq(regio_rpp_json_parse(text, strlen(text), &r, err, sizeof err), 0, "%s", err);
+    return r;
+}
+
+/* The offering of learner l (an id) in sol, or -1. */
+static int32_t s_placed_at(const regio_rpp_t *r, const regio_rpp_sol_t *sol, const char *l)
+{
+    int32_t li = regio_strtab_find(r->learner_ids, l);
+    for (int32_t k = 0; k < sol->n; k++)
+        if (sol->v[k].learner == li)
+            return sol->v[k].offering;
+    return -1;
+}
+
+static void s_last_seat(const regio_rpp_t *r, const regio_rpp_sol_t *sol,
+                        const regio_rpp_report_t *rep, int lns)
+{
+    cr_assert_eq(rep->placements, 3, "o1's seat is the pin's, o2 has two");
+    cr_assert_eq(s_placed_at(r, sol, "l3"), 0);
+    for (int32_t k = 0; k < sol->n; k++)
+        cr_assert(sol->v[k].offering != 0 || sol->v[k].learner == 2, "o1 given away");
+}
+
+Test(engine, a_pin_on_the_last_seat_keeps_it_from_everyone_else)
+{
+    regio_rpp_t *r = s_edge(", \"pins\": [{\"learner\": \"l3\", \"period\": \"P1\","
+                            " \"offering\": \"o1\", \"slots\": [0,1]}]");
+    s_each_engine(r, 500, 1, s_last_seat);
+    regio_rpp_destroy(&r);
+}
+
+static void s_held_offering(const regio_rpp_t *r, const regio_rpp_sol_t *sol,
+                            const regio_rpp_report_t *rep, int lns)
+{
+    cr_assert_neq(s_placed_at(r, sol, "l1"), 1, "s1 at o2");
+    cr_assert_neq(s_placed_at(r, sol, "l2"), 1, "s1 at o2");
+    if (!lns) /* greedy may put s2's first learner at o1 */
+        return;
+    cr_assert_eq(rep->placements, 3, "o2 for s2's two, o1 for one of s1's");
+    cr_assert_eq(s_placed_at(r, sol, "l3"), 1);
+    cr_assert_eq(s_placed_at(r, sol, "l4"), 1);
+    cr_assert_eq(rep->reserved_seats_used, 4);
+}
+
+Test(engine, seats_held_for_a_school_at_a_whole_offering_go_to_its_learners_only)
+{
+    regio_rpp_t *r = s_edge(", \"reservations\": [{\"offering\": \"o2\", \"period\": \"P1\","
+                            " \"school\": \"s2\", \"seats\": [2,2,0,0,0,0,0,0,0,0]}]");
+    s_each_engine(r, 500, 1, s_held_offering);
+    regio_rpp_destroy(&r);
+}
+
+static void s_declined_all(const regio_rpp_t *r, const regio_rpp_sol_t *sol,
+                           const regio_rpp_report_t *rep, int lns)
+{
+    cr_assert_eq(s_placed_at(r, sol, "l1"), -1, "l1 placed");
+    cr_assert_eq(rep->placements, 3);
+}
+
+Test(engine, a_learner_who_declined_every_candidate_gets_nothing)
+{
+    regio_rpp_t *r = s_edge(", \"forbidden\": [{\"learner\": \"l1\", \"partner\": \"p1\"},"
+                            " {\"learner\": \"l1\", \"offering\": \"o2\"}]");
+    regio_cands_t c;
+    cr_assert_eq(regio_cands_build(r, NULL, 1, &c), 0);
+    cr_assert_eq(c.start[1] - c.start[0], 0, "l1 kept a candidate it declined");
+    regio_cands_free(&c);
+    s_each_engine(r, 500, 1, s_declined_all);
     regio_rpp_destroy(&r);
 }

@@ -4,6 +4,7 @@
 
 #include "explain.h"
 #include "regio/rpp.h"
+#include "regio/rpp_json.h"
 
 static void s_offering(regio_rpp_t *r, const char *id, const char *goal, const char *qual,
                        int min_age, double lat, int32_t seats)
@@ -82,6 +83,69 @@ Test(explain, each_reason_is_found)
     cr_assert_eq(unmet, 6);
     cr_assert(strstr(buf, "\"reason\":\"none within max_km\""), "%s", buf);
     cr_assert(strstr(buf, "\"missing_dagdelen\":40"));
+    free(buf);
+    free(v);
+    regio_rpp_sol_free(&sol);
+    regio_rpp_destroy(&r);
+}
+
+/* rpp-2's causes: a refusal, seats held for another school, a pin on the
+ * seat, a pin in the learner's only period. o-held's seats are all held
+ * for school s-other; o-pin has one seat, pinned for l-pin. */
+Test(explain, names_refusals_held_seats_and_pins)
+{
+    static const char *text =
+        "{\"format\": \"rpp-2\", \"periods\": [{\"id\": \"P1\", \"weeks\": 10}],"
+        " \"partners\": [{\"id\": \"p1\", \"kind\": \"business\", \"lat\": 51.6, \"lon\": 4.8}],"
+        " \"offerings\": ["
+        "{\"id\": \"o-dec\", \"partner\": \"p1\", \"lat\": 51.6, \"lon\": 4.8, \"goals\": [\"GD\"],"
+        " \"capacity\": {\"P1\": [1,1,1,1,0,0,0,0,0,0]}},"
+        " {\"id\": \"o-held\", \"partner\": \"p1\", \"lat\": 51.6, \"lon\": 4.8,"
+        " \"goals\": [\"GH\"],"
+        " \"capacity\": {\"P1\": [1,1,1,1,0,0,0,0,0,0]}},"
+        " {\"id\": \"o-pin\", \"partner\": \"p1\", \"lat\": 51.6, \"lon\": 4.8,"
+        " \"goals\": [\"GP\", \"GX\"], \"capacity\": {\"P1\": [1,1,1,1,0,0,0,0,0,0]}}],"
+        " \"learners\": ["
+        "{\"id\": \"l-dec\", \"school\": \"s\", \"qualification\": \"q\", \"age\": 17,"
+        " \"lat\": 51.6, \"lon\": 4.8, \"max_km\": 10, \"dagdelen\": 4,"
+        " \"free\": {\"P1\": [0,1,2,3]}, \"needs\": {\"GD\": 40}},"
+        " {\"id\": \"l-held\", \"school\": \"s\", \"qualification\": \"q\", \"age\": 17,"
+        " \"lat\": 51.6, \"lon\": 4.8, \"max_km\": 10, \"dagdelen\": 4,"
+        " \"free\": {\"P1\": [0,1,2,3]}, \"needs\": {\"GH\": 40}},"
+        " {\"id\": \"l-want\", \"school\": \"s\", \"qualification\": \"q\", \"age\": 17,"
+        " \"lat\": 51.6, \"lon\": 4.8, \"max_km\": 10, \"dagdelen\": 4,"
+        " \"free\": {\"P1\": [0,1,2,3]}, \"needs\": {\"GP\": 40}},"
+        " {\"id\": \"l-pin\", \"school\": \"s\", \"qualification\": \"q\", \"age\": 17,"
+        " \"lat\": 51.6, \"lon\": 4.8, \"max_km\": 10, \"dagdelen\": 4,"
+        " \"free\": {\"P1\": [0,1,2,3]}, \"needs\": {\"GP\": 40, \"GD\": 40}}],"
+        " \"reservations\": [{\"offering\": \"o-held\", \"period\": \"P1\","
+        " \"school\": \"s-other\","
+        " \"seats\": [1,1,1,1,0,0,0,0,0,0]}],"
+        " \"forbidden\": [{\"learner\": \"l-dec\", \"offering\": \"o-dec\"}],"
+        " \"pins\": [{\"learner\": \"l-pin\", \"period\": \"P1\", \"offering\": \"o-pin\","
+        " \"slots\": [0,1,2,3]}]}";
+    regio_rpp_t *r = NULL;
+    char err[256] = "";
+    cr_assert_eq(regio_rpp_json_parse(text, strlen(text), &r, err, sizeof err), 0, "%s", err);
+    regio_rpp_sol_t sol;
+    regio_rpp_sol_init(&sol);
+    cr_assert_eq(regio_rpp_sol_add(&sol, 3, 0, 2, 0x0f), 0); /* the pin */
+    regio_explain_t *v;
+    int32_t n;
+    cr_assert_eq(regio_explain_run(r, &sol, &v, &n), 0);
+    cr_assert_eq(s_reason_of(v, n, 0), REGIO_EXPLAIN_DECLINED);
+    cr_assert_eq(s_reason_of(v, n, 1), REGIO_EXPLAIN_HELD);
+    cr_assert_eq(s_reason_of(v, n, 2), REGIO_EXPLAIN_PINNED);
+    cr_assert_eq(s_reason_of(v, n, 3), REGIO_EXPLAIN_PERIODS_PINNED, "l-pin misses GD");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cr_assert_eq(regio_explain_write(r, &sol, f, NULL), 0);
+    fclose(f);
+    cr_assert(strstr(buf, "\"reason\":\"declined\""), "%s", buf);
+    cr_assert(strstr(buf, "\"reason\":\"seats held for school s-other by agreement\""), "%s", buf);
+    cr_assert(strstr(buf, "\"reason\":\"the slot is pinned for another learner\""), "%s", buf);
+    cr_assert(strstr(buf, "pinned to a placement"), "%s", buf);
     free(buf);
     free(v);
     regio_rpp_sol_free(&sol);

@@ -465,6 +465,7 @@ Test(msg, undecodable_frame_gives_null_env)
     cr_assert_eq(s_recv_wait(b, 0, &m, 2000), 0);
     cr_assert_null(m.env);
     cr_assert_eq(m.size, sizeof junk);
+    cr_assert_eq(m.frame_id, 0, "no whole id to read");
     cr_assert_eq(s_recv_wait(b, 0, &m, 2000), 0);
     cr_assert_not_null(m.env, "the next good message must decode");
     cr_assert_eq(m.env->ack->seq, 5);
@@ -669,4 +670,42 @@ Test(msg, error_name_matches_the_proto_enum_for_every_code)
     }
     cr_assert_str_eq(regio_msg_error_name((Regio__ErrorCode)999), "error");
     cr_assert_str_eq(regio_msg_error_name((Regio__ErrorCode)-1), "error");
+}
+
+Test(msg, error_for_an_undecodable_frame_carries_the_id_at_its_start)
+{
+    void *router = s_socket(ZMQ_ROUTER), *dealer = s_socket(ZMQ_DEALER);
+    cr_assert_eq(zmq_bind(router, "inproc://frameid"), 0);
+    cr_assert_eq(zmq_connect(dealer, "inproc://frameid"), 0);
+    /* id 300 (varint ac 02), then a body field cut short: does not decode */
+    const uint8_t junk[] = {0x08, 0xac, 0x02, 0xa2, 0x01, 0x7f, 0x01};
+    cr_assert_eq(zmq_send(dealer, junk, sizeof junk, 0), (int)sizeof junk);
+    regio_msg_t m;
+    cr_assert_eq(s_recv_wait(router, 1, &m, 2000), 0);
+    cr_assert_null(m.env);
+    cr_assert_eq(m.frame_id, 300);
+    cr_assert_eq(regio_msg_reply_error(router, &m, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL,
+                                       "bad"), 0);
+    regio_msg_t r;
+    cr_assert_eq(s_recv_wait(dealer, 0, &r, 2000), 0);
+    cr_assert_not_null(r.env);
+    cr_assert_eq(r.env->correlation_id, 300, "a pipelining client can tell which request failed");
+    regio_msg_clear(&r);
+}
+
+Test(msg, check_refuses_what_does_not_decode_or_has_no_body)
+{
+    const char *why = NULL;
+    regio_msg_t m = {0};
+    cr_assert_eq(regio_msg_check(&m, &why), REGIO__ERROR_CODE__ERROR_BAD_MESSAGE);
+    cr_assert_not_null(why);
+    regio_envelope_t e = REGIO__ENVELOPE__INIT;
+    m.env = &e;
+    cr_assert_eq(regio_msg_check(&m, &why), REGIO__ERROR_CODE__ERROR_BAD_MESSAGE);
+    cr_assert_not_null(strstr(why, "body"), "%s", why);
+    Regio__StatusRequest sr = REGIO__STATUS_REQUEST__INIT;
+    e.body_case = REGIO__ENVELOPE__BODY_STATUS_REQUEST;
+    e.status_request = &sr;
+    cr_assert_eq(regio_msg_check(&m, &why), REGIO__ERROR_CODE__ERROR_NONE);
+    cr_assert_null(why);
 }

@@ -63,8 +63,10 @@ Test(rebuild, a_rebuild_that_loses_restores_the_old_picks)
         regio_rebuild_run(&rb, &b); /* one rebuild, a random walk inside */
         if (rb.undone > undone) {
             cr_assert(fabs(fx_plan_obj(&f.pl) - obj) <= 1e-6 * fabs(obj));
-            cr_assert_eq(memcmp(before, f.pl.pick, n * sizeof *before), 0,
-                         "a rebuild without gain changed picks");
+            for (size_t k = 0; k < n; k++) /* field by field: padding bytes may differ */
+                cr_assert(before[k].cand == f.pl.pick[k].cand &&
+                              before[k].slots == f.pl.pick[k].slots,
+                          "a rebuild without gain changed pick %zu", k);
             restored++;
         }
         fx_plan_check(&f.pl);

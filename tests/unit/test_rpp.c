@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "regio/error.h"
+#include "regio/limits.h"
 #include "regio/rpp.h"
 
 /* Counts that an add_* call must leave alone when it fails. */
@@ -238,6 +239,8 @@ Test(rpp, rejects_bad_learners_without_change)
     cr_assert_eq(regio_rpp_add_learner(r, &l, err, sizeof err), REGIO_ERANGE);
     l = s_learner("l2");
     l.age = -3;
+    cr_assert_eq(regio_rpp_add_learner(r, &l, err, sizeof err), REGIO_ERANGE);
+    l.age = REGIO_MAX_AGE + 1; /* the services' bound: an instance they refuse is refused here */
     cr_assert_eq(regio_rpp_add_learner(r, &l, err, sizeof err), REGIO_ERANGE);
     s_assert_same(r, s);
     regio_rpp_destroy(&r);

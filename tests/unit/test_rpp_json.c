@@ -15,114 +15,18 @@
 #include "regio/rpp_json.h"
 #include "regio/rpp_score.h"
 
+#include "checker_fixture.h"
+
 #define TINY REGIO_SHARED_DIR "/spec/examples/tiny-1.json"
 #define TINY_SOL REGIO_SHARED_DIR "/spec/examples/tiny-1.solution.json"
-#define CHECKER REGIO_SHARED_DIR "/tools/rpp_check.py"
 
-/* Helpers ------------------------------------------------------------------ */
-
-/* A scratch file name unique to this test process. */
-static const char *s_tmp(char *buf, size_t len, const char *what)
-{
-    snprintf(buf, len, "/tmp/test_rpp_json.%d.%s", (int)getpid(), what);
-    return buf;
-}
-
-static void s_put_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-/* text with the first `from` replaced by `to`; the caller frees. */
-static char *s_replace(const char *text, const char *from, const char *to)
-{
-    const char *at = strstr(text, from);
-    cr_assert_not_null(at, "test bug: '%s' not in the text", from);
-    size_t n = strlen(text) - strlen(from) + strlen(to);
-    char *out = malloc(n + 1);
-    size_t head = (size_t)(at - text);
-    memcpy(out, text, head);
-    strcpy(out + head, to);
-    strcat(out, at + strlen(from));
-    return out;
-}
-
-/* Run the checker (with --json) and parse its report; *status gets the exit
- * code (0 feasible, 1 infeasible, 2 bad input; then the report is NULL). */
-static cJSON *s_checker(const char *inst, const char *sol, const char *change,
-                        const char *base, int *status)
-{
-    char cmd[2048];
-    if (change)
-        snprintf(cmd, sizeof cmd, "python3 '%s' '%s' '%s' --change '%s' --base '%s' --json 2>/dev/null",
-                 CHECKER, inst, sol, change, base);
-    else
-        snprintf(cmd, sizeof cmd, "python3 '%s' '%s' '%s' --json 2>/dev/null", CHECKER, inst, sol);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    static char out[1 << 16];
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return *status == 2 ? NULL : cJSON_Parse(out);
-}
-
-static double s_num(const cJSON *o, const char *key)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-    cr_assert(cJSON_IsNumber(it), "checker report lacks %s", key);
-    return it->valuedouble;
-}
-
-/* Our report against the checker's (which rounds to 3 or 6 decimals). */
-static void s_assert_like_checker(const regio_rpp_report_t *rep, const cJSON *py)
-{
-    cr_assert_not_null(py, "checker gave no report");
-    cr_assert_eq(rep->feasible, cJSON_IsTrue(cJSON_GetObjectItem(py, "feasible")));
-    cr_assert(fabs(rep->score - s_num(py, "score")) <= 0.0005 + 1e-12 * fabs(rep->score),
-              "score %.6f vs checker %.6f", rep->score, s_num(py, "score"));
-    cr_assert(fabs(rep->travel_km - s_num(py, "travel_km")) <= 0.0005 + 1e-12 * rep->travel_km);
-    cr_assert_eq(rep->coverage, (int64_t)s_num(py, "coverage"));
-    cr_assert(fabs(rep->coverage_share - s_num(py, "coverage_share")) <= 5e-7);
-    cr_assert_eq(rep->repeats, (int64_t)s_num(py, "repeats"));
-    cr_assert_eq(rep->preference, (int64_t)s_num(py, "preference"));
-    cr_assert_eq(rep->placements, (int32_t)s_num(py, "placements"));
-    cr_assert_eq(rep->learners_placed, (int32_t)s_num(py, "learners_placed"));
-    cr_assert_eq(rep->learners, (int32_t)s_num(py, "learners"));
-    cr_assert(fabs(rep->school_share_min - s_num(py, "school_share_min")) <= 5e-7);
-    cr_assert(fabs(rep->school_share_max - s_num(py, "school_share_max")) <= 5e-7);
-    int errors = cJSON_GetArraySize(cJSON_GetObjectItem(py, "errors"));
-    if (errors < 50)
-        cr_assert_eq(rep->violations, errors, "violations %d vs checker %d", rep->violations,
-                     errors);
-}
-
-static regio_rpp_t *s_load(const char *path)
-{
-    regio_rpp_t *r = NULL;
-    char err[256];
-    int rc = regio_rpp_json_load(path, &r, err, sizeof err);
-    cr_assert_eq(rc, 0, "%s: %s", path, err);
-    return r;
-}
-
-static regio_rpp_report_t s_eval(const regio_rpp_t *r, const regio_rpp_sol_t *s, char *first,
-                                 size_t len)
-{
-    regio_rpp_report_t rep;
-    cr_assert_eq(regio_rpp_evaluate(r, s, &rep, first, len), 0);
-    return rep;
-}
+/* Helpers: checker_fixture.h. */
 
 /* Reading the example ------------------------------------------------------ */
 
 Test(rpp_json, reads_the_tiny_example)
 {
-    regio_rpp_t *r = s_load(TINY);
+    regio_rpp_t *r = ck_load(TINY);
     cr_assert_str_eq(r->name, "tiny-1");
     cr_assert_eq(r->n_periods, 2);
     cr_assert_eq(r->n_partners, 3);
@@ -145,17 +49,17 @@ Test(rpp_json, reads_the_tiny_example)
 
 Test(rpp_json, scores_the_tiny_solution_like_the_checker)
 {
-    regio_rpp_t *r = s_load(TINY);
+    regio_rpp_t *r = ck_load(TINY);
     regio_rpp_sol_t s;
     regio_rpp_sol_init(&s);
     char err[256];
     cr_assert_eq(regio_rpp_json_load_sol(r, TINY_SOL, &s, err, sizeof err), 0, "%s", err);
     cr_assert_eq(s.n, 4);
-    regio_rpp_report_t rep = s_eval(r, &s, err, sizeof err);
+    regio_rpp_report_t rep = ck_eval(r, &s, err, sizeof err);
     int st;
-    cJSON *py = s_checker(TINY, TINY_SOL, NULL, NULL, &st);
+    cJSON *py = ck_checker(TINY, TINY_SOL, NULL, NULL, &st);
     cr_assert_eq(st, 0);
-    s_assert_like_checker(&rep, py);
+    ck_like_checker(&rep, py);
     cr_assert(rep.feasible);
     cr_assert_str_eq(err, "");
     cJSON_Delete(py);
@@ -165,29 +69,29 @@ Test(rpp_json, scores_the_tiny_solution_like_the_checker)
 
 Test(rpp_json, round_trip_keeps_the_score_and_the_checker_agrees)
 {
-    regio_rpp_t *r = s_load(TINY), *r2 = NULL;
+    regio_rpp_t *r = ck_load(TINY), *r2 = NULL;
     regio_rpp_sol_t s, s2;
     regio_rpp_sol_init(&s);
     regio_rpp_sol_init(&s2);
     char err[256], ipath[128], spath[128];
     cr_assert_eq(regio_rpp_json_load_sol(r, TINY_SOL, &s, err, sizeof err), 0);
-    FILE *f = fopen(s_tmp(ipath, sizeof ipath, "inst.json"), "w");
+    FILE *f = fopen(ck_tmp(ipath, sizeof ipath, "inst.json"), "w");
     cr_assert_eq(regio_rpp_json_write(r, f), 0);
     fclose(f);
-    f = fopen(s_tmp(spath, sizeof spath, "sol.json"), "w");
+    f = fopen(ck_tmp(spath, sizeof spath, "sol.json"), "w");
     cr_assert_eq(regio_rpp_json_write_sol(r, &s, f), 0);
     fclose(f);
     cr_assert_eq(regio_rpp_json_load(ipath, &r2, err, sizeof err), 0, "%s", err);
     cr_assert_eq(regio_rpp_json_load_sol(r2, spath, &s2, err, sizeof err), 0, "%s", err);
-    regio_rpp_report_t a = s_eval(r, &s, NULL, 0), b = s_eval(r2, &s2, NULL, 0);
+    regio_rpp_report_t a = ck_eval(r, &s, NULL, 0), b = ck_eval(r2, &s2, NULL, 0);
     cr_assert(a.score == b.score && a.travel_km == b.travel_km, "score changed on round trip");
     cr_assert_eq(r2->n_learners, r->n_learners);
     cr_assert_eq(r2->learners[1].history[0], r->learners[1].history[0]);
     cr_assert(r2->w.km == r->w.km);
     int st;
-    cJSON *py = s_checker(ipath, spath, NULL, NULL, &st);
+    cJSON *py = ck_checker(ipath, spath, NULL, NULL, &st);
     cr_assert_eq(st, 0, "the checker rejects what we wrote");
-    s_assert_like_checker(&b, py);
+    ck_like_checker(&b, py);
     cJSON_Delete(py);
     unlink(ipath);
     unlink(spath);
@@ -233,13 +137,13 @@ Test(rpp_json, accepts_what_the_checker_accepts)
     cr_assert_eq(regio_rpp_cap(r, 0, 1, 0), 0);
     cr_assert_eq(r->learners[0].n_preferred + r->learners[0].n_history, 0);
     regio_rpp_destroy(&r);
-    char *t = s_replace(s_base, "\"name\": \"b\",", "\"weights\": {\"km\": 2},");
+    char *t = ck_replace(s_base, "\"name\": \"b\",", "\"weights\": {\"km\": 2},");
     r = s_parse(t, 0, err, sizeof err);
     cr_assert(r->w.km == 2.0 && r->w.repeat == 500.0, "partial weights keep the defaults");
     cr_assert_null(r->name);
     regio_rpp_destroy(&r);
     free(t);
-    t = s_replace(s_base, ", \"free\": {\"P1\": [0,1]}, \"needs\": {\"G\": 20}", "");
+    t = ck_replace(s_base, ", \"free\": {\"P1\": [0,1]}, \"needs\": {\"G\": 20}", "");
     r = s_parse(t, 0, err, sizeof err);
     cr_assert_eq(r->learners[0].planned, 0u);
     cr_assert_eq(r->learners[0].n_needs, 0);
@@ -247,13 +151,7 @@ Test(rpp_json, accepts_what_the_checker_accepts)
     free(t);
 }
 
-typedef struct {
-    const char *from, *to;
-    int code;
-    const char *says; /* a piece of the error line */
-} bad_case_t;
-
-static const bad_case_t s_bad[] = {
+static const ck_case_t s_bad[] = {
     {"\"id\": \"l1\", ", "", REGIO_EINVALID, "learner #0: id missing"},
     {"\"needs\": {\"G\": 20}}]}",
      "\"needs\": {\"G\": 20}}, {\"id\": \"l1\", \"school\": \"s\", \"qualification\": \"q\","
@@ -300,7 +198,8 @@ static const bad_case_t s_bad[] = {
     {"\"weeks\": 10}, {", "\"weeks\": 1e10}, {", REGIO_ERANGE, "weeks"},
     {"{\"id\": \"P2\"", "{\"id\": \"P1\"", REGIO_EDUPLICATE, "period P1: duplicate id"},
     {"\"kind\": \"business\"", "\"kind\": \"shop\"", REGIO_EINVALID, "unknown kind 'shop'"},
-    {"\"format\": \"rpp-1\"", "\"format\": \"rpp-2\"", REGIO_EINVALID, "format must be rpp-1"},
+    {"\"format\": \"rpp-1\"", "\"format\": \"rpp-3\"", REGIO_EINVALID,
+     "format must be rpp-1 or rpp-2"},
     {"\"learners\"", "\"pupils\"", REGIO_EINVALID, "learners missing"},
     {"\"offerings\": [{", "\"offerings\": [7, {", REGIO_EINVALID, "item 0 is not an object"},
     {"\"name\": \"b\",", "\"weights\": {\"km\": \"half\"},", REGIO_EINVALID,
@@ -313,7 +212,7 @@ Test(rpp_json, rejects_each_broken_rule_with_its_code)
 {
     char err[256];
     for (size_t i = 0; i < sizeof s_bad / sizeof s_bad[0]; i++) {
-        char *t = s_replace(s_base, s_bad[i].from, s_bad[i].to);
+        char *t = ck_replace(s_base, s_bad[i].from, s_bad[i].to);
         err[0] = '\0';
         s_parse(t, s_bad[i].code, err, sizeof err);
         cr_assert(strstr(err, s_bad[i].says), "case %zu: '%s' does not say '%s'", i, err,
@@ -329,11 +228,35 @@ Test(rpp_json, rejects_more_than_32_periods)
     for (int i = 1; i <= 33; i++)
         p += sprintf(p, "%s{\"id\": \"P%d\", \"weeks\": 1}", i > 1 ? ", " : "", i);
     strcpy(p, "],");
-    char *t = s_replace(s_base, "\"periods\": [{\"id\": \"P1\", \"weeks\": 10}, {\"id\": \"P2\", "
+    char *t = ck_replace(s_base, "\"periods\": [{\"id\": \"P1\", \"weeks\": 10}, {\"id\": \"P2\", "
                                 "\"weeks\": 10}],", periods);
     char err[256];
     s_parse(t, REGIO_ERANGE, err, sizeof err);
     cr_assert(strstr(err, "period P33: more than 32 periods"), "%s", err);
+    free(t);
+}
+
+Test(rpp_json, a_nul_escape_in_any_string_is_einvalid_not_a_shorter_id)
+{
+    const char *cases[][2] = {
+        {"\"id\": \"l1\"", "\"id\": \"l1\\u0000x\""},   /* would read as l1 */
+        {"\"id\": \"p1\"", "\"id\": \"p1\\u0000\""},
+        {"\"name\": \"b\"", "\"name\": \"b\\u0000b\""},
+        {"\"G\": 20", "\"G\\u0000\": 20"}, /* a key */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *t = ck_replace(s_base, cases[i][0], cases[i][1]);
+        char err[256] = "";
+        s_parse(t, REGIO_EINVALID, err, sizeof err);
+        cr_assert(strstr(err, "u0000"), "case %zu: %s", i, err);
+        free(t);
+    }
+    /* an escaped backslash before "u0000" is text, not a NUL */
+    char *t = ck_replace(s_base, "\"name\": \"b\"", "\"name\": \"a\\\\u0000\"");
+    char err[256] = "";
+    regio_rpp_t *r = s_parse(t, 0, err, sizeof err);
+    cr_assert_str_eq(r->name, "a\\u0000");
+    regio_rpp_destroy(&r);
     free(t);
 }
 
@@ -359,7 +282,7 @@ static int s_parse_sol(const regio_rpp_t *r, regio_rpp_sol_t *s, const char *pla
 
 Test(rpp_json, solution_reader_rejects_what_it_cannot_represent)
 {
-    regio_rpp_t *r = s_load(TINY);
+    regio_rpp_t *r = ck_load(TINY);
     regio_rpp_sol_t s;
     regio_rpp_sol_init(&s);
     char err[256];
@@ -439,22 +362,22 @@ Test(rpp_json, infeasible_solutions_are_flagged_like_the_checker)
     cr_assert_eq(regio_file_read(TINY, &tiny, NULL), 0);
     for (size_t i = 0; i < sizeof s_infeasible / sizeof s_infeasible[0]; i++) {
         const infeasible_t *c = &s_infeasible[i];
-        char *text = c->inst_from ? s_replace(tiny, c->inst_from, c->inst_to) : strdup(tiny);
-        s_put_file(s_tmp(ipath, sizeof ipath, "inst.json"), text);
+        char *text = c->inst_from ? ck_replace(tiny, c->inst_from, c->inst_to) : strdup(tiny);
+        ck_put_file(ck_tmp(ipath, sizeof ipath, "inst.json"), text);
         regio_rpp_t *r = s_parse(text, 0, err, sizeof err);
         regio_rpp_sol_t s;
         regio_rpp_sol_init(&s);
         cr_assert_eq(s_parse_sol(r, &s, c->placements, err, sizeof err), 0, "%s", err);
-        FILE *f = fopen(s_tmp(spath, sizeof spath, "sol.json"), "w");
+        FILE *f = fopen(ck_tmp(spath, sizeof spath, "sol.json"), "w");
         cr_assert_eq(regio_rpp_json_write_sol(r, &s, f), 0);
         fclose(f);
-        regio_rpp_report_t rep = s_eval(r, &s, err, sizeof err);
+        regio_rpp_report_t rep = ck_eval(r, &s, err, sizeof err);
         cr_assert_not(rep.feasible, "%s: not flagged", c->name);
         cr_assert(strstr(err, c->says), "%s: first violation '%s'", c->name, err);
         int st;
-        cJSON *py = s_checker(ipath, spath, NULL, NULL, &st);
+        cJSON *py = ck_checker(ipath, spath, NULL, NULL, &st);
         cr_assert_eq(st, 1, "%s: the checker should call it infeasible", c->name);
-        s_assert_like_checker(&rep, py);
+        ck_like_checker(&rep, py);
         cJSON_Delete(py);
         regio_rpp_sol_free(&s);
         regio_rpp_destroy(&r);
@@ -560,22 +483,22 @@ Test(rpp_json, random_solutions_score_like_the_checker)
 {
     regio_rpp_t *r = s_random_instance(300);
     char ipath[128], spath[128];
-    FILE *f = fopen(s_tmp(ipath, sizeof ipath, "inst.json"), "w");
+    FILE *f = fopen(ck_tmp(ipath, sizeof ipath, "inst.json"), "w");
     cr_assert_eq(regio_rpp_json_write(r, f), 0);
     fclose(f);
     for (int round = 0; round < 4; round++) {
         regio_rpp_sol_t s;
         regio_rpp_sol_init(&s);
         s_random_solution(r, &s);
-        f = fopen(s_tmp(spath, sizeof spath, "sol.json"), "w");
+        f = fopen(ck_tmp(spath, sizeof spath, "sol.json"), "w");
         cr_assert_eq(regio_rpp_json_write_sol(r, &s, f), 0);
         fclose(f);
-        regio_rpp_report_t rep = s_eval(r, &s, NULL, 0);
+        regio_rpp_report_t rep = ck_eval(r, &s, NULL, 0);
         int st;
-        cJSON *py = s_checker(ipath, spath, NULL, NULL, &st);
+        cJSON *py = ck_checker(ipath, spath, NULL, NULL, &st);
         cr_assert(st == 0 || st == 1, "checker status %d", st);
         cr_assert_gt(rep.repeats, 0, "the instance should exercise repeats");
-        s_assert_like_checker(&rep, py);
+        ck_like_checker(&rep, py);
         cJSON_Delete(py);
         regio_rpp_sol_free(&s);
     }
@@ -594,8 +517,8 @@ static const char *s_change_json =
 Test(rpp_json, change_applies_like_the_checker)
 {
     char err[256], cpath[128], spath[128];
-    s_put_file(s_tmp(cpath, sizeof cpath, "change.json"), s_change_json);
-    regio_rpp_t *r = s_load(TINY);
+    ck_put_file(ck_tmp(cpath, sizeof cpath, "change.json"), s_change_json);
+    regio_rpp_t *r = ck_load(TINY);
     regio_rpp_change_t c;
     cr_assert_eq(regio_rpp_json_load_change(r, cpath, &c, err, sizeof err), 0, "%s", err);
     cr_assert_eq(c.pinned, 1u);
@@ -614,18 +537,19 @@ Test(rpp_json, change_applies_like_the_checker)
     cr_assert_eq(regio_rpp_sol_copy(&moved, &base), 0);
     moved.v[2].offering = 0;
     moved.v[2].slots = 0x3c;
-    FILE *f = fopen(s_tmp(spath, sizeof spath, "sol.json"), "w");
+    FILE *f = fopen(ck_tmp(spath, sizeof spath, "sol.json"), "w");
     regio_rpp_json_write_sol(r, &moved, f);
     fclose(f);
-    regio_rpp_report_t rep = s_eval(after, &moved, err, sizeof err), old = s_eval(after, &base, NULL, 0);
+    regio_rpp_report_t rep = ck_eval(after, &moved, err, sizeof err);
+    regio_rpp_report_t old = ck_eval(after, &base, NULL, 0);
     cr_assert(rep.feasible, "%s", err);
     cr_assert_not(old.feasible, "the base solution uses withdrawn seats");
     cr_assert_eq(regio_rpp_changed(&base, &moved), 1);
     int st;
-    cJSON *py = s_checker(TINY, spath, cpath, TINY_SOL, &st);
+    cJSON *py = ck_checker(TINY, spath, cpath, TINY_SOL, &st);
     cr_assert_eq(st, 0);
-    s_assert_like_checker(&rep, py);
-    cr_assert_eq(regio_rpp_changed(&base, &moved), (int64_t)s_num(py, "changed"));
+    ck_like_checker(&rep, py);
+    cr_assert_eq(regio_rpp_changed(&base, &moved), (int64_t)ck_num(py, "changed"));
     cJSON_Delete(py);
     regio_rpp_sol_free(&base);
     regio_rpp_sol_free(&moved);
@@ -639,24 +563,24 @@ Test(rpp_json, change_applies_like_the_checker)
 Test(rpp_json, change_of_a_pinned_period_is_rejected_like_the_checker)
 {
     char err[256], cpath[128];
-    char *text = s_replace(s_change_json, "\"period\": \"P2\"", "\"period\": \"P1\"");
-    s_put_file(s_tmp(cpath, sizeof cpath, "change.json"), text);
-    regio_rpp_t *r = s_load(TINY);
+    char *text = ck_replace(s_change_json, "\"period\": \"P2\"", "\"period\": \"P1\"");
+    ck_put_file(ck_tmp(cpath, sizeof cpath, "change.json"), text);
+    regio_rpp_t *r = ck_load(TINY);
     regio_rpp_change_t c;
     cr_assert_eq(regio_rpp_json_load_change(r, cpath, &c, err, sizeof err), REGIO_EINVALID);
     cr_assert(strstr(err, "pinned"), "%s", err);
     cr_assert_null(c.cap_offering, "a failed load leaves nothing to free");
     int st;
-    s_checker(TINY, TINY_SOL, cpath, TINY_SOL, &st);
+    ck_checker(TINY, TINY_SOL, cpath, TINY_SOL, &st);
     cr_assert_eq(st, 2, "the checker refuses it too");
     free(text);
-    text = s_replace(s_change_json, "[\"o2\"]", "[\"o9\"]");
-    s_put_file(cpath, text);
+    text = ck_replace(s_change_json, "[\"o2\"]", "[\"o9\"]");
+    ck_put_file(cpath, text);
     cr_assert_eq(regio_rpp_json_load_change(r, cpath, &c, err, sizeof err), REGIO_ENOTFOUND);
     cr_assert(strstr(err, "o9"), "%s", err);
     free(text);
-    text = s_replace(s_change_json, "[0,0,2,2,2,2,0,0,0,0]", "[0,0,2]");
-    s_put_file(cpath, text);
+    text = ck_replace(s_change_json, "[0,0,2,2,2,2,0,0,0,0]", "[0,0,2]");
+    ck_put_file(cpath, text);
     cr_assert_eq(regio_rpp_json_load_change(r, cpath, &c, err, sizeof err), REGIO_EINVALID);
     free(text);
     regio_rpp_destroy(&r);

@@ -393,3 +393,87 @@ Test(store, put_msg_into_a_full_map_fails_with_map_full)
     cr_assert_eq(s_count(&s, dbi), i - 1);
     regio_store_close(&s);
 }
+
+/* regio_store_write's fill: n values of 64 KiB under keys k0.., in table t. */
+typedef struct {
+    MDB_dbi dbi;
+    int n, runs;
+} big_t;
+
+static int s_fill_big(void *arg, MDB_txn *txn)
+{
+    big_t *f = arg;
+    static char big[64 * 1024];
+    f->runs++;
+    int rc = regio_store_table(txn, "t", &f->dbi);
+    for (int i = 0; rc == 0 && i < f->n; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "k%d", i);
+        MDB_val k = {strlen(key), key}, d = {sizeof big, big};
+        rc = mdb_put(txn, f->dbi, &k, &d, 0);
+    }
+    return rc;
+}
+
+Test(store, write_grows_a_full_map_once_and_runs_the_fill_again)
+{
+    regio_store_t s;
+    s_open(&s, MIB, 4 * MIB);
+    big_t f = {.n = 24}; /* 1.5 MiB: more than the first map */
+    cr_assert_eq(regio_store_write(&s, s_fill_big, &f), 0, "%s", s.why);
+    cr_assert_eq(f.runs, 2);
+    cr_assert_eq(s.map_size, 2 * MIB);
+    cr_assert_eq(s.failing, 0, "a growth that succeeds is no failure");
+    cr_assert_eq(s.failures, 0);
+    regio_store_close(&s);
+}
+
+Test(store, write_at_the_cap_fails_as_full_naming_the_map_then_recovers)
+{
+    regio_store_t s;
+    s_open(&s, MIB, MIB);
+    big_t f = {.n = 24};
+    cr_assert_eq(regio_store_write(&s, s_fill_big, &f), REGIO_EFULL);
+    cr_assert_eq(s.failing, 1);
+    cr_assert_eq(s.failures, 1);
+    cr_assert(strstr(s.why, "storage full: the LMDB map"), "%s", s.why);
+    cr_assert(strstr(s.why, "map-max-mb"), "%s", s.why);
+    f.n = 2;
+    cr_assert_eq(regio_store_write(&s, s_fill_big, &f), 0, "%s", s.why);
+    cr_assert_eq(s.failing, 0, "a commit that wrote ends the failure");
+    regio_store_close(&s);
+}
+
+Test(store, write_cannot_grow_while_a_copy_reads_the_map)
+{
+    regio_store_t s;
+    s_open(&s, MIB, 4 * MIB);
+    s.copying = 1;
+    big_t f = {.n = 24};
+    cr_assert_eq(regio_store_write(&s, s_fill_big, &f), REGIO_EBUSY);
+    cr_assert_eq(s.map_size, MIB, "no remap under a reader");
+    cr_assert(strstr(s.why, "backup"), "%s", s.why);
+    s.copying = 0;
+    cr_assert_eq(regio_store_write(&s, s_fill_big, &f), 0, "%s", s.why);
+    regio_store_close(&s);
+}
+
+Test(store, failures_are_classified_and_name_the_os_error)
+{
+    regio_store_t s;
+    s_open(&s, MIB, MIB);
+    cr_assert_eq(regio_store_failed(&s, ENOSPC), REGIO_EFULL);
+    cr_assert(strstr(s.why, "storage full: No space left on device"), "%s", s.why);
+    cr_assert(strstr(s.why, "data.mdb"), "%s", s.why);
+    cr_assert_eq(regio_store_failed(&s, -EDQUOT), REGIO_EFULL);
+    /* /tmp has room: an EIO there is a failing disk, not a full one */
+    cr_assert_eq(regio_store_failed(&s, EIO), -EIO);
+    cr_assert(strstr(s.why, "storage error: Input/output error"), "%s", s.why);
+    cr_assert_eq(regio_store_failed(&s, MDB_CORRUPTED), MDB_CORRUPTED);
+    cr_assert(strstr(s.why, "MDB_CORRUPTED"), "%s", s.why);
+    cr_assert_eq(s.failures, 4);
+    cr_assert_eq(s.fatal, 0);
+    regio_store_committed(&s); /* nothing written since: still failing */
+    cr_assert_eq(s.failing, 1);
+    regio_store_close(&s);
+}

@@ -1,4 +1,4 @@
-/* test_validate - ids, coordinates and texts that arrive from outside. */
+/* test_validate - ids, coordinates, texts and dates that arrive from outside. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
@@ -117,9 +117,9 @@ Test(validate, text_up_to_max_is_accepted)
     cr_assert_eq(regio_validate_text("Café Zuidwal", 64, "name", s_err, sizeof s_err), 0);
 }
 
-Test(validate, text_over_max_is_rejected)
+Test(validate, text_over_max_is_out_of_range)
 {
-    cr_assert_eq(regio_validate_text("abcd", 3, "reason", s_err, sizeof s_err), REGIO_EINVALID);
+    cr_assert_eq(regio_validate_text("abcd", 3, "reason", s_err, sizeof s_err), REGIO_ERANGE);
     cr_assert_not_null(strstr(s_err, "reason"), "err: %s", s_err);
     cr_assert_not_null(strstr(s_err, "3"), "err: %s", s_err);
 }
@@ -133,4 +133,36 @@ Test(validate, text_with_control_characters_is_rejected)
                      REGIO_EINVALID, "case %zu accepted", i);
         cr_assert_not_null(strstr(s_err, "control"), "err: %s", s_err);
     }
+}
+
+Test(validate, real_dates_are_accepted_leap_days_only_in_leap_years)
+{
+    const char *ok[] = {"2026-12-07", "2000-02-29", "2024-02-29", "2028-02-29", "2026-01-31",
+                        "2026-04-30", "2100-12-31", "2000-01-01"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        cr_assert_eq(regio_validate_date(ok[i], "date", s_err, sizeof s_err), 0, "%s: %s",
+                     ok[i], s_err);
+}
+
+Test(validate, impossible_dates_are_rejected)
+{
+    const char *bad[] = {"2026-02-29", "2100-02-29", "1900-02-29", "2025-02-29", "2026-02-30",
+                         "2026-04-31", "2026-13-01", "2026-00-10", "2026-01-00", "1999-12-31",
+                         "2101-01-01", "2026-1-07",  "2026-12-7",  "2026/12/07", "2026-12-07x",
+                         "+026-12-07", "2026-12- 7", "",           "yyyy-mm-dd"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        s_clear();
+        cr_assert_eq(regio_validate_date(bad[i], "closure date", s_err, sizeof s_err),
+                     REGIO_EINVALID, "'%s' accepted", bad[i]);
+        cr_assert_not_null(strstr(s_err, "closure date"), "err: %s", s_err);
+    }
+    cr_assert_eq(regio_validate_date(NULL, "date", s_err, sizeof s_err), REGIO_EINVALID);
+}
+
+Test(validate, a_bad_id_is_shown_in_the_reason_with_control_characters_masked)
+{
+    cr_assert_eq(regio_validate_id("l/1", "learner", s_err, sizeof s_err), REGIO_EINVALID);
+    cr_assert_not_null(strstr(s_err, "'l/1'"), "%s", s_err);
+    cr_assert_eq(regio_validate_id("l\n1\x1b", "learner", s_err, sizeof s_err), REGIO_EINVALID);
+    cr_assert_not_null(strstr(s_err, "'l?1?'"), "one line, no escape sequences: %s", s_err);
 }

@@ -1,4 +1,4 @@
-/* gen - synthetic rpp-1 regions (see gen.h for the contract).
+/* gen - synthetic rpp-1 regions, with dated periods rpp-2 (see gen.h).
  *
  * Order of work: towns, schools, cohorts and learners (kept compact), the
  * demand they create per sector, town and period; then partners and
@@ -11,6 +11,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "regio/privacy.h"
+#include "regio/rpp.h"
 
 #define S_SLOTS 10
 #define S_NSEC 7             /* real sectors */
@@ -157,7 +160,7 @@ typedef struct {
 } s_cohort_t;
 
 typedef struct {
-    double lat, lon;   /* home, rounded as printed */
+    double lat, lon;   /* home, rounded as the planner keeps it (regio/privacy.h) */
     uint32_t cohort;   /* school, track, sector, free slots come from here */
     uint16_t periods;  /* the cohort's periods, sometimes one fewer */
     uint8_t dagdelen, age, max_km; /* as written in the instance */
@@ -509,6 +512,8 @@ static void s_make_learner(s_world_t *w, s_rng_t *r, uint32_t cohort, s_learner_
     l->max_km = (uint8_t)(mbo ? s_table(r, km_mbo, 5) : s_table(r, km_vmbo, 5));
     s_scatter(r, s_towns[sc->town].lat, s_towns[sc->town].lon,
               mbo ? s_town_sigma(sc->town, 2.0, 3.0) : s_town_sigma(sc->town, 1.2, 2.0), &l->lat, &l->lon);
+    l->lat = regio_privacy_home_round(l->lat); /* as the planner keeps a home: ~100 m */
+    l->lon = regio_privacy_home_round(l->lon);
     l->maat = (uint8_t)s_pct(r, mbo ? 8 : 30);
 }
 
@@ -1034,7 +1039,8 @@ static void s_write_string(FILE *out, const char *s)
 static void s_write_head(const s_world_t *w, FILE *out)
 {
     const regio_gen_params_t *prm = w->prm;
-    fputs("{\"format\": \"rpp-1\", \"name\": ", out);
+    fputs(prm->start != REGIO_RPP_NO_DATE ? "{\"format\": \"rpp-2\", \"name\": "
+                                          : "{\"format\": \"rpp-1\", \"name\": ", out);
     if (prm->name) {
         s_write_string(out, prm->name);
     } else {
@@ -1042,8 +1048,15 @@ static void s_write_head(const s_world_t *w, FILE *out)
     }
     fputs(",\n\"weights\": {\"coverage\": 100, \"km\": 0.5, \"repeat\": 500, \"preference\": 200},\n"
           "\"periods\": [", out);
-    for (uint32_t p = 0; p < prm->periods; p++)
-        fprintf(out, "%s{\"id\": \"P%u\", \"weeks\": %u}", p ? ", " : "", p + 1, prm->weeks);
+    for (uint32_t p = 0; p < prm->periods; p++) {
+        fprintf(out, "%s{\"id\": \"P%u\", \"weeks\": %u", p ? ", " : "", p + 1, prm->weeks);
+        if (prm->start != REGIO_RPP_NO_DATE) { /* one period after the other */
+            char day[11];
+            regio_rpp_date_format(prm->start + (int32_t)(7 * prm->weeks * p), day);
+            fprintf(out, ", \"start\": \"%s\"", day);
+        }
+        fputc('}', out);
+    }
     fputs("],\n", out);
 }
 
@@ -1300,6 +1313,7 @@ void regio_gen_params_init(regio_gen_params_t *params)
     memset(params, 0, sizeof *params);
     params->periods = 4;
     params->weeks = 10;
+    params->start = REGIO_RPP_NO_DATE;
 }
 
 int regio_gen_params_check(const regio_gen_params_t *params, const char **why)

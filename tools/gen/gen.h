@@ -36,6 +36,9 @@ typedef struct regio_gen_params_t {
     uint32_t periods;  /* P1..Pn; each learner is listed in 2-4 of them */
     uint32_t weeks;    /* weeks per period; credit and travel scale with it */
     const char *name;  /* instance name; NULL means "west-brabant-<N>-<seed>"; borrowed for the call */
+    int32_t start;     /* the first period's Monday in days since 1970-01-01 (the others follow
+                          one after another), written as rpp-2; REGIO_RPP_NO_DATE
+                          (regio/rpp.h): rpp-1 */
 } regio_gen_params_t;
 
 /* What was generated, so callers can report it without parsing the JSON. */
@@ -59,8 +62,8 @@ typedef struct regio_gen_stats_t {
     double accredited_supply;                     /* seats only mbo learners can use */
 } regio_gen_stats_t;
 
-/* Set params to the defaults: 4 periods of 10 weeks, seed 0, no name and
- * 0 learners (the caller must set learners). Can't fail. */
+/* Set params to the defaults: 4 periods of 10 weeks without dates, seed 0,
+ * no name and 0 learners (the caller must set learners). Can't fail. */
 void regio_gen_params_init(regio_gen_params_t *params);
 
 /* Check params against the limits above. Returns 0, or -EINVAL and sets

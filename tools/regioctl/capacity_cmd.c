@@ -1,4 +1,5 @@
-/* capacity_cmd - one capacity update or exception, as a company system sends it. */
+/* capacity_cmd - one capacity update or closure, as a company system sends
+ * it, or an administrator's reset of a key's version. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,56 +8,76 @@
 
 #include "commands.h"
 #include "ctl.h"
+#include "regio/rpp.h"
 #include "regio/validate.h"
 
-#define S_USAGE_SET                                                                                \
-    "usage: regioctl capacity set OFFERING PERIOD S0,S1,...,S9 [--version V] [--id UPDATE_ID]"
-#define S_USAGE_CLOSE                                                                              \
-    "usage: regioctl capacity close OFFERING YYYY-MM-DD [morning|afternoon|day] [--reason TEXT] "  \
-    "[--id ID]"
+/* What each form takes: its positionals after the form's name and options. */
+typedef struct {
+    const char *name;     /* "set", ... */
+    const char *usage;    /* one line for errors */
+    int min_pos, max_pos; /* positionals */
+    int period;           /* pos[1] is a period id */
+    int version, reason;  /* takes --version, --reason */
+} s_form_t;
 
-/* Arguments of both forms: up to 3 positionals plus options. */
+enum { S_SET, S_CLOSE, S_OPEN, S_RESET };
+
+static const s_form_t s_forms[] = {
+    [S_SET] = {"set", "usage: regioctl capacity set OFFERING PERIOD S0,S1,...,S9 [--version V] "
+                      "[--id UPDATE_ID]", 3, 3, 1, 1, 0},
+    [S_CLOSE] = {"close", "usage: regioctl capacity close OFFERING YYYY-MM-DD "
+                          "[morning|afternoon|day] [--reason TEXT] [--id ID]", 2, 3, 0, 0, 1},
+    [S_OPEN] = {"open", "usage: regioctl capacity open OFFERING YYYY-MM-DD [--reason TEXT] "
+                        "[--id ID]", 2, 2, 0, 0, 1},
+    [S_RESET] = {"reset", "usage: regioctl capacity reset OFFERING PERIOD [--id ID]", 2, 2, 1, 0, 0},
+};
+
+/* Arguments of every form: up to 3 positionals plus options. */
 typedef struct {
     const char *pos[4];
     int n_pos;
-    const char *id, *reason;
+    const char *id, *reason; /* id: --id, or one made up (in idbuf) */
     uint64_t version;
+    char idbuf[64];
 } s_args_t;
 
-static int s_parse(regioctl_t *c, int argc, char **argv, int set, s_args_t *a)
+static const char *s_default_id(char *buf, size_t n);
+
+static int s_parse(regioctl_t *c, int argc, char **argv, const s_form_t *f, s_args_t *a)
 {
     memset(a, 0, sizeof *a);
-    const char *usage = set ? S_USAGE_SET : S_USAGE_CLOSE;
     for (int i = 2; i < argc; i++) {
         const char *v;
         if (regioctl_opt_is(argv[i], "--id")) {
             if (!(a->id = regioctl_opt_value(c, argc, argv, &i)))
                 return REGIOCTL_EXIT_USAGE;
-        } else if (set && regioctl_opt_is(argv[i], "--version")) {
+        } else if (f->version && regioctl_opt_is(argv[i], "--version")) {
             if (!(v = regioctl_opt_value(c, argc, argv, &i)))
                 return REGIOCTL_EXIT_USAGE;
             if (regioctl_parse_u64(v, &a->version) < 0 || a->version == 0)
                 return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
-                                     "--version needs a whole number > 0, got '%s'", v);
-        } else if (!set && regioctl_opt_is(argv[i], "--reason")) {
+                                     "--version needs unix milliseconds > 0, got '%s'", v);
+        } else if (f->reason && regioctl_opt_is(argv[i], "--reason")) {
             if (!(a->reason = regioctl_opt_value(c, argc, argv, &i)))
                 return REGIOCTL_EXIT_USAGE;
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
             return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "unknown option '%s' (%s)", argv[i],
-                                 usage);
-        } else if (a->n_pos < 3) {
+                                 f->usage);
+        } else if (a->n_pos < f->max_pos) {
             a->pos[a->n_pos++] = argv[i];
         } else {
-            return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "unexpected '%s' (%s)", argv[i], usage);
+            return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "unexpected '%s' (%s)", argv[i], f->usage);
         }
     }
-    if (a->n_pos < (set ? 3 : 2))
-        return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s", usage);
+    if (a->n_pos < f->min_pos)
+        return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s", f->usage);
     char err[200];
     if (regio_validate_id(a->pos[0], "offering", err, sizeof err) < 0 ||
-        (set && regio_validate_id(a->pos[1], "period", err, sizeof err) < 0) ||
+        (f->period && regio_validate_id(a->pos[1], "period", err, sizeof err) < 0) ||
         (a->id && regio_validate_id(a->id, "--id", err, sizeof err) < 0))
         return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s", err);
+    if (!a->id)
+        a->id = s_default_id(a->idbuf, sizeof a->idbuf);
     return 0;
 }
 
@@ -73,7 +94,7 @@ static int s_parse_seats(const char *s, uint32_t seats[10])
             return -1;
         memcpy(num, p, len);
         num[len] = 0;
-        if (regioctl_parse_int(num, 0, 100000, &v) < 0)
+        if (regioctl_parse_int(num, 0, REGIO_RPP_MAX_SEATS, &v) < 0)
             return -1;
         seats[n++] = (uint32_t)v;
         if (!p[len])
@@ -111,18 +132,17 @@ static int s_send(regioctl_t *c, regio_envelope_t *req, Regio__CapacityAck *out)
 static int s_set(regioctl_t *c, int argc, char **argv)
 {
     s_args_t a;
-    int rc = s_parse(c, argc, argv, 1, &a);
+    int rc = s_parse(c, argc, argv, &s_forms[S_SET], &a);
     if (rc)
         return rc;
     uint32_t seats[10];
     if (s_parse_seats(a.pos[2], seats) < 0)
         return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
-                             "seats must be 10 whole numbers 0..100000 separated by commas "
+                             "seats must be 10 whole numbers 0..%d separated by commas "
                              "(one per weekly slot), got '%s'",
-                             a.pos[2]);
-    char idbuf[64];
+                             REGIO_RPP_MAX_SEATS, a.pos[2]);
     Regio__CapacityUpdate u = REGIO__CAPACITY_UPDATE__INIT;
-    u.update_id = (char *)(a.id ? a.id : s_default_id(idbuf, sizeof idbuf));
+    u.update_id = (char *)a.id;
     u.offering = (char *)a.pos[0];
     u.period = (char *)a.pos[1];
     u.seats = seats;
@@ -153,37 +173,24 @@ static int s_part(const char *s)
     return -1;
 }
 
-/* A real calendar date YYYY-MM-DD (the service checks 2000..2100 too). */
-static int s_date_ok(const char *d)
-{
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, m, day;
-    char tail;
-    if (strlen(d) != 10 || d[4] != '-' || d[7] != '-' ||
-        sscanf(d, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3 || m < 1 || m > 12 || day < 1 ||
-        day > mdays[m - 1])
-        return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return !(m == 2 && day == 29 && !leap);
-}
-
-static int s_close(regioctl_t *c, int argc, char **argv)
+/* close OFFERING DATE [PART] closes part of a day; open OFFERING DATE
+ * opens the whole day again (slots_closed 0 replaces the closure). */
+static int s_close_or_open(regioctl_t *c, int argc, char **argv, int open)
 {
     s_args_t a;
-    int rc = s_parse(c, argc, argv, 0, &a);
+    int rc = s_parse(c, argc, argv, &s_forms[open ? S_OPEN : S_CLOSE], &a);
     if (rc)
         return rc;
-    if (!s_date_ok(a.pos[1]))
-        return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
-                             "date must be a real date YYYY-MM-DD, got '%s'", a.pos[1]);
+    char err[200];
+    if (regio_validate_date(a.pos[1], "date", err, sizeof err) < 0)
+        return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s", err);
     const char *part = a.n_pos == 3 ? a.pos[2] : "day";
-    int mask = s_part(part);
+    int mask = open ? 0 : s_part(part);
     if (mask < 0)
         return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
                              "part of day must be morning, afternoon or day, got '%s'", part);
-    char idbuf[64];
     Regio__CapacityException x = REGIO__CAPACITY_EXCEPTION__INIT;
-    x.update_id = (char *)(a.id ? a.id : s_default_id(idbuf, sizeof idbuf));
+    x.update_id = (char *)a.id;
     x.offering = (char *)a.pos[0];
     x.date = (char *)a.pos[1];
     x.slots_closed = (uint32_t)mask;
@@ -197,18 +204,50 @@ static int s_close(regioctl_t *c, int argc, char **argv)
     if (ack.status == REGIO__ACK_STATUS__ACK_DUPLICATE)
         printf("duplicate (already applied) id=%s\n", x.update_id);
     else
-        printf("closed %s on %s (%s) seq=%llu id=%s\n", x.offering, x.date, part,
-               (unsigned long long)ack.seq, x.update_id);
+        printf("%s %s on %s (%s) seq=%llu id=%s\n", open ? "opened" : "closed", x.offering,
+               x.date, part, (unsigned long long)ack.seq, x.update_id);
+    return 0;
+}
+
+static int s_close(regioctl_t *c, int argc, char **argv)
+{
+    return s_close_or_open(c, argc, argv, 0);
+}
+
+static int s_open(regioctl_t *c, int argc, char **argv)
+{
+    return s_close_or_open(c, argc, argv, 1);
+}
+
+static int s_reset(regioctl_t *c, int argc, char **argv)
+{
+    s_args_t a;
+    int rc = s_parse(c, argc, argv, &s_forms[S_RESET], &a);
+    if (rc)
+        return rc;
+    Regio__CapacityReset x = REGIO__CAPACITY_RESET__INIT;
+    x.update_id = (char *)a.id;
+    x.offering = (char *)a.pos[0];
+    x.period = (char *)a.pos[1];
+    regio_envelope_t req = REGIO__ENVELOPE__INIT;
+    req.body_case = REGIO__ENVELOPE__BODY_CAPACITY_RESET;
+    req.capacity_reset = &x;
+    Regio__CapacityAck ack = REGIO__CAPACITY_ACK__INIT;
+    if ((rc = s_send(c, &req, &ack)) != 0)
+        return rc;
+    printf("%s %s %s: version forgotten, the next update wins seq=%llu id=%s\n",
+           ack.status == REGIO__ACK_STATUS__ACK_DUPLICATE ? "duplicate (already reset)" : "reset",
+           x.offering, x.period, (unsigned long long)ack.seq, x.update_id);
     return 0;
 }
 
 int regioctl_capacity(regioctl_t *c, int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "set") == 0)
-        return s_set(c, argc, argv);
-    if (argc >= 2 && strcmp(argv[1], "close") == 0)
-        return s_close(c, argc, argv);
+    static int (*const run[])(regioctl_t *, int, char **) = {
+        [S_SET] = s_set, [S_CLOSE] = s_close, [S_OPEN] = s_open, [S_RESET] = s_reset};
+    for (size_t f = 0; argc >= 2 && f < sizeof s_forms / sizeof s_forms[0]; f++)
+        if (strcmp(argv[1], s_forms[f].name) == 0)
+            return run[f](c, argc, argv);
     return regioctl_fail(c, REGIOCTL_EXIT_USAGE,
-                         "usage: regioctl capacity set OFFERING PERIOD S0,...,S9 | capacity close "
-                         "OFFERING YYYY-MM-DD [morning|afternoon|day]");
+                         "usage: regioctl capacity set|close|open|reset ... (see regioctl help)");
 }

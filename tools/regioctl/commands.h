@@ -21,7 +21,8 @@ int regioctl_plan(regioctl_t *c, int argc, char **argv);
 /* subscribe TOPIC [--from SEQ] [--count N] [--json]: follow notifications. */
 int regioctl_subscribe(regioctl_t *c, int argc, char **argv);
 
-/* capacity set|close ...: one update or exception, as a company system. */
+/* capacity set|close|open|reset ...: one update, closure or opening, as a
+ * company system, or a reset of a key's version, as an administrator. */
 int regioctl_capacity(regioctl_t *c, int argc, char **argv);
 
 /* status: one line per service. */
@@ -35,5 +36,14 @@ int regioctl_keys(regioctl_t *c, int argc, char **argv);
 
 /* audit [--since T] [--who NAME]: the services' audit trails, merged. */
 int regioctl_audit(regioctl_t *c, int argc, char **argv);
+
+/* learner export|erase ID: everything held on one learner, as JSON; erase it. */
+int regioctl_learner(regioctl_t *c, int argc, char **argv);
+
+/* backup DIR: a hot copy of every service's store, with manifest.json. */
+int regioctl_backup(regioctl_t *c, int argc, char **argv);
+
+/* restore DIR --into VARDIR: put a backup's stores in place (offline). */
+int regioctl_restore(regioctl_t *c, int argc, char **argv);
 
 #endif

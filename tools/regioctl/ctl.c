@@ -10,6 +10,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "regio/config.h"
 #include "regio/error.h"
 
 int regioctl_fail(const regioctl_t *c, int code, const char *fmt, ...)
@@ -29,21 +30,11 @@ int regioctl_fail(const regioctl_t *c, int code, const char *fmt, ...)
 /* The run's own key pair and the peer's public key, read from their files. */
 static int s_curve(regioctl_t *c, const char *peer, char server[REGIO_KEY_TEXT + 1])
 {
-    char path[1024], err[1024];
-    if (!c->kp_loaded) {
-        if (c->key && c->key[0])
-            snprintf(path, sizeof path, "%s", c->key);
-        else
-            snprintf(path, sizeof path, "%s/admin.key", c->keys);
-        if (regio_keys_read_secret(path, &c->kp, err, sizeof err) < 0)
-            return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "own key: %s (give --key FILE or "
-                                 "REGIO_KEY; ./regio up makes var/keys/admin.key)", err);
-        c->kp_loaded = 1;
-    }
-    snprintf(path, sizeof path, "%s/%s.pub", c->keys, peer);
-    if (regio_keys_read_public(path, server, err, sizeof err) < 0)
-        return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "the %s's public key: %s (set REGIO_KEYS or "
-                             "--keys to the folder with the services' .pub files)", peer, err);
+    char err[1024];
+    if (regio_keys_client(c->keys, c->key, peer, &c->kp, server, err, sizeof err) < 0)
+        return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s (own key: --key FILE or REGIO_KEY, "
+                             "default <keys>/admin.key; the services' .pub files: --keys DIR or "
+                             "REGIO_KEYS, default var/keys; ./regio up makes them)", err);
     return 0;
 }
 
@@ -51,10 +42,14 @@ int regioctl_conn_open(regioctl_t *c, regioctl_conn_t *k, const char *peer, cons
                        const char *endpoint, int type)
 {
     k->sock = NULL;
+    k->monitor = NULL;
     k->name = name;
     k->endpoint = endpoint;
+    char why[200];
     if (!endpoint || !endpoint[0])
         return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "no endpoint for the %s", name);
+    if (regio_config_check_endpoint(endpoint, why, sizeof why) < 0) /* ZeroMQ would wrap a port */
+        return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s endpoint %s", name, why);
     char server[REGIO_KEY_TEXT + 1];
     int rc = c->insecure ? 0 : s_curve(c, peer, server);
     if (rc != 0)
@@ -71,6 +66,18 @@ int regioctl_conn_open(regioctl_t *c, regioctl_conn_t *k, const char *peer, cons
         zmq_close(s);
         return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s: bad CURVE keys", name);
     }
+    char mon[64];
+    snprintf(mon, sizeof mon, "inproc://regioctl-monitor-%p", (void *)k);
+    if (zmq_socket_monitor(s, mon, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                           ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                           ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0 &&
+        (k->monitor = zmq_socket(c->zctx, ZMQ_PAIR)) != NULL) {
+        zmq_setsockopt(k->monitor, ZMQ_LINGER, &linger, sizeof linger);
+        if (zmq_connect(k->monitor, mon) != 0) {
+            zmq_close(k->monitor);
+            k->monitor = NULL;
+        }
+    }
     if (zmq_connect(s, endpoint) != 0) {
         int e = zmq_errno();
         zmq_close(s);
@@ -81,11 +88,53 @@ int regioctl_conn_open(regioctl_t *c, regioctl_conn_t *k, const char *peer, cons
     return 0;
 }
 
+int regioctl_conn_why(regioctl_conn_t *k, char *out, size_t n)
+{
+    int auth = 0, other = 0;
+    uint32_t status = 0;
+    for (;;) {
+        zmq_msg_t ev, addr;
+        zmq_msg_init(&ev);
+        if (!k->monitor || zmq_msg_recv(&ev, k->monitor, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            break;
+        }
+        zmq_msg_init(&addr);
+        if (zmq_msg_more(&ev))
+            zmq_msg_recv(&addr, k->monitor, 0);
+        if (zmq_msg_size(&ev) >= 6) {
+            uint16_t id;
+            memcpy(&id, zmq_msg_data(&ev), 2);
+            if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+                auth = 1;
+                memcpy(&status, (char *)zmq_msg_data(&ev) + 2, 4);
+            } else {
+                other = 1;
+            }
+        }
+        zmq_msg_close(&ev);
+        zmq_msg_close(&addr);
+    }
+    if (auth)
+        snprintf(out, n, "the %s at %s refused our key (ZAP status %u): it is not in the "
+                 "service's principals file (regioctl keys new, then ./regio reload)",
+                 k->name, k->endpoint, (unsigned)status);
+    else if (other)
+        snprintf(out, n, "the handshake with the %s at %s failed: the public key in the keys "
+                 "folder is not the service's, or one side runs --insecure and the other not",
+                 k->name, k->endpoint);
+    return auth || other;
+}
+
 void regioctl_conn_close(regioctl_conn_t *k)
 {
     if (k && k->sock) {
         zmq_close(k->sock);
         k->sock = NULL;
+    }
+    if (k && k->monitor) {
+        zmq_close(k->monitor);
+        k->monitor = NULL;
     }
 }
 
@@ -123,8 +172,9 @@ int regioctl_call(regioctl_conn_t *k, regio_envelope_t *req, Regio__Envelope__Bo
         regio_envelope_t *r = NULL;
         int rc = left > 0 ? regio_msg_request(k->sock, req, &r, (int)left) : REGIO_ETIMEOUT;
         if (rc == REGIO_ETIMEOUT) {
-            snprintf(err, errlen, "no answer from the %s at %s within %d ms (is it running?)",
-                     k->name, k->endpoint, timeout_ms);
+            if (!regioctl_conn_why(k, err, errlen))
+                snprintf(err, errlen, "no answer from the %s at %s within %d ms (is it running?)",
+                         k->name, k->endpoint, timeout_ms);
             return REGIOCTL_EXIT_SERVICE;
         }
         if (rc < 0) {

@@ -39,13 +39,13 @@ typedef struct {
     const char *keys;         /* folder of the services' public keys (REGIO_KEYS) */
     const char *key;          /* own secret key file (REGIO_KEY; default <keys>/admin.key) */
     int insecure;             /* plain ZeroMQ, for services run with --insecure */
-    regio_keypair_t kp;       /* own keys, loaded on the first connection */
-    int kp_loaded;
+    regio_keypair_t kp;       /* own keys, read for each connection */
 } regioctl_t;
 
 /* A DEALER (or SUB) connected to one service, named for messages. */
 typedef struct {
     void *sock;           /* owned; closed by regioctl_conn_close */
+    void *monitor;        /* PAIR reading sock's handshake events, owned (or NULL) */
     const char *name;     /* "registry", ... (borrowed, static) */
     const char *endpoint; /* borrowed from regioctl_t */
 } regioctl_conn_t;
@@ -60,9 +60,15 @@ int regioctl_fail(const regioctl_t *c, int code, const char *fmt, ...)
  * that trusts only <keys>/<peer>.pub (peer: "registry", "capacity",
  * "planner", "notifier"), unless c->insecure. name is for messages.
  * Returns 0, or an exit code after printing why (a malformed endpoint or a
- * missing key file is a usage error). */
+ * missing key file is a usage error; endpoints as regio_config_check_endpoint
+ * judges them). */
 int regioctl_conn_open(regioctl_t *c, regioctl_conn_t *k, const char *peer, const char *name,
                        const char *endpoint, int type);
+
+/* Why nothing came back, from k's handshake events: writes a sentence and
+ * returns 1 when the service refused our key or the handshake failed, 0
+ * when the events say nothing (then the service may simply be down). */
+int regioctl_conn_why(regioctl_conn_t *k, char *out, size_t n);
 
 /* Close k's socket; accepts a closed k. */
 void regioctl_conn_close(regioctl_conn_t *k);

@@ -1,5 +1,11 @@
 /* import - load an rpp-1 instance into the services through their interfaces.
  *
+ * All or nothing for bad input: before it sends anything, every message the
+ * import would send is built and checked with the services' own rules
+ * (rules.h), so a file with one bad learner at its end changes nothing
+ * (exit 2). A service that fails half-way (down, storage full) can still
+ * leave part of an import behind; importing the file again completes it.
+ *
  * Order matters: the calendar and partners must exist before offerings, the
  * capacity service only accepts seats for offerings its registry mirror
  * knows, so it waits for the mirror to reach the registry's last ack before
@@ -20,6 +26,7 @@
 #include "pipe.h"
 #include "regio/rpp.h"
 #include "regio/rpp_json.h"
+#include "regio/rules.h"
 #include "regio/strtab.h"
 #include "regio/validate.h"
 
@@ -281,6 +288,31 @@ static void s_release(s_import_t *im)
     free(im->row_p);
 }
 
+/* Build every message of the import and check it as the services will.
+ * Returns 0, or REGIOCTL_EXIT_USAGE with one line in err. */
+static int s_check_all(s_import_t *im, char *err, size_t errlen)
+{
+    const regio_rpp_t *r = im->r;
+    regio_envelope_t env = REGIO__ENVELOPE__INIT;
+    s_build_calendar(im, 0, &env, err, errlen);
+    const Regio__PutCalendar *cal = env.put_calendar;
+    int rc = regio_rules_check_calendar(cal, err, errlen);
+    for (int32_t i = 0; rc == 0 && i < r->n_partners; i++) {
+        s_build_partner(im, (size_t)i, &env, err, errlen);
+        rc = regio_rules_check_partner(env.put_partner->partner, err, errlen);
+    }
+    for (int32_t i = 0; rc == 0 && i < r->n_offerings; i++) {
+        s_build_partner(im, (size_t)r->offerings[i].partner, &env, err, errlen);
+        s_build_offering(im, (size_t)i, &env, err, errlen);
+        rc = regio_rules_check_offering(&im->offering, &im->partner, err, errlen);
+    }
+    for (int32_t i = 0; rc == 0 && i < r->n_learners; i++) {
+        s_build_learner(im, (size_t)i, &env, err, errlen);
+        rc = regio_rules_check_learner(env.put_learner->learner, cal, err, errlen);
+    }
+    return rc < 0 ? REGIOCTL_EXIT_USAGE : 0;
+}
+
 static int s_phase(regioctl_t *c, regioctl_conn_t *k, s_import_t *im, size_t n,
                    regioctl_pipe_build_cb build, regioctl_pipe_check_cb check)
 {
@@ -331,6 +363,10 @@ int regioctl_import(regioctl_t *c, int argc, char **argv)
     s_import_t *im = calloc(1, sizeof *im);
     if (!im || (im->r = r, s_prepare(im) < 0)) {
         rc = regioctl_fail(c, REGIOCTL_EXIT_SERVICE, "out of memory");
+        goto out;
+    }
+    if ((rc = s_check_all(im, err, sizeof err)) != 0) {
+        rc = regioctl_fail(c, rc, "%s: %s (nothing was imported)", argv[1], err);
         goto out;
     }
     im->version = regioctl_unix_ms();

@@ -28,10 +28,17 @@ static const char s_usage[] =
     "                              passes without one (exit 1 if fewer than N; without\n"
     "                              --count and --timeout-ms it follows until killed)\n"
     "  capacity set OFFERING PERIOD S0,S1,...,S9 [--version V] [--id UPDATE_ID]\n"
-    "                              seats per weekly slot for one offering and period\n"
+    "                              seats per weekly slot for one offering and period;\n"
+    "                              V: unix milliseconds (default: now)\n"
     "  capacity close OFFERING YYYY-MM-DD [morning|afternoon|day] [--reason TEXT] [--id ID]\n"
     "                              close an offering on one date\n"
-    "  status                      one line per service; exit 1 if any is down\n"
+    "  capacity open OFFERING YYYY-MM-DD [--reason TEXT] [--id ID]\n"
+    "                              open an offering again on a date it was closed\n"
+    "  capacity reset OFFERING PERIOD [--id ID]\n"
+    "                              (administrators) forget the key's stored version, so\n"
+    "                              the next update wins whatever its version\n"
+    "  status [SERVICE...]         one line per service (all four, or those named);\n"
+    "                              exit 1 if any is down\n"
     "  withdraw OFFERING           withdraw an offering (it keeps its id, gets no seats)\n"
     "  keys new NAME --role ROLE   make NAME.key (secret, 0600) and NAME.pub in the keys\n"
     "                              folder and add NAME to its principals file; roles: admin,\n"
@@ -42,6 +49,20 @@ static const char s_usage[] =
     "  audit [--since T] [--who NAME] [--max N] [--json]\n"
     "                              who changed what, from every service, oldest first;\n"
     "                              T is unix ms or YYYY-MM-DD[THH:MM[:SS]] (UTC)\n"
+    "  learner export ID           everything the cluster holds on one learner, as JSON:\n"
+    "                              the planner's record and placements, every notification\n"
+    "                              about the learner on any topic (admins, coordinators,\n"
+    "                              the learner's school)\n"
+    "  learner erase ID            delete the learner's record and placements (freeing\n"
+    "                              the seats) and replace the id by a tombstone in the\n"
+    "                              notifier's log and the audit trail; prints the counts;\n"
+    "                              erasing again changes nothing\n"
+    "  backup DIR                  a consistent copy of every service's store, taken while\n"
+    "                              they run (admins only), into the new folder DIR with\n"
+    "                              manifest.json (each store's id, seq and digest)\n"
+    "  restore DIR --into VARDIR   put the backup's stores into VARDIR/<service>, the\n"
+    "                              cluster stopped (./regio restore DIR does this for var/);\n"
+    "                              replaced stores are moved aside, not deleted\n"
     "  help                        this text\n"
     "\n"
     "global flags (before or after the command; env variables in brackets):\n"
@@ -84,6 +105,7 @@ static const s_command_t s_commands[] = {
     {"import", regioctl_import},       {"export", regioctl_export},     {"plan", regioctl_plan},
     {"subscribe", regioctl_subscribe}, {"capacity", regioctl_capacity}, {"status", regioctl_status},
     {"withdraw", regioctl_withdraw},   {"keys", regioctl_keys},         {"audit", regioctl_audit},
+    {"learner", regioctl_learner},     {"backup", regioctl_backup},       {"restore", regioctl_restore},
 };
 
 static const char **s_field(regioctl_t *c, const s_endpoint_t *e)

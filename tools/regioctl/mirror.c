@@ -69,6 +69,17 @@ int regioctl_mirror_wait(regioctl_t *c, regioctl_conn_t *k, const char *who, con
                          c->timeout_ms, upstream);
 }
 
+int regioctl_mirror_alarmed(regioctl_conn_t *k, int timeout_ms)
+{
+    char err[REGIOCTL_ERR_MAX];
+    regio_envelope_t *rep = NULL;
+    if (s_status(k, timeout_ms, &rep, err, sizeof err) != 0)
+        return -1;
+    int alarmed = s_alarm(rep->status, "registry") || s_alarm(rep->status, "capacity");
+    regio__envelope__free_unpacked(rep, NULL);
+    return alarmed;
+}
+
 int regioctl_mirror_head(regioctl_t *c, const char *name, const char *endpoint, int timeout_ms,
                          uint64_t *seq)
 {

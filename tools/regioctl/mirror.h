@@ -23,6 +23,11 @@
 int regioctl_mirror_wait(regioctl_t *c, regioctl_conn_t *k, const char *who, const char *upstream,
                          uint64_t seq);
 
+/* Whether the service behind k has a follower alarm: its copy of the
+ * registry or of the capacity service is held (regio/follow.h). 1 or 0,
+ * or -1 when it does not answer within timeout_ms (nothing printed). */
+int regioctl_mirror_alarmed(regioctl_conn_t *k, int timeout_ms);
+
 /* The last change seq of the service at endpoint (name: "registry",
  * "capacity"), asked within timeout_ms. Returns 0 and *seq, or -1 when it
  * does not answer (nothing printed: the caller decides). */

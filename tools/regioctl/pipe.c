@@ -211,6 +211,8 @@ static int s_loop(s_pipe_t *p, char *err, size_t errlen)
         if (p->inflight == 0 && !blocked && p->rq_head == p->rq_tail)
             break; /* nothing left: every request was answered */
         if ((p->inflight > 0 || blocked) && now - p->last_reply >= p->o->timeout_ms) {
+            if (regioctl_conn_why(p->k, err, errlen))
+                return REGIOCTL_EXIT_SERVICE;
             snprintf(err, errlen,
                      "no answer from the %s at %s within %d ms (%zu requests unanswered; is it "
                      "running?)",

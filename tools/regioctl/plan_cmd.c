@@ -6,10 +6,10 @@
  * skipped with a warning: the planner then plans on the copy it has.
  *
  * --confirm is the operator's way on after an alarm: it first sends
- * ResolveAlarm to the capacity service and the planner (their followers
- * accept the registry and the capacity service as they are now and
- * resync), then asks for a plan that may cancel any share of the current
- * one (PlanRequest.confirm). */
+ * ResolveAlarm to the capacity service and the planner when their Status
+ * shows a follower alarm (their followers accept the registry and the
+ * capacity service as they are now and resync), then asks for a plan that
+ * may cancel any share of the current one (PlanRequest.confirm). */
 #include <stdio.h>
 #include <string.h>
 #include <zmq.h>
@@ -36,8 +36,9 @@ static int s_resolve(regioctl_conn_t *k, int timeout_ms, char *err, size_t errle
     return rc;
 }
 
-/* --confirm: resolve the capacity service's alarms (a warning when it does
- * not answer: the planner can go on without it), then the planner's. */
+/* --confirm: resolve the capacity service's follower alarm, if any (a
+ * warning when that fails: the planner can go on without it), then the
+ * planner's. A service without one is left alone: no needless resync. */
 static int s_resolve_alarms(regioctl_t *c, regioctl_conn_t *planner)
 {
     char err[REGIOCTL_ERR_MAX];
@@ -45,11 +46,16 @@ static int s_resolve_alarms(regioctl_t *c, regioctl_conn_t *planner)
     int rc = regioctl_conn_open(c, &cap, "capacity", "capacity service", c->capacity, ZMQ_DEALER);
     if (rc)
         return rc;
-    if (s_resolve(&cap, S_PROBE_MS, err, sizeof err))
-        fprintf(stderr, "regioctl: plan: warning: the capacity service's alarms are not "
+    int alarmed = regioctl_mirror_alarmed(&cap, S_PROBE_MS);
+    if (alarmed < 0)
+        fprintf(stderr, "regioctl: plan: warning: the capacity service did not answer; its "
+                        "alarms, if any, stay\n");
+    else if (alarmed && s_resolve(&cap, S_PROBE_MS, err, sizeof err))
+        fprintf(stderr, "regioctl: plan: warning: the capacity service's alarm is not "
                         "resolved: %s\n", err);
     regioctl_conn_close(&cap);
-    if ((rc = s_resolve(planner, c->timeout_ms, err, sizeof err)))
+    if (regioctl_mirror_alarmed(planner, c->timeout_ms) == 1 &&
+        (rc = s_resolve(planner, c->timeout_ms, err, sizeof err)))
         return regioctl_fail(c, rc, "%s", err);
     return 0;
 }

@@ -15,7 +15,7 @@ typedef struct {
     regioctl_conn_t k;
     uint64_t id;           /* id of our StatusRequest, 0 if not sent */
     regio_envelope_t *rep; /* reply, owned */
-    char why[160];         /* why it is down */
+    char why[400];         /* why it is down */
 } s_probe_t;
 
 static void s_uptime(uint64_t ms, char *out, size_t n)
@@ -48,8 +48,8 @@ static void s_print(const s_probe_t *p)
         printf("%s%s=%llu", i ? " " : "  upstream: ", st->upstream_seq[i]->key,
                (unsigned long long)st->upstream_seq[i]->value);
     printf("\n");
-    for (size_t i = 0; i < st->n_alarms; i++) /* what an operator must resolve */
-        printf("%-9s ALARM %s\n", "", st->alarms[i]);
+    for (size_t i = 0; i < st->n_alarms; i++)
+        printf("%-9s alarm %s\n", p->name, st->alarms[i]);
 }
 
 static void s_send(s_probe_t *p)
@@ -110,13 +110,23 @@ static void s_collect(s_probe_t *pr, int timeout_ms)
 
 int regioctl_status(regioctl_t *c, int argc, char **argv)
 {
-    if (argc != 1)
-        return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "usage: regioctl status");
     const char *eps[S_N] = {c->registry, c->capacity, c->planner, c->notifier};
     s_probe_t pr[S_N] = {
         {.name = "registry"}, {.name = "capacity"}, {.name = "planner"}, {.name = "notifier"}};
+    int want[S_N] = {argc == 1, argc == 1, argc == 1, argc == 1}, n_want = argc == 1 ? S_N : 0;
+    for (int a = 1; a < argc; a++) {
+        int found = 0;
+        for (int i = 0; i < S_N; i++)
+            if (strcmp(argv[a], pr[i].name) == 0 && !want[i])
+                found = want[i] = 1, n_want++;
+        if (!found)
+            return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "usage: regioctl status [registry] "
+                                 "[capacity] [planner] [notifier] (got '%s')", argv[a]);
+    }
     int timeout = c->timeout_set ? c->timeout_ms : S_STATUS_TIMEOUT_MS, rc = 0;
     for (int i = 0; i < S_N; i++) {
+        if (!want[i])
+            continue;
         if ((rc = regioctl_conn_open(c, &pr[i].k, pr[i].name, pr[i].name, eps[i], ZMQ_DEALER)) != 0)
             goto out;
         s_send(&pr[i]);
@@ -125,7 +135,9 @@ int regioctl_status(regioctl_t *c, int argc, char **argv)
     char down[64] = "";
     int n_down = 0;
     for (int i = 0; i < S_N; i++) {
-        if (!pr[i].rep && !pr[i].why[0])
+        if (!want[i])
+            continue;
+        if (!pr[i].rep && !pr[i].why[0] && !regioctl_conn_why(&pr[i].k, pr[i].why, sizeof pr[i].why))
             snprintf(pr[i].why, sizeof pr[i].why, "no answer from %s within %d ms", eps[i],
                      timeout);
         if (!pr[i].rep) {
@@ -136,7 +148,7 @@ int regioctl_status(regioctl_t *c, int argc, char **argv)
     }
     fflush(stdout);
     rc = n_down ? regioctl_fail(c, REGIOCTL_EXIT_SERVICE, "%d of %d services down (%s)", n_down,
-                                S_N, down)
+                                n_want, down)
                 : REGIOCTL_EXIT_OK;
 out:
     for (int i = 0; i < S_N; i++) {

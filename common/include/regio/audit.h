@@ -45,6 +45,15 @@ int regio_audit_read(const regio_audit_t *a, MDB_txn *txn, int64_t since_ms, con
                      size_t max, uint8_t cursor[16], Regio__AuditEntry ***out, size_t *n,
                      int *done);
 
+/* Replace ref `from` by `to` in every entry whose ref is exactly from (a
+ * learner's erasure: the trail keeps who did what and when, not whom it was
+ * about). Scans the whole table (again when `to` is taken). *n says how
+ * many changed. Returns 0, REGIO_EDUPLICATE when entries name both `from`
+ * and `to` (renaming would merge two ids; nothing is written), or an LMDB
+ * code (abort the txn). */
+int regio_audit_rename_ref(const regio_audit_t *a, MDB_txn *txn, const char *from,
+                           const char *to, size_t *n);
+
 /* Delete up to max entries older than before_ms; *n says how many. Returns
  * 0 or an LMDB code. */
 int regio_audit_prune(const regio_audit_t *a, MDB_txn *txn, int64_t before_ms, size_t max,

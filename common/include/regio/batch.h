@@ -21,6 +21,9 @@
  *                        MDB_MAP_FULL the map is grown and the whole batch
  *                        re-applied once; otherwise (or if growing fails)
  *                        every request gets done(rc<0) and nothing is kept.
+ * A failed commit (a full disk, an I/O error) is the same: done(rc<0) for
+ * each, with rc REGIO_EFULL for a full map or disk (store.h says how it is
+ * told apart), and store->why saying why in one line.
  * apply must not reply or publish; done must not write to LMDB.
  */
 #ifndef REGIO_BATCH_H

@@ -51,6 +51,15 @@ int regio_keys_read_secret(const char *path, regio_keypair_t *kp, char *err, siz
 int regio_keys_read_public(const char *path, char out[REGIO_KEY_TEXT + 1], char *err,
                            size_t errlen);
 
+/* What a client program needs to reach service peer: its own key pair
+ * from key_file (NULL or "": <keys_dir>/admin.key) and the peer's public
+ * key from <keys_dir>/<peer>.pub. The environment's REGIO_KEYS / REGIO_KEY
+ * are the usual sources of keys_dir and key_file. Returns 0 or a negative
+ * code with one line in err. */
+int regio_keys_client(const char *keys_dir, const char *key_file, const char *peer,
+                      regio_keypair_t *kp, char server[REGIO_KEY_TEXT + 1], char *err,
+                      size_t errlen);
+
 /* Apply c to a socket before its bind (server = 1) or connect. Does nothing
  * when c or c->kp is NULL. Returns 0 or -errno (-EINVAL for a bad key). */
 int regio_curve_apply(void *sock, const regio_curve_t *c, int server);

@@ -26,6 +26,7 @@ enum {
     REGIO_EDUPLICATE = -40012, /* an id occurs twice where it must be unique */
     REGIO_EFORBIDDEN = -40013, /* the caller's role may not do this */
     REGIO_ECONFIRM = -40014,   /* held until a coordinator confirms */
+    REGIO_EDAMAGED = -40015,   /* a store's file is damaged (truncated, corrupt) */
 };
 
 /* Return a static, human-readable string for any regio return code

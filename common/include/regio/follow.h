@@ -89,6 +89,13 @@ uint64_t regio_follow_seq(const regio_follow_t *f);
  * new snapshot). A follower with an alarm stays as it was. */
 int regio_follow_synced(const regio_follow_t *f);
 
+/* Heartbeats so far whose seq equalled the mirror's: each proves the mirror
+ * held everything the upstream had committed when it sent that heartbeat.
+ * Heartbeats follow changes on the same feed, one a second, so two counted
+ * after a moment T prove every change committed before T is in (given a
+ * heartbeat takes under a second to arrive). */
+uint64_t regio_follow_confirmations(const regio_follow_t *f);
+
 /* Number of snapshots taken (1 at start, more after gaps). */
 uint64_t regio_follow_resyncs(const regio_follow_t *f);
 

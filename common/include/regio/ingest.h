@@ -25,25 +25,34 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "regio/curve.h"
+
 typedef struct regio_ingest_s regio_ingest_t;
 
 /* Final outcome of one update: status 0 applied, 1 duplicate (this
  * update_id was applied before, e.g. by a send whose ack was lost), or a
  * negative regio code with the service's reason (borrowed for the call).
- * latency_us: from the first send to the final answer. */
+ * seq: the capacity service's change seq of the update (for a duplicate,
+ * the one it was applied with; 0 when refused). latency_us: from the first
+ * send to the final answer. */
 typedef void (*regio_ingest_result_cb)(void *arg, const char *update_id, int status,
-                                       uint64_t version, int64_t latency_us, const char *reason);
+                                       uint64_t version, uint64_t seq, int64_t latency_us,
+                                       const char *reason);
 
 typedef struct {
     const char *endpoint;       /* capacity ROUTER, e.g. tcp://127.0.0.1:7411 */
     int window;                 /* most updates in flight (default 1000) */
     int resend_ms;              /* resend when unanswered this long (default 2000) */
     int max_backoff_ms;         /* cap of the BUSY/NOT_READY backoff (default 2000) */
-    int batch;                  /* updates per message, 1..1024 (default 64) */
+    int batch;                  /* updates per message, 1..REGIO_MAX_CAPACITY_UPDATES
+                                   (limits.h; default 64) */
     regio_ingest_result_cb on_result; /* may be NULL */
     void *arg;
     void *zctx;                 /* ZeroMQ context to share (borrowed; it must
                                    outlive the client), or NULL for its own */
+    regio_curve_t curve;        /* own keys and the capacity service's public
+                                   key (borrowed for regio_ingest_new); kp
+                                   NULL: plain ZeroMQ */
 } regio_ingest_opts_t;
 
 /* Counters, for programs that report progress. */

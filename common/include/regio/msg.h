@@ -27,6 +27,10 @@ typedef struct {
     regio_envelope_t *env; /* decoded, owned; NULL when not decodable */
     size_t size;           /* bytes of the envelope frame */
     char key[41];          /* sender's CURVE public key (Z85, the ZAP user id), or "" */
+    uint64_t frame_id;     /* env's id; when env is NULL, the id read from the frame's
+                              start (regio_wire_leading_id), so an error can name it */
+    int nul;               /* 1: it decoded, but a string held a NUL byte, which would
+                              cut it short: env was freed (regio_msg_check says why) */
 } regio_msg_t;
 
 /* Next envelope id of this process (starts from the clock so ids of a
@@ -35,11 +39,19 @@ uint64_t regio_msg_next_id(void);
 
 /* Receive one message without blocking. with_head: 1 for ROUTER and SUB
  * sockets (first frame is identity/topic), 0 for DEALER. Returns 0 with
- * m->env set (or NULL when the frames are not one decodable envelope: the
- * caller replies ERROR_BAD_MESSAGE) and m->key the sender's CURVE key when
- * the socket is a CURVE server, -EAGAIN when nothing is queued, or
- * another negative errno. Free with regio_msg_clear. */
+ * m->env set (or NULL when the frames are not one decodable envelope, or
+ * one with a NUL byte in a string: the caller answers what regio_msg_check
+ * says) and m->key the sender's CURVE key when the socket is a CURVE
+ * server, -EAGAIN when nothing is queued, or another negative errno. Free
+ * with regio_msg_clear. */
 int regio_msg_recv(void *sock, int with_head, regio_msg_t *m);
+
+/* Whether a received request can be handled at all: 0, or the error code
+ * to answer with and *reason (static) saying why: ERROR_BAD_MESSAGE when the
+ * frames are not one decodable envelope or the envelope has no body,
+ * ERROR_INVALID when a string in it held a NUL byte. Every service asks
+ * this before it looks at the body. Can't fail. */
+Regio__ErrorCode regio_msg_check(const regio_msg_t *m, const char **reason);
 
 /* Free m's envelope; m can be reused. Accepts a cleared m. */
 void regio_msg_clear(regio_msg_t *m);
@@ -49,7 +61,8 @@ void regio_msg_clear(regio_msg_t *m);
  * ZMQ_ROUTER_MANDATORY), or another negative errno. env stays the caller's. */
 int regio_msg_send(void *sock, const void *head, size_t head_len, regio_envelope_t *env);
 
-/* Reply to req on the socket it came from: sets correlation_id. As send. */
+/* Reply to req on the socket it came from: sets correlation_id to the
+ * request's id (frame_id when it did not decode). As send. */
 int regio_msg_reply(void *sock, const regio_msg_t *req, regio_envelope_t *env);
 
 /* Reply with an error body: code, the id concerned (ref, may be NULL) and a

@@ -20,6 +20,10 @@
  * gone while the file remains refuses to open (never an empty database
  * over a lost one), and followers notice a store that is not the one they
  * followed.
+ *
+ * Before the store is opened it is checked (store_check.h): a damaged file
+ * stops the service at start with one line naming it, never a signal. A
+ * clean stop seals the store's content digest beside it for the next check.
  */
 #ifndef REGIO_NODE_H
 #define REGIO_NODE_H
@@ -28,11 +32,13 @@
 #include <stdint.h>
 
 #include "regio/audit.h"
+#include "regio/backup.h"
 #include "regio/batch.h"
 #include "regio/config.h"
 #include "regio/msg.h"
 #include "regio/service.h"
 #include "regio/store.h"
+#include "regio/store_check.h"
 #include "regio/validate.h"
 
 /* Queue bound of the ROUTER per peer. Clients must keep fewer requests than
@@ -45,15 +51,17 @@
 
 /* Settings every node has, as config-table entries (see config.h). c is the
  * service's config struct, which must have fields router, pub, db, map_mb,
- * map_max_mb, audit_days, sec, log_level and dump_config; the arguments are
- * defaults. Nine entries. */
+ * map_max_mb, backup_dir, audit_days, sec, log_level and dump_config; the
+ * arguments are defaults. Thirteen entries. */
 #define REGIO_NODE_CONFIG_ENTRIES(c, router_def, pub_def, db_def, map_def, map_max_def)            \
     REGIO_SECURITY_CONFIG_ENTRIES(&(c)->sec),                                                      \
     {"audit-days", REGIO_CONFIG_INT, &(c)->audit_days, "90", 1, 36500,                            \
      "keep audit entries (who changed what) this many days"},                                     \
-    {"router", REGIO_CONFIG_STR, (c)->router, router_def, 0, -1, "request endpoint to bind"},      \
-    {"pub", REGIO_CONFIG_STR, (c)->pub, pub_def, 0, -1, "change feed endpoint to bind"},           \
+    {"router", REGIO_CONFIG_ENDPOINT, (c)->router, router_def, 0, -1, "request endpoint to bind"}, \
+    {"pub", REGIO_CONFIG_ENDPOINT, (c)->pub, pub_def, 0, -1, "change feed endpoint to bind"},      \
     {"db", REGIO_CONFIG_STR, (c)->db, db_def, 0, -1, "LMDB directory"},                            \
+    {"backup-dir", REGIO_CONFIG_STR, (c)->backup_dir, "", 0, -1,                                   \
+     "folder for backup copies of the store (empty: <db>.backup)"},                               \
     {"map-mb", REGIO_CONFIG_INT, &(c)->map_mb, map_def, 1, 1 << 20, "initial LMDB map size (MiB)"}, \
     {"map-max-mb", REGIO_CONFIG_INT, &(c)->map_max_mb, map_max_def, 1, 1 << 24,                   \
      "LMDB map growth cap (MiB)"},                                                                 \
@@ -71,6 +79,14 @@ typedef struct {
     int pub_hwm;            /* messages queued per subscriber before dropping */
     long audit_days;        /* audit entries older than this are pruned */
     regio_batch_opts_t batch; /* apply/done/... with arg = the service */
+    /* Tables whose values must decode or have a fixed size (the node adds
+     * its own), ended by {NULL}; may be NULL. */
+    const regio_store_check_table_t *tables;
+    const char *seq_table, *seq_key; /* where the store keeps the node's seq */
+    const char *backup_dir;  /* backup copies go here ("" or NULL: <db>.backup) */
+    /* A backup of the store opens (1, before its copy is taken) or ends (0),
+     * e.g. for the planner to hold its outbox meanwhile. May be NULL. */
+    void (*on_backup)(void *arg, int open);
     /* Open tables and load state inside the first write txn: 0 or LMDB code. */
     int (*open_tables)(void *arg, MDB_txn *txn);
     /* Add service-specific counters and upstream seqs to a Status with
@@ -103,6 +119,15 @@ typedef struct {
     Regio__Status__CountersEntry *cp[REGIO_NODE_STATUS_MAX];
     Regio__Status__UpstreamSeqEntry ue[4], *up[4];
     char *alarms[REGIO_NODE_ALARMS_MAX];
+    regio_store_check_table_t check_tables[24]; /* the service's and the node's */
+    int burst_open;          /* store writes failed, and not yet quiet again */
+    uint64_t burst_base;     /* store failures before the open burst */
+    int64_t burst_since_ms;  /* its first failure */
+    uint64_t burst_refused;  /* requests answered with its errors */
+    char store_alarm[800];   /* Status alarm while the store's writes fail */
+    int store_open;          /* the store passed its check and opened */
+    regio_backup_t *backup;  /* answers BackupRequest, owned */
+    char backup_dir[REGIO_CONFIG_STR_MAX + 16];
 } regio_node_t;
 
 /* Open store, sockets and batching. Returns 0 or a negative code with one
@@ -166,7 +191,11 @@ void regio_node_reply_error(regio_node_t *n, regio_msg_t *req, Regio__ErrorCode 
 /* Stop reading requests and the heartbeat (in-flight batch completes). */
 void regio_node_stop(regio_node_t *n);
 
-/* Close sockets and the store; after the loop ended. Safe on a half-open n. */
+/* The store check's options for this node's store (tables, seq). */
+regio_store_check_opts_t regio_node_check_opts(const regio_node_t *n);
+
+/* Close sockets and the store, then seal its digest (store_check.h); after
+ * the loop ended. Safe on a half-open n. */
 void regio_node_destroy(regio_node_t *n);
 
 #endif

@@ -44,6 +44,7 @@ typedef struct {
     char scope[REGIO_ID_MAX + 1];      /* school, partner or service id; "" otherwise */
     char prefixes[REGIO_PRINCIPAL_PREFIXES][REGIO_TOPIC_MAX]; /* subscriber topic prefixes */
     int n_prefixes;
+    int unchecked;                     /* --insecure: no key, every rule passes */
 } regio_principal_t;
 
 typedef struct regio_principals_s regio_principals_t;
@@ -86,7 +87,8 @@ size_t regio_principals_count(const regio_principals_t *t);
 void regio_principals_destroy(regio_principals_t **self);
 
 /* The principal every caller is in a service run with --insecure: named
- * "anonymous", role admin. Static; can't fail. */
+ * "anonymous", role admin, unchecked (authz lets it do anything, as the
+ * services did before there were keys). Static; can't fail. */
 const regio_principal_t *regio_principal_anonymous(void);
 
 #endif

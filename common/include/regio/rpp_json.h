@@ -9,7 +9,9 @@
  * capacity (and any period of it), learner free/needs/preferred_partners/
  * history. Unknown keys are ignored. Numbers that are counts must be
  * integral (2.0 is accepted: cJSON cannot tell it from 2). A key given twice
- * in one object (free, needs, capacity) is REGIO_EDUPLICATE.
+ * in one object (free, needs, capacity) is REGIO_EDUPLICATE. A string
+ * holding \u0000 is REGIO_EINVALID: in C it would end there, and
+ * "l1\u0000x" would become another learner "l1".
  * Doubles are written in the shortest form that reads back to the same bits.
  */
 #ifndef REGIO_RPP_JSON_H

@@ -1,4 +1,5 @@
-/* rpp_score - feasibility and score of an rpp-1 solution, as rpp_check.py.
+/* rpp_score - feasibility and score of an rpp-1 solution, as rpp_check.py
+ * (of an rpp-1 or rpp-2 instance: reservations, refusals and pins count).
  *
  * The reference is ../shared/tools/rpp_check.py; this module computes the
  * same figures in C so the planner can report them and tests can compare
@@ -31,11 +32,14 @@ typedef struct {
     int32_t learners;
     double school_share_min; /* lowest per-school coverage share */
     double school_share_max;
+    int32_t pins;            /* rpp-2: the instance's pins */
+    int64_t reserved_seats_used; /* rpp-2: placement-slots on seats held for their own school */
 } regio_rpp_report_t;
 
 /* Check s against r and fill rep. violations counts every entry of the
  * checker's error list (placement rules in solution order, then one per
- * overfull offering/period/slot); placements whose indexes are out of range
+ * overfull offering/period/slot, counting reservations, then one per pin s
+ * does not hold exactly); placements whose indexes are out of range
  * count as "unknown" and, as in the checker, are not scored. Infeasible
  * placements are scored like feasible ones. When first_err is not NULL it
  * receives the checker's first violation line (or ""). Returns 0 (even when

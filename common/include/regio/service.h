@@ -52,6 +52,7 @@ struct regio_service_s {
     regio_principals_t *principals; /* who may call, owned; replaced on SIGHUP */
     regio_zap_t *zap;             /* answers CURVE handshakes, owned */
     uint64_t reloads;             /* successful principal reloads */
+    int failed;                   /* stopped for a fault: the process exits 1 */
 };
 
 /* Set up loop, context and signal handlers; on_stop runs once on the first
@@ -91,6 +92,11 @@ int regio_service_run(regio_service_t *svc);
 /* Ask the service to stop (as a signal would). Can't fail. */
 void regio_service_stop(regio_service_t *svc);
 
+/* Stop the service because it cannot go on (the caller has logged why):
+ * as regio_service_stop, but the process exits with status 1, so a
+ * supervisor restarts it. Can't fail. */
+void regio_service_fail(regio_service_t *svc);
+
 /* Milliseconds since init. */
 uint64_t regio_service_uptime_ms(const regio_service_t *svc);
 
@@ -111,9 +117,11 @@ typedef struct {
     void (*destroy)(void **obj);         /* free after the loop ended */
 } regio_service_def_t;
 
-/* The whole life of a service process: parse settings (exit 2 on bad ones),
- * set up logging, create, run until SIGTERM/SIGINT, destroy. Returns the
- * process exit status: 0 after a clean stop, 1 when start-up failed. */
+/* The whole life of a service process: parse settings (exit 2 on bad ones,
+ * an unknown log-level included), set up logging, create, run until
+ * SIGTERM/SIGINT, destroy. Returns the process exit status: 0 after a clean
+ * stop, 1 when start-up failed or the service stopped itself with
+ * regio_service_fail. */
 int regio_service_main(const regio_service_def_t *def, int argc, char **argv);
 
 /* Wall clock in unix milliseconds. */

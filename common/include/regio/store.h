@@ -25,6 +25,20 @@ typedef struct {
     MDB_env *env;     /* owned */
     size_t map_size;  /* current map size in bytes */
     size_t map_max;   /* grow() never goes past this */
+    char dir[512];    /* the environment's folder */
+    int copying;      /* a copy (backup) reads the map on another thread: no remap */
+    /* Write failures come in bursts (a full disk stays full a while, and
+     * small commits may slip through meanwhile): services log a burst when
+     * it begins and once it has been quiet a while, not each failure. */
+    int failing;              /* the last write transaction failed */
+    int last_rc;              /* its code, as LMDB or the OS gave it */
+    int64_t last_failure_ms;  /* wall clock of the last failure */
+    uint64_t failures;        /* failed write transactions so far */
+    int fatal;                /* LMDB gave the environment up (MDB_PANIC: its meta
+                                 page could not be written); only a restart,
+                                 which re-reads the store, helps */
+    size_t last_txnid;        /* the last transaction that wrote */
+    char why[700];            /* the last failure, one line naming the OS error */
 } regio_store_t;
 
 /* Open (creating dir if needed) an environment with room for max_dbs named
@@ -40,12 +54,38 @@ void regio_store_close(regio_store_t *s);
 int regio_store_table(MDB_txn *txn, const char *name, MDB_dbi *dbi);
 
 /* Double the map size (capped at map_max); no transaction may be open.
- * Returns 0, or REGIO_EFULL when already at the cap. */
+ * Returns 0, REGIO_EFULL when already at the cap, or REGIO_EBUSY while a
+ * copy reads the map (s->copying): remapping would pull the pages from
+ * under it. */
 int regio_store_grow(regio_store_t *s);
 
 /* Map an LMDB/errno result to regio's: MDB_MAP_FULL, ENOSPC and EDQUOT
  * become REGIO_EFULL; others pass through. Can't fail. */
 int regio_store_err(int mdb_rc);
+
+/* Note that a write transaction failed with rc (LMDB's code or an errno of
+ * either sign) and classify it: REGIO_EFULL when the map or the disk is
+ * full (ENOSPC, EDQUOT, EFBIG, or EIO while the file system has almost no
+ * room left: LMDB reports a short write to a full disk as EIO), otherwise
+ * the code as regio's. s->why gets one line naming the OS error; s->fatal
+ * is set when LMDB will refuse every further transaction. Can't fail. */
+int regio_store_failed(regio_store_t *s, int rc);
+
+/* Note that a write transaction committed: when it wrote something (the
+ * environment's last transaction id moved), s->failing is cleared. Can't
+ * fail. */
+void regio_store_committed(regio_store_t *s);
+
+/* Fills a write transaction; returns 0 or an LMDB/errno code (which aborts
+ * it). It may run twice: it must not keep state from a first run. */
+typedef int (*regio_store_fill_cb)(void *arg, MDB_txn *txn);
+
+/* Run fill in a write transaction and commit it. On MDB_MAP_FULL the map
+ * grows (up to map_max) and fill runs again in a new transaction, once.
+ * Failures and commits are noted (regio_store_failed/_committed). Returns
+ * 0, REGIO_EFULL, REGIO_EBUSY (full, and the map cannot grow while a copy
+ * reads it: retry shortly) or another negative code; s->why says why. */
+int regio_store_write(regio_store_t *s, regio_store_fill_cb fill, void *arg);
 
 /* Encode v as an 8-byte big-endian key. Can't fail. */
 void regio_store_u64_key(uint8_t out[8], uint64_t v);

@@ -1,4 +1,5 @@
 /* audit - the trail of committed changes, per service store. */
+#define _GNU_SOURCE /* memmem */
 #include "regio/audit.h"
 
 #include <errno.h>
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regio/error.h"
 #include "regio/store.h"
 
 int regio_audit_open(regio_audit_t *a, MDB_txn *txn)
@@ -70,6 +72,9 @@ void regio_audit_ref(const regio_envelope_t *e, char *out, size_t n)
     case REGIO__ENVELOPE__BODY_CAPACITY_UPDATES:
         snprintf(out, n, "%zu updates", e->capacity_updates->n_updates);
         break;
+    case REGIO__ENVELOPE__BODY_CAPACITY_RESET:
+        snprintf(out, n, "%s/%s", e->capacity_reset->offering, e->capacity_reset->period);
+        break;
     case REGIO__ENVELOPE__BODY_CAPACITY_EXCEPTION:
         snprintf(out, n, "%s/%s", e->capacity_exception->offering, e->capacity_exception->date);
         break;
@@ -77,6 +82,9 @@ void regio_audit_ref(const regio_envelope_t *e, char *out, size_t n)
         snprintf(out, n, "%s", e->put_learner->learner ? e->put_learner->learner->id : "");
         break;
     case REGIO__ENVELOPE__BODY_REMOVE_LEARNER: snprintf(out, n, "%s", e->remove_learner->id); break;
+    case REGIO__ENVELOPE__BODY_LEARNER_ERASE_REQUEST: /* never the id it erases */
+        snprintf(out, n, "%s", e->learner_erase_request->tombstone);
+        break;
     case REGIO__ENVELOPE__BODY_NOTIFY_BATCH:
         snprintf(out, n, "source_seq %llu+%zu",
                  (unsigned long long)e->notify_batch->first_source_seq, e->notify_batch->n_changes);
@@ -120,6 +128,59 @@ int regio_audit_read(const regio_audit_t *a, MDB_txn *txn, int64_t since_ms, con
     *done = rc == MDB_NOTFOUND;
     *out = v;
     return rc == 0 || rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Write e over the entry at cur. */
+static int s_rewrite(MDB_cursor *cur, MDB_val *k, const Regio__AuditEntry *e)
+{
+    MDB_val d = {protobuf_c_message_get_packed_size(&e->base), NULL};
+    int rc = mdb_cursor_put(cur, k, &d, MDB_CURRENT | MDB_RESERVE);
+    if (rc == 0)
+        protobuf_c_message_pack(&e->base, d.mv_data);
+    return rc;
+}
+
+/* Count the entries whose ref is exactly ref, and when to is not NULL
+ * rewrite them with ref `to`. 0 or an LMDB code. */
+static int s_each_ref(const regio_audit_t *a, MDB_txn *txn, const char *ref, const char *to,
+                      size_t *n)
+{
+    *n = 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, a->dbi, &cur);
+    if (rc != 0)
+        return rc;
+    size_t len = strlen(ref);
+    MDB_val k, d;
+    for (rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+        if (!len || !memmem(d.mv_data, d.mv_size, ref, len))
+            continue; /* cheap: most entries are about something else */
+        Regio__AuditEntry *e = regio__audit_entry__unpack(NULL, d.mv_size, d.mv_data);
+        if (e && strcmp(e->ref, ref) == 0) {
+            char *was = e->ref;
+            e->ref = (char *)to;
+            rc = to ? s_rewrite(cur, &k, e) : 0;
+            e->ref = was;
+            *n += rc == 0;
+        }
+        regio__audit_entry__free_unpacked(e, NULL);
+        if (rc != 0)
+            break;
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int regio_audit_rename_ref(const regio_audit_t *a, MDB_txn *txn, const char *from,
+                           const char *to, size_t *n)
+{
+    size_t taken = 0;
+    int rc = s_each_ref(a, txn, to, NULL, &taken);
+    if (rc == 0 && taken > 0 && (rc = s_each_ref(a, txn, from, NULL, n)) == 0 && *n > 0)
+        rc = REGIO_EDUPLICATE; /* both name someone: renaming would merge them */
+    *n = 0;
+    return rc || taken ? rc : s_each_ref(a, txn, from, to, n);
 }
 
 int regio_audit_prune(const regio_audit_t *a, MDB_txn *txn, int64_t before_ms, size_t max,

@@ -32,8 +32,10 @@ static void *s_slot(regio_batch_t *b, size_t i)
     return b->slots + i * b->o.slot_size;
 }
 
-static int s_apply_all(regio_batch_t *b, MDB_txn *txn)
+/* Apply every request of the batch in txn (run again after a map growth). */
+static int s_apply_all(void *arg, MDB_txn *txn)
 {
+    regio_batch_t *b = arg;
     if (b->o.begin)
         b->o.begin(b->o.arg);
     for (size_t i = 0; i < b->n; i++) {
@@ -45,28 +47,6 @@ static int s_apply_all(regio_batch_t *b, MDB_txn *txn)
             return rc;
     }
     return b->o.precommit ? b->o.precommit(b->o.arg, txn) : 0;
-}
-
-/* One transaction for the whole batch; on map full grow once and redo. */
-static int s_commit(regio_batch_t *b)
-{
-    for (int attempt = 0; attempt < 2; attempt++) {
-        MDB_txn *txn;
-        int rc = mdb_txn_begin(b->store->env, NULL, 0, &txn);
-        if (rc != 0)
-            return regio_store_err(rc);
-        rc = s_apply_all(b, txn);
-        if (rc == 0)
-            rc = mdb_txn_commit(txn);
-        else
-            mdb_txn_abort(txn);
-        if (rc == 0)
-            return 0;
-        rc = regio_store_err(rc);
-        if (rc != REGIO_EFULL || attempt == 1 || regio_store_grow(b->store) < 0)
-            return rc;
-    }
-    return REGIO_EFULL;
 }
 
 /* Commit the next batch from the queue and answer it. */
@@ -81,7 +61,7 @@ static void s_flush(regio_batch_t *b)
     }
     if (b->n == 0)
         return;
-    int rc = s_commit(b);
+    int rc = regio_store_write(b->store, s_apply_all, b);
     b->commits += rc == 0;
     b->requests += b->n;
     if (rc < 0)

@@ -71,6 +71,22 @@ int regio_keys_read_public(const char *path, char out[REGIO_KEY_TEXT + 1], char 
     return s_read_key(path, out, err, errlen);
 }
 
+int regio_keys_client(const char *keys_dir, const char *key_file, const char *peer,
+                      regio_keypair_t *kp, char server[REGIO_KEY_TEXT + 1], char *err,
+                      size_t errlen)
+{
+    char path[1024];
+    if (key_file && key_file[0])
+        snprintf(path, sizeof path, "%s", key_file);
+    else
+        snprintf(path, sizeof path, "%s/admin.key", keys_dir);
+    int rc = regio_keys_read_secret(path, kp, err, errlen);
+    if (rc < 0)
+        return rc;
+    snprintf(path, sizeof path, "%s/%s.pub", keys_dir, peer);
+    return regio_keys_read_public(path, server, err, errlen);
+}
+
 /* Write line to path, created with mode (never over an existing file). */
 static int s_write_new(const char *path, const char *line, mode_t mode)
 {

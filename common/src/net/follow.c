@@ -33,6 +33,7 @@ struct regio_follow_s {
     size_t n_buffer;
     uint64_t resyncs;
     char alarm[REGIO_FOLLOW_ALARM_MAX]; /* "" while the upstream is the store followed */
+    uint64_t confirmations;      /* heartbeats that found the mirror complete */
     int closing;
 };
 
@@ -216,8 +217,10 @@ static void s_on_heartbeat(regio_follow_t *f, const Regio__Status *st)
                    "upstream_seq=%llu", f->o.name, (unsigned long long)f->mark.seq,
                    (unsigned long long)st->seq);
         s_request_snapshot(f);
-    } else if (f->synced && !f->syncing && f->saved_seq != f->mark.seq) {
-        s_save_mark(f); /* at most once per heartbeat, not per change */
+    } else if (f->synced && !f->syncing) {
+        f->confirmations++;
+        if (f->saved_seq != f->mark.seq)
+            s_save_mark(f); /* at most once per heartbeat, not per change */
     }
 }
 
@@ -391,6 +394,11 @@ uint64_t regio_follow_seq(const regio_follow_t *f)
 int regio_follow_synced(const regio_follow_t *f)
 {
     return f->synced;
+}
+
+uint64_t regio_follow_confirmations(const regio_follow_t *f)
+{
+    return f->confirmations;
 }
 
 uint64_t regio_follow_resyncs(const regio_follow_t *f)

@@ -114,8 +114,8 @@ regio_ingest_t *regio_ingest_new(const regio_ingest_opts_t *opts)
         c->o.max_backoff_ms = 2000;
     if (c->o.batch <= 0)
         c->o.batch = 64;
-    if (c->o.batch > 1024)
-        c->o.batch = 1024;
+    if (c->o.batch > REGIO_MAX_CAPACITY_UPDATES)
+        c->o.batch = REGIO_MAX_CAPACITY_UPDATES;
     for (c->n_slots = 16; c->n_slots < (size_t)c->o.window * 4; c->n_slots *= 2)
         ;
     c->e = calloc((size_t)c->o.window, sizeof *c->e);
@@ -136,7 +136,7 @@ regio_ingest_t *regio_ingest_new(const regio_ingest_opts_t *opts)
     zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(c->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(c->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    if (zmq_connect(c->sock, c->o.endpoint) < 0) {
+    if (regio_curve_apply(c->sock, &c->o.curve, 0) < 0 || zmq_connect(c->sock, c->o.endpoint) < 0) {
         regio_ingest_destroy(&c);
         return NULL;
     }
@@ -170,7 +170,7 @@ static void s_due(regio_ingest_t *c, entry_t *e, int64_t at)
 /* Send entries idx[0..n-1] as one message. */
 static void s_send(regio_ingest_t *c, const int *idx, int n, int64_t now)
 {
-    Regio__CapacityUpdate u[1024], *up[1024];
+    Regio__CapacityUpdate u[REGIO_MAX_CAPACITY_UPDATES], *up[REGIO_MAX_CAPACITY_UPDATES];
     for (int i = 0; i < n; i++) {
         entry_t *e = &c->e[idx[i]];
         regio__capacity_update__init(&u[i]);
@@ -222,7 +222,8 @@ static void s_send_ready(regio_ingest_t *c, int all, int64_t now)
     c->n_ready -= done;
 }
 
-static void s_final(regio_ingest_t *c, int64_t idx, int status, uint64_t version, const char *why)
+static void s_final(regio_ingest_t *c, int64_t idx, int status, uint64_t version, uint64_t seq,
+                    const char *why)
 {
     entry_t *e = &c->e[idx];
     if (status == 0)
@@ -232,7 +233,8 @@ static void s_final(regio_ingest_t *c, int64_t idx, int status, uint64_t version
     else
         c->st.failed++;
     if (c->o.on_result)
-        c->o.on_result(c->o.arg, e->update_id, status, version, s_now_us() - e->first_us, why);
+        c->o.on_result(c->o.arg, e->update_id, status, version, seq, s_now_us() - e->first_us,
+                       why);
     s_map_del(c, idx);
     e->used = 0;
     c->n_used--;
@@ -261,11 +263,11 @@ static void s_on_error(regio_ingest_t *c, int64_t idx, const Regio__Error *err, 
         s_due(c, e, now + wait);
         return;
     }
-    s_final(c, idx, s_error_rc(err->code), 0, err->reason);
+    s_final(c, idx, s_error_rc(err->code), 0, 0, err->reason);
 }
 
 static void s_on_result(regio_ingest_t *c, const char *id, const Regio__Error *err, int dup,
-                        uint64_t version, int64_t now)
+                        uint64_t version, uint64_t seq, int64_t now)
 {
     int64_t idx = s_map_get(c, id);
     if (idx < 0)
@@ -273,7 +275,7 @@ static void s_on_result(regio_ingest_t *c, const char *id, const Regio__Error *e
     if (err)
         s_on_error(c, idx, err, now);
     else
-        s_final(c, idx, dup, version, "");
+        s_final(c, idx, dup, version, seq, "");
 }
 
 static void s_on_reply(regio_ingest_t *c, const regio_envelope_t *r, int64_t now)
@@ -282,13 +284,13 @@ static void s_on_reply(regio_ingest_t *c, const regio_envelope_t *r, int64_t now
     case REGIO__ENVELOPE__BODY_CAPACITY_ACK:
         s_on_result(c, r->capacity_ack->update_id, NULL,
                     r->capacity_ack->status == REGIO__ACK_STATUS__ACK_DUPLICATE,
-                    r->capacity_ack->version, now);
+                    r->capacity_ack->version, r->capacity_ack->seq, now);
         return;
     case REGIO__ENVELOPE__BODY_CAPACITY_RESULTS:
         for (size_t i = 0; i < r->capacity_results->n_results; i++) {
             const Regio__CapacityResult *x = r->capacity_results->results[i];
             s_on_result(c, x->update_id, x->error,
-                        x->status == REGIO__ACK_STATUS__ACK_DUPLICATE, x->version, now);
+                        x->status == REGIO__ACK_STATUS__ACK_DUPLICATE, x->version, x->seq, now);
         }
         return;
     case REGIO__ENVELOPE__BODY_ERROR: /* the whole message: every update in it */
@@ -308,12 +310,12 @@ static void s_pump(regio_ingest_t *c, int wait_ms, int send_all)
     s_send_ready(c, send_all, now);
     if (c->next_due <= now) { /* resends are due: collect them, find the next */
         c->next_due = INT64_MAX;
-        int due[1024], n = 0;
+        int due[REGIO_MAX_CAPACITY_UPDATES], n = 0;
         for (int i = 0; i < c->o.window; i++) {
             entry_t *e = &c->e[i];
             if (e->used && e->due_ms <= now) {
                 due[n++] = i;
-                if (n == c->o.batch || n == 1024) {
+                if (n == c->o.batch) {
                     s_send(c, due, n, now);
                     n = 0;
                 }

@@ -9,6 +9,7 @@
 #include <zmq.h>
 
 #include "regio/error.h"
+#include "regio/wire.h"
 
 static uint64_t s_next_id;
 
@@ -77,12 +78,29 @@ int regio_msg_recv(void *sock, int with_head, regio_msg_t *m)
     if (uid && strlen(uid) < sizeof m->key)
         memcpy(m->key, uid, strlen(uid) + 1);
     m->size = zmq_msg_size(&f);
-    if (!extra)
+    if (!extra) {
         m->env = regio__envelope__unpack(NULL, m->size, zmq_msg_data(&f));
+        m->frame_id = m->env ? m->env->id : regio_wire_leading_id(zmq_msg_data(&f), m->size);
+        m->nul = m->env && regio_wire_has_nul(&regio__envelope__descriptor, zmq_msg_data(&f),
+                                              m->size);
+        if (m->nul) /* its strings read cut short: nobody may act on them */
+            regio_msg_clear(m);
+    }
     zmq_msg_close(&f);
     if (extra)
         s_drain_more(sock);
     return 0;
+}
+
+Regio__ErrorCode regio_msg_check(const regio_msg_t *m, const char **reason)
+{
+    *reason = m->nul    ? "a string holds a NUL byte (ids and texts cannot contain one)"
+              : !m->env ? "not a decodable regio envelope"
+              : m->env->body_case == REGIO__ENVELOPE__BODY__NOT_SET ? "envelope without a body"
+                                                                   : NULL;
+    if (!*reason)
+        return REGIO__ERROR_CODE__ERROR_NONE;
+    return m->nul ? REGIO__ERROR_CODE__ERROR_INVALID : REGIO__ERROR_CODE__ERROR_BAD_MESSAGE;
 }
 
 void regio_msg_clear(regio_msg_t *m)
@@ -116,7 +134,7 @@ int regio_msg_send(void *sock, const void *head, size_t head_len, regio_envelope
 
 int regio_msg_reply(void *sock, const regio_msg_t *req, regio_envelope_t *env)
 {
-    env->correlation_id = req->env ? req->env->id : 0;
+    env->correlation_id = req->env ? req->env->id : req->frame_id;
     return regio_msg_send(sock, req->head_len ? req->head : NULL, req->head_len, env);
 }
 

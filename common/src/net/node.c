@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "regio/authz.h"
@@ -18,6 +19,7 @@
 #define AUDIT_REPLY_MAX 100000   /* most entries one AuditRequest gets */
 #define PRUNE_EVERY_MS 3600000   /* audit retention pass */
 #define PRUNE_MAX 100000         /* entries deleted per pass */
+#define BURST_QUIET_MS 5000      /* writes succeeding this long end a failure burst */
 
 void regio_node_status_add(regio_node_t *n, Regio__Status *st, const char *key, uint64_t value)
 {
@@ -58,6 +60,32 @@ const regio_principal_t *regio_node_principal(const regio_node_t *n, const regio
     return regio_service_principal(n->svc, req->key);
 }
 
+/* A store's write failures come in bursts: log when one begins, and when
+ * writes have succeeded for BURST_QUIET_MS since its last failure; never
+ * each failed request (store.h). Runs after every batch and on the
+ * heartbeat, so the timers' writes are watched too. */
+static void s_watch_store(regio_node_t *n)
+{
+    const regio_store_t *s = &n->store;
+    if (!n->burst_open && s->failures != n->burst_base) {
+        n->burst_open = 1;
+        n->burst_since_ms = s->last_failure_ms;
+        n->burst_refused = 0;
+        REGIO_ERROR("msg=\"store writes failing\" db=%s reason=\"%s\" then=\"writes are "
+                    "answered with this error until they succeed; logged again once they have "
+                    "for %d s\"", n->o.db, s->why, BURST_QUIET_MS / 1000);
+    }
+    if (n->burst_open && !s->failing && regio_now_ms() - s->last_failure_ms >= BURST_QUIET_MS) {
+        REGIO_WARN("msg=\"store writes succeed again\" db=%s failed_transactions=%llu "
+                   "refused_requests=%llu seconds=%.1f last_reason=\"%s\"", n->o.db,
+                   (unsigned long long)(s->failures - n->burst_base),
+                   (unsigned long long)n->burst_refused,
+                   (double)(s->last_failure_ms - n->burst_since_ms) / 1000.0, s->why);
+        n->burst_open = 0;
+        n->burst_base = s->failures;
+    }
+}
+
 static void s_fill_status(regio_node_t *n, Regio__Status *st)
 {
     uint64_t commits = 0, requests = 0, failed = 0, busy = 0;
@@ -78,6 +106,16 @@ static void s_fill_status(regio_node_t *n, Regio__Status *st)
     regio_node_status_add(n, st, "queued", queued);
     regio_node_status_add(n, st, "forbidden", n->forbidden);
     regio_node_status_add(n, st, "refused_handshakes", regio_zap_refused(n->svc->zap));
+    regio_node_status_add(n, st, "store_failures", n->store.failures);
+    if (n->burst_open) {
+        time_t t = (time_t)(n->burst_since_ms / 1000);
+        struct tm tm;
+        char when[32];
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+        snprintf(n->store_alarm, sizeof n->store_alarm, "store writes %s since %s: %s",
+                 n->store.failing ? "failing" : "failed", when, n->store.why);
+        regio_node_status_alarm(n, st, n->store_alarm);
+    }
     if (n->o.fill_status)
         n->o.fill_status(n->o.batch.arg, st);
 }
@@ -124,8 +162,9 @@ int regio_node_reply_refusal(regio_node_t *n, regio_msg_t *req, int rc,
                              const regio_node_refusal_t *r, const char *what)
 {
     if (rc < 0) {
-        char why[200];
-        snprintf(why, sizeof why, "%s: %s", what, regio_strerror(rc));
+        char why[800];
+        snprintf(why, sizeof why, "%s: %s", what,
+                 n->store.failing || rc == REGIO_EBUSY ? n->store.why : regio_strerror(rc));
         regio_node_reply_error(n, req, regio_msg_error_code(rc), NULL, why);
         return 1;
     }
@@ -151,6 +190,13 @@ void regio_node_publish(regio_node_t *n, regio_envelope_t *env)
 static void s_on_heartbeat(uv_timer_t *t)
 {
     regio_node_t *n = t->data;
+    s_watch_store(n);
+    if (n->store.fatal && !n->svc->failed) { /* here, not inside a batch that is closing */
+        REGIO_ERROR("msg=\"store unusable, stopping\" db=%s reason=\"%s\" then=\"exit status 1; "
+                    "a restart re-reads the store from disk\"", n->o.db, n->store.why);
+        regio_service_fail(n->svc);
+        return;
+    }
     Regio__Status st = REGIO__STATUS__INIT;
     s_fill_status(n, &st);
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
@@ -196,9 +242,10 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
 {
     regio_node_t *n = arg;
     char why[300];
-    if (!req->env || req->env->body_case == REGIO__ENVELOPE__BODY__NOT_SET)
-        return s_refuse_here(n, req, slot, REGIO__ERROR_CODE__ERROR_BAD_MESSAGE, NULL,
-                             req->env ? "an envelope without a body" : "not a regio envelope");
+    const char *bad_why;
+    Regio__ErrorCode bad = regio_msg_check(req, &bad_why);
+    if (bad)
+        return s_refuse_here(n, req, slot, bad, NULL, bad_why);
     const regio_principal_t *p = regio_node_principal(n, req);
     if (!p)
         return s_refuse_here(n, req, slot, REGIO__ERROR_CODE__ERROR_FORBIDDEN, NULL,
@@ -208,7 +255,8 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
         return s_refuse_here(n, req, slot, REGIO__ERROR_CODE__ERROR_UNSUPPORTED, p, why);
     if (rc < 0)
         return s_refuse_here(n, req, slot, REGIO__ERROR_CODE__ERROR_FORBIDDEN, p, why);
-    if (req->env->body_case == REGIO__ENVELOPE__BODY_AUDIT_REQUEST)
+    if (req->env->body_case == REGIO__ENVELOPE__BODY_AUDIT_REQUEST ||
+        req->env->body_case == REGIO__ENVELOPE__BODY_BACKUP_REQUEST)
         return REGIO_BATCH_NOWRITE; /* answered by the node in s_done */
     if (req->env->body_case == REGIO__ENVELOPE__BODY_RESOLVE_ALARM)
         rc = s_resolve_alarm(n, txn); /* acknowledged by the node in s_done */
@@ -262,6 +310,7 @@ static void s_reply_audit(regio_node_t *n, regio_msg_t *req)
 static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
 {
     regio_node_t *n = arg;
+    n->burst_refused += rc < 0;
     const regio_node_refusal_t *no = slot;
     if (rc == 0 && !no->code && req->env->body_case == REGIO__ENVELOPE__BODY_AUDIT_REQUEST) {
         s_reply_audit(n, req);
@@ -274,6 +323,10 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
         env.body_case = REGIO__ENVELOPE__BODY_ACK;
         env.ack = &ack;
         regio_msg_reply(n->router, req, &env);
+        return;
+    }
+    if (rc == 0 && !no->code && req->env->body_case == REGIO__ENVELOPE__BODY_BACKUP_REQUEST) {
+        regio_backup_handle(n->backup, n->router, req);
         return;
     }
     n->o.batch.done(n->o.batch.arg, req, slot, rc);
@@ -303,6 +356,7 @@ static void s_release(void *arg, void *slot)
 static void s_flush_batch(void *arg, int committed)
 {
     regio_node_t *n = arg;
+    s_watch_store(n);
     if (n->o.batch.flush)
         n->o.batch.flush(n->o.batch.arg, committed);
 }
@@ -342,6 +396,14 @@ static int s_store_id(regio_node_t *n, MDB_txn *txn, int *made)
     return mdb_put(txn, dbi, &k, &d, 0);
 }
 
+static void s_lost_data(const regio_node_t *n, const char *path, const char *marker, char *err,
+                        size_t errlen)
+{
+    snprintf(err, errlen, "the store in %s has lost its data: %s names store %.32s, but the data "
+             "file holds none; restore it from a backup (./regio restore) or, to start empty on "
+             "purpose, remove %s", n->o.db, path, marker, path);
+}
+
 /* Compare the id inside the store with the file beside it. 0, or an error
  * with err set: data lost while the file remains, or another store's file. */
 static int s_check_marker(regio_node_t *n, int made, char *err, size_t errlen)
@@ -357,9 +419,7 @@ static int s_check_marker(regio_node_t *n, int made, char *err, size_t errlen)
     }
     rc = strncmp(marker, n->store_id, REGIO_STORE_ID_LEN) == 0 ? 0 : REGIO_EINVALID;
     if (rc < 0 && made)
-        snprintf(err, errlen, "the store in %s has lost its data: %s names store %.32s, but the "
-                 "data file holds none; restore it from a backup (./regio restore) or, to start "
-                 "empty on purpose, remove %s", n->o.db, path, marker, path);
+        s_lost_data(n, path, marker, err, errlen);
     else if (rc < 0)
         snprintf(err, errlen, "%s names store %.32s, but the data file is store %s: the folder "
                  "mixes two stores", path, marker, n->store_id);
@@ -367,9 +427,58 @@ static int s_check_marker(regio_node_t *n, int made, char *err, size_t errlen)
     return rc;
 }
 
+regio_store_check_opts_t regio_node_check_opts(const regio_node_t *n)
+{
+    regio_store_check_opts_t o = {n->check_tables, n->o.seq_table, n->o.seq_key};
+    return o;
+}
+
+/* The service's typed tables and the node's own, for the store check. */
+static void s_check_tables(regio_node_t *n)
+{
+    size_t k = 0, max = sizeof n->check_tables / sizeof n->check_tables[0] - 2;
+    for (const regio_store_check_table_t *t = n->o.tables; t && t->name && k < max; t++)
+        n->check_tables[k++] = *t;
+    n->check_tables[k++] = (regio_store_check_table_t){"audit", &regio__audit_entry__descriptor, 0};
+    n->check_tables[k] = (regio_store_check_table_t){NULL, NULL, 0};
+}
+
+/* Prove the store whole before LMDB maps it (store_check.h); a store that
+ * is gone while its store-id file remains is refused before LMDB would
+ * make an empty one in its place. */
+static int s_check_store(regio_node_t *n, char *err, size_t errlen)
+{
+    s_check_tables(n);
+    regio_store_check_opts_t co = regio_node_check_opts(n);
+    regio_store_check_t c;
+    int rc = regio_store_check(n->o.db, &co, &c, err, errlen);
+    if (rc == REGIO_EDAMAGED) {
+        size_t k = strlen(err);
+        snprintf(err + k, errlen - k, "; restore it from a backup (./regio restore DIR)");
+    }
+    if (rc < 0)
+        return rc;
+    char path[REGIO_CONFIG_STR_MAX + 16], *marker = NULL;
+    snprintf(path, sizeof path, "%s/store-id", n->o.db);
+    if (!c.exists && regio_file_read(path, &marker, NULL) == 0) {
+        s_lost_data(n, path, marker, err, errlen);
+        free(marker);
+        return REGIO_EDAMAGED;
+    }
+    if (c.exists)
+        REGIO_INFO("msg=\"store checked\" db=%s tables=%llu entries=%llu bytes=%llu digest=%s "
+                   "verified=%s ms=%.1f", n->o.db, (unsigned long long)c.tables,
+                   (unsigned long long)c.entries, (unsigned long long)c.size, c.digest,
+                   c.verified ? "yes" : "no (not closed cleanly since the last seal)", c.ms);
+    return 0;
+}
+
 static int s_open_store(regio_node_t *n, char *err, size_t errlen)
 {
-    int rc = regio_store_open(&n->store, n->o.db, n->o.map_bytes, n->o.map_max_bytes,
+    int rc = s_check_store(n, err, errlen);
+    if (rc < 0)
+        return rc;
+    rc = regio_store_open(&n->store, n->o.db, n->o.map_bytes, n->o.map_max_bytes,
                               n->o.max_dbs + 2);
     if (rc < 0) {
         snprintf(err, errlen, "store %s: %s", n->o.db, regio_strerror(rc));
@@ -386,27 +495,57 @@ static int s_open_store(regio_node_t *n, char *err, size_t errlen)
     }
     if ((rc = mdb_txn_commit(txn)) != 0)
         goto fail;
-    return s_check_marker(n, made, err, errlen);
+    if ((rc = s_check_marker(n, made, err, errlen)) == 0)
+        n->store_open = 1;
+    return rc;
 fail:
     rc = regio_store_err(rc);
     snprintf(err, errlen, "store %s: %s", n->o.db, regio_strerror(rc));
     return rc;
 }
 
+typedef struct {
+    regio_node_t *n;
+    size_t pruned;
+} prune_t;
+
+static int s_prune_fill(void *arg, MDB_txn *txn)
+{
+    prune_t *p = arg;
+    int64_t before = regio_now_ms() - p->n->o.audit_days * 86400000L;
+    p->pruned = 0;
+    return regio_audit_prune(&p->n->audit, txn, before, PRUNE_MAX, &p->pruned);
+}
+
+/* Audit retention; a failed write is noted in the store and logged once by
+ * the heartbeat (s_watch_store). */
 static void s_on_prune(uv_timer_t *t)
 {
-    regio_node_t *n = t->data;
-    MDB_txn *txn;
-    size_t k = 0;
-    if (mdb_txn_begin(n->store.env, NULL, 0, &txn) != 0)
-        return;
-    int64_t before = regio_now_ms() - n->o.audit_days * 86400000L;
-    if (regio_audit_prune(&n->audit, txn, before, PRUNE_MAX, &k) != 0 || k == 0) {
-        mdb_txn_abort(txn);
-        return;
-    }
-    if (mdb_txn_commit(txn) == 0)
-        REGIO_INFO("msg=\"pruned audit entries\" n=%zu older_than_days=%ld", k, n->o.audit_days);
+    prune_t p = {t->data, 0};
+    if (regio_store_write(&p.n->store, s_prune_fill, &p) == 0 && p.pruned > 0)
+        REGIO_INFO("msg=\"pruned audit entries\" n=%zu older_than_days=%ld", p.pruned,
+                   p.n->o.audit_days);
+}
+
+static void s_on_backup(void *arg, int open, const char *what)
+{
+    regio_node_t *n = arg;
+    REGIO_INFO("msg=\"%s\" db=%s folder=%s", what, n->o.db, n->backup_dir);
+    if (n->o.on_backup)
+        n->o.on_backup(n->o.batch.arg, open);
+}
+
+/* Backups (backup.h): copies go to backup-dir, or <db>.backup. */
+static int s_open_backup(regio_node_t *n)
+{
+    if (n->o.backup_dir && n->o.backup_dir[0])
+        snprintf(n->backup_dir, sizeof n->backup_dir, "%s", n->o.backup_dir);
+    else
+        snprintf(n->backup_dir, sizeof n->backup_dir, "%s.backup", n->o.db);
+    regio_backup_opts_t bo = {n->o.name, &n->store, n->backup_dir, regio_node_check_opts(n),
+                              s_on_backup, n};
+    n->backup = regio_backup_new(&n->svc->loop, &bo);
+    return n->backup ? 0 : -ENOMEM;
 }
 
 int regio_node_open(regio_node_t *n, regio_service_t *svc, const regio_node_opts_t *o, char *err,
@@ -450,6 +589,10 @@ int regio_node_open(regio_node_t *n, regio_service_t *svc, const regio_node_opts
         snprintf(err, errlen, "cannot watch %s: %s", o->router, regio_strerror(rc));
         return rc;
     }
+    if ((rc = s_open_backup(n)) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return rc;
+    }
     uv_timer_init(&svc->loop, &n->heartbeat);
     uv_timer_init(&svc->loop, &n->prune);
     n->heartbeat.data = n->prune.data = n;
@@ -471,15 +614,28 @@ void regio_node_stop(regio_node_t *n)
     }
     if (n->batch)
         regio_batch_close(n->batch, NULL);
+    regio_backup_close(n->backup);
 }
 
 void regio_node_destroy(regio_node_t *n)
 {
     regio_batch_destroy(&n->batch);
+    regio_backup_destroy(&n->backup);
     if (n->router)
         zmq_close(n->router);
     if (n->pub)
         zmq_close(n->pub);
     n->router = n->pub = NULL;
     regio_store_close(&n->store);
+    if (!n->store_open)
+        return;
+    n->store_open = 0;
+    regio_store_check_opts_t co = regio_node_check_opts(n);
+    regio_store_check_t c;
+    char err[600];
+    if (regio_store_check_seal(n->o.db, &co, &c, err, sizeof err) < 0)
+        REGIO_ERROR("msg=\"store not sealed\" reason=\"%s\"", err);
+    else
+        REGIO_INFO("msg=\"store sealed\" db=%s txn=%llu digest=%s ms=%.1f", n->o.db,
+                   (unsigned long long)c.txnid, c.digest, c.ms);
 }

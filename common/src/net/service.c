@@ -198,6 +198,12 @@ void regio_service_stop(regio_service_t *svc)
         svc->on_stop(svc, svc->arg);
 }
 
+void regio_service_fail(regio_service_t *svc)
+{
+    svc->failed = 1;
+    regio_service_stop(svc);
+}
+
 int regio_service_run(regio_service_t *svc)
 {
     uv_run(&svc->loop, UV_RUN_DEFAULT);
@@ -237,12 +243,17 @@ int regio_service_main(const regio_service_def_t *def, int argc, char **argv)
             fprintf(stderr, "regio-%s: %s\n", def->name, err);
         return rc < 0 ? 2 : 0;
     }
+    int level = regio_log_level_parse(def->log_level);
+    if (level < 0) {
+        fprintf(stderr, "regio-%s: log-level: '%s' is not one of debug, info, warn, error\n",
+                def->name, def->log_level);
+        return 2;
+    }
     if (*def->dump_config) {
         regio_config_dump(def->table, stdout);
         return 0;
     }
-    int level = regio_log_level_parse(def->log_level);
-    regio_log_setup(def->name, level < 0 ? REGIO_LOG_INFO : (regio_log_level_t)level);
+    regio_log_setup(def->name, (regio_log_level_t)level);
     regio_service_t svc;
     if ((rc = regio_service_init(&svc, NULL, NULL)) < 0) {
         REGIO_ERROR("msg=\"cannot start\" reason=\"loop: %d\"", rc);
@@ -264,6 +275,7 @@ int regio_service_main(const regio_service_def_t *def, int argc, char **argv)
     regio_service_run(&svc);
     if (obj)
         def->destroy(&obj);
+    status |= svc.failed;
     regio_service_close(&svc);
     if (status == 0)
         REGIO_INFO("msg=\"stopped cleanly\"");

@@ -1,4 +1,4 @@
-/* bound - an upper bound on the best score of an rpp-1 instance.
+/* bound - an upper bound on the best score of an rpp-1 or rpp-2 instance.
  *
  * Lagrangian relaxation of the seats: every (offering, period, slot) seat
  * gets a price >= 0; each learner then plans alone, exactly, paying the
@@ -9,6 +9,12 @@
  * returned, so the bound is valid whenever the search stops. When a
  * learner's search hits its node limit, the best bound of what it left
  * open counts instead of its optimum (still valid, a little weaker).
+ *
+ * rpp-2: a pin is its learner's only option in its period; refused
+ * pairings are no candidates; where a school holds seats, its learners pay
+ * a price of their own for them (at most the open seat's), others may use
+ * only the open seats, and the reservation rule's rows are relaxed with
+ * both prices (bound_step.c).
  */
 #ifndef REGIO_BOUND_H
 #define REGIO_BOUND_H

@@ -64,6 +64,15 @@ static int s_listed(const int32_t *v, int n, int32_t x)
     return 0;
 }
 
+/* Whether a pin of learner l is at offering o. */
+static int s_pinned(const regio_rpp_t *r, int32_t l, int32_t o)
+{
+    for (uint32_t m = r->learners[l].pins; m; m &= m - 1)
+        if (r->pins[r->pin_at[(int64_t)l * r->n_periods + __builtin_ctz(m)]].offering == o)
+            return 1;
+    return 0;
+}
+
 /* Whether o has seats on enough of l's free slots in some planned period. */
 static int s_has_room(const regio_rpp_t *r, const uint16_t *capmask, int32_t l, int32_t o)
 {
@@ -109,6 +118,8 @@ static int s_consider(s_job_t *j, int32_t l, int32_t o, int forced)
 {
     const regio_rpp_t *r = j->r;
     const regio_rpp_learner_t *L = &r->learners[l];
+    if (L->forbidden >= 0 && regio_rpp_forbidden(r, l, o))
+        return 0; /* declined: never planned, even where a base plan had it */
     /* a great circle is never shorter than its north-south part: a cheap no */
     if (!forced && fabs(r->offerings[o].lat - L->lat) * (6371.0 * M_PI / 180.0) > L->max_km + 1e-3)
         return 0;
@@ -182,8 +193,9 @@ static void s_keep_best(s_job_t *j, int32_t l, int64_t first)
         return; /* keep them all */
     for (int64_t k = 0; k < n; k++) {
         const regio_cand_t *cd = &j->out.v[first + k];
-        int forced = j->xoff && s_listed(j->xoff + j->xstart[l],
-                                         (int)(j->xstart[l + 1] - j->xstart[l]), cd->offering);
+        int forced = (j->xoff && s_listed(j->xoff + j->xstart[l],
+                                          (int)(j->xstart[l + 1] - j->xstart[l]), cd->offering)) ||
+                     s_pinned(r, l, cd->offering);
         v[k].cd = *cd;
         v[k].key = forced ? 1e300 : s_promise(r, l, cd, weeks);
     }
@@ -196,8 +208,8 @@ static void s_keep_best(s_job_t *j, int32_t l, int64_t first)
 }
 
 /* Offerings worth a look for learner l: those listing a goal l needs (found
- * through that goal's grid), those of preferred partners and the extra
- * ones; each once (stamp[o] == l once seen). */
+ * through that goal's grid), those of preferred partners, the extra ones
+ * and its pins'; each once (stamp[o] == l once seen). */
 static int s_learner(s_job_t *j, int32_t l, int32_t **near, int32_t *capnear, int32_t *stamp)
 {
     const regio_rpp_t *r = j->r;
@@ -211,6 +223,13 @@ static int s_learner(s_job_t *j, int32_t l, int32_t **near, int32_t *capnear, in
                 stamp[j->xoff[k]] = l;
                 rc = s_consider(j, l, j->xoff[k], 1);
             }
+    for (uint32_t m = L->pins; m && rc == 0; m &= m - 1) {
+        int32_t o = r->pins[r->pin_at[(int64_t)l * r->n_periods + __builtin_ctz(m)]].offering;
+        if (stamp[o] != l) {
+            stamp[o] = l;
+            rc = s_consider(j, l, o, 1);
+        }
+    }
     int search = L->planned && (!j->only || j->only[l]);
     for (int i = 0; i < L->n_needs && search && rc == 0; i++) {
         int32_t g = L->needs[i].goal, n = 0;
@@ -526,6 +545,7 @@ int regio_cands_top(const regio_rpp_t *r, const regio_cands_t *src, int64_t max,
         total += n < max ? n : max;
         most = n > most ? n : most;
     }
+    total += r->n_pins; /* a pin's candidate stays, however little it promises */
     dst->start = calloc((size_t)L + 1, sizeof *dst->start);
     dst->wide = malloc((size_t)L + 1);
     dst->v = malloc((size_t)(total ? total : 1) * sizeof *dst->v);
@@ -541,8 +561,8 @@ int regio_cands_top(const regio_rpp_t *r, const regio_cands_t *src, int64_t max,
             for (int64_t k = 0; k < n; k++)
                 rank[k] = (s_rank_t){.key = s_promise(r, l, &v[k], weeks), .k = k};
             qsort(rank, (size_t)n, sizeof *rank, s_cmp_rank);
-            for (int64_t k = 0; k < max; k++)
-                keep[rank[k].k] = 1;
+            for (int64_t k = 0; k < n; k++)
+                keep[rank[k].k] = k < max || s_pinned(r, l, v[rank[k].k].offering);
         }
         for (int64_t k = 0; k < n; k++) /* in src's order: by offering */
             if (keep[k])

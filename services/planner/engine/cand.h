@@ -1,10 +1,11 @@
 /* cand - each learner's candidate offerings, precomputed once per solve.
  *
  * A candidate is an offering the learner is eligible for (regio_rpp_eligible)
- * that can add to the score: it lists a goal the learner still needs, or
- * belongs to a preferred partner (or the caller asked for it: offerings of a
- * base plan). Offerings that can only cost travel are never worth a
- * placement, so leaving them out loses nothing. Candidates are found through
+ * and has not declined (regio_rpp_forbidden) that can add to the score: it
+ * lists a goal the learner still needs, or belongs to a preferred partner
+ * (or it must be there: a pin's offering, or one the caller asked for, the
+ * offerings of a base plan). Offerings that can only cost travel are never
+ * worth a placement, so leaving them out loses nothing. Candidates are found through
  * a spatial grid, never by an all-pairs loop.
  *
  * A learner in a dense area can reach hundreds of such offerings; engines
@@ -62,7 +63,7 @@ int regio_cands_build_some(const regio_rpp_t *r, const regio_rpp_sol_t *extra,
                            const uint8_t *only, int64_t max, int threads, regio_cands_t *c);
 
 /* Into *dst (the caller frees it with regio_cands_free): src with each
- * learner's max (> 0) most promising candidates only, by the promise
+ * learner's max (> 0) most promising candidates only (and its pins'), by the promise
  * regio_cands_build_some's max ranks with (ties: the lower offering), in
  * src's order. Cheaper searches that need not see every candidate use it, such
  * as the seat prices that guide the search. Returns 0 or -ENOMEM (*dst

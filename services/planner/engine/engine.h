@@ -1,4 +1,4 @@
-/* engine - the planning engine interface: an rpp-1 instance in, a plan out.
+/* engine - the planning engine interface: an rpp-1 or rpp-2 instance in, a plan out.
  *
  * The planner service and `regio-planner --solve` both plan through this
  * interface only, so an engine can be swapped (or a new one added to the
@@ -8,6 +8,9 @@
  * (for any thread count).
  *
  * Engines: "lns" (the default; lns.h) and "greedy" (construction only).
+ *
+ * rpp-2: every plan holds the instance's pins exactly, never a refused
+ * pairing, and keeps the reservation rule (rpp.h) as it keeps capacity.
  *
  * Replanning (opts.base): base placements in pinned periods never change;
  * every other base placement that still fits is kept; learners who lost one
@@ -81,8 +84,9 @@ typedef struct {
 typedef struct {
     const char *name; /* "greedy", "lns", ... */
     /* Plan r with opts into *out (initialised by the caller, filled here).
-     * Returns 0, REGIO_EINVALID (base refers to something r lacks), or
-     * -ENOMEM. The result is always feasible for r. */
+     * Returns 0, REGIO_EINVALID (base refers to something r lacks, or
+     * breaks a pinned period), or -ENOMEM. The result is always feasible
+     * for r, its pins included. */
     int (*solve)(const regio_rpp_t *r, const regio_engine_opts_t *opts, regio_rpp_sol_t *out);
 } regio_engine_t;
 

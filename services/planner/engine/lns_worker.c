@@ -113,7 +113,7 @@ static int s_add_blockers(regio_lns_worker_t *x, int32_t l, int p, regio_pick_t 
 {
     const regio_plan_t *pl = x->pl;
     int32_t o = pl->c->v[pl->c->start[l] + want.cand].offering;
-    uint32_t blocked = want.slots & ~(uint32_t)pl->avail[(int64_t)o * pl->P + p];
+    uint32_t blocked = want.slots & ~regio_plan_avail(pl, l, (int64_t)o * pl->P + p);
     int added = 0;
     for (uint32_t m = blocked; m; m &= m - 1) {
         int t = __builtin_ctz(m), seen = 0;

@@ -39,12 +39,17 @@ static void s_row(s_out_t *o, const char *fmt, ...)
     o->terms = 0;
 }
 
-/* Slots of candidate cd that learner l may use in period p. */
+/* Slots of candidate cd that learner l may use in period p (where a pin
+ * decides: the pin's slots at its offering, nothing elsewhere). */
 static uint32_t s_usable(const regio_rpp_t *r, int32_t l, int p, const regio_cand_t *cd)
 {
     const regio_rpp_learner_t *L = &r->learners[l];
     if (!(L->planned >> p & 1u))
         return 0;
+    if (L->pins >> p & 1u) {
+        const regio_rpp_placement_t *pin = &r->pins[r->pin_at[(int64_t)l * r->n_periods + p]];
+        return pin->offering == cd->offering ? pin->slots : 0;
+    }
     uint32_t m = 0;
     for (int t = 0; t < REGIO_RPP_SLOTS; t++)
         if ((L->free[p] >> t & 1u) && regio_rpp_cap(r, cd->offering, p, t) > 0)
@@ -182,7 +187,7 @@ static void s_rows_learner(const regio_rpp_t *r, const s_lrn_t *x, s_out_t *o)
             s_term(o, 1, "x_%d_%d_%d", l, p, (int)k);
         }
         if (any)
-            fputs(" <= 1\n", o->f);
+            fputs((L->pins >> p & 1u) ? " = 1\n" : " <= 1\n", o->f); /* a pin is placed */
         for (int64_t k = 0; k < x->nc; k++) {
             uint32_t m = x->m[p * x->nc + k];
             if (!m)
@@ -235,6 +240,54 @@ static void s_rows_seats(const regio_rpp_t *r, const regio_cands_t *c, s_out_t *
             }
 }
 
+/* Learners of school s (-1: of every school without seats held at (o, p, t))
+ * on slot t at (o, p), as terms. */
+static int s_held_terms(const regio_rpp_t *r, const regio_cands_t *c, s_out_t *o, int32_t off,
+                        int p, int t, int32_t s)
+{
+    int any = 0;
+    for (int64_t i = c->inv_start[off]; i < c->inv_start[off + 1]; i++) {
+        int32_t l = c->inv[i], k = regio_cands_find(c, l, off);
+        int32_t j = regio_rpp_reservation_find(r, off, p, r->learners[l].school);
+        int held = j >= 0 && r->res[j].seats[t] > 0;
+        if ((s >= 0 ? r->learners[l].school != s : held) ||
+            !(s_usable(r, l, p, &c->v[c->start[l] + k]) >> t & 1u))
+            continue;
+        s_term(o, 1, "y_%d_%d_%d_%d", l, p, (int)k, t);
+        any = 1;
+    }
+    return any;
+}
+
+/* rpp-2's reservation rule where seats are held: per school holding seats
+ * (reservation j), its learners beyond R use h_j_t open seats; everyone
+ * else and every overflow share the open ones (the seats less all held). */
+static void s_rows_held(const regio_rpp_t *r, const regio_cands_t *c, s_out_t *o)
+{
+    for (int32_t off = 0; r->res_first && off < r->n_offerings; off++)
+        for (int p = 0; p < r->n_periods; p++)
+            for (int t = 0; t < REGIO_RPP_SLOTS; t++) {
+                int32_t first = r->res_first[(int64_t)off * r->n_periods + p], held = 0;
+                for (int32_t j = first; j >= 0; j = r->res[j].next) {
+                    if (r->res[j].seats[t] <= 0)
+                        continue;
+                    held += r->res[j].seats[t];
+                    s_row(o, "held_%d_%d", (int)j, t);
+                    s_held_terms(r, c, o, off, p, t, r->res[j].school);
+                    s_term(o, -1, "h_%d_%d", (int)j, t);
+                    fprintf(o->f, " <= %d\n", (int)r->res[j].seats[t]);
+                }
+                if (!held)
+                    continue;
+                s_row(o, "open_%d_%d_%d", off, p, t);
+                s_held_terms(r, c, o, off, p, t, -1);
+                for (int32_t j = first; j >= 0; j = r->res[j].next)
+                    if (r->res[j].seats[t] > 0)
+                        s_term(o, 1, "h_%d_%d", (int)j, t);
+                fprintf(o->f, " <= %d\n", (int)(regio_rpp_cap(r, off, p, t) - held));
+            }
+}
+
 static void s_bounds_vars(const regio_rpp_t *r, const regio_cands_t *c, s_lrn_t *x, FILE *f,
                           int binaries)
 {
@@ -270,8 +323,8 @@ int regio_lp_write(const regio_rpp_t *r, FILE *f)
     int rc = regio_cands_build(r, NULL, 1, &c);
     if (rc < 0)
         return rc;
-    fprintf(f, "\\ rpp-1 instance %s: exact model written by regio-planner --export-lp\n",
-            r->name ? r->name : "");
+    fprintf(f, "\\ %s instance %s: exact model written by regio-planner --export-lp\n",
+            regio_rpp_is_v2(r) ? "rpp-2" : "rpp-1", r->name ? r->name : "");
     fputs("Maximize\n obj:", f);
     s_objective(r, &c, &x, &o);
     fputs(" + 0 c_dummy\nSubject To\n", f);
@@ -279,6 +332,7 @@ int regio_lp_write(const regio_rpp_t *r, FILE *f)
         if ((rc = s_lrn(r, &c, l, &x)) == 0)
             s_rows_learner(r, &x, &o);
     s_rows_seats(r, &c, &o);
+    s_rows_held(r, &c, &o);
     fputs("Bounds\n 0 <= c_dummy <= 0\n", f);
     s_bounds_vars(r, &c, &x, f, 0);
     fputs("Binaries\n", f);

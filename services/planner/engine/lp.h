@@ -1,4 +1,4 @@
-/* lp - rpp-1 as an exact MIP in CPLEX LP format, and CBC's answer back.
+/* lp - rpp-1 and rpp-2 as an exact MIP in CPLEX LP format, and CBC's answer back.
  *
  * Variables (indexes are the instance's dense indexes):
  *   x_l_p_k      binary: learner l at its k-th candidate offering in period p
@@ -6,10 +6,16 @@
  *   z_l_p_k_d    binary: ... travelling on day d
  *   c_l_i        continuous: credit counted for learner l's need i (<= need)
  *   r_l_p_q      continuous: placement of l in period p at partner q repeats
+ *   h_j_t        continuous (rpp-2): learners of reservation j's school on
+ *                open seats at its slot t, beyond the seats it holds
  * Constraints: one placement per (l, p); sum_t y = dagdelen * x; y <= x and
  * y <= 0 on slots that are not free; z >= y of both parts of the day; seats
  * per (offering, period, slot); c <= credit; repeats from the history and
- * from earlier periods. Objective: the rpp-1 score, exactly.
+ * from earlier periods. rpp-2: a pin is the only placement of its (l, p),
+ * and it is placed (= 1); refused pairings are no candidates; where seats
+ * are held, held_j_t: the school's learners - h_j_t <= R, and open_o_p_t:
+ * everyone else's + sum h <= the seats less all held. Objective: the
+ * score, exactly.
  */
 #ifndef REGIO_LP_H
 #define REGIO_LP_H

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plan_int.h"
 #include "slots.h"
 
 #define S_EPS 1e-9
@@ -20,9 +21,9 @@ static inline int64_t s_min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
-
 int regio_plan_init(regio_plan_t *pl, const regio_rpp_t *r, const regio_cands_t *c)
 {
+    regio_rpp_seats_t st = {0};
     memset(pl, 0, sizeof *pl);
     pl->r = r;
     pl->c = c;
@@ -33,47 +34,39 @@ int regio_plan_init(regio_plan_t *pl, const regio_rpp_t *r, const regio_cands_t 
         if (r->learners[l].n_needs > pl->max_needs)
             pl->max_needs = r->learners[l].n_needs;
     size_t lp = (size_t)pl->L * (size_t)pl->P, op = (size_t)pl->O * (size_t)pl->P;
+    int rc = regio_rpp_seats_init(&st, r, 1);
+    pl->seats = st.open;
+    pl->left = st.left;
     pl->pick = malloc((lp ? lp : 1) * sizeof *pl->pick);
-    pl->seats = malloc((op ? op : 1) * REGIO_RPP_SLOTS * sizeof *pl->seats);
     pl->avail = calloc(op ? op : 1, sizeof *pl->avail);
     pl->capmask = calloc(op ? op : 1, sizeof *pl->capmask);
     pl->worth = calloc(pl->L ? (size_t)pl->L : 1, sizeof *pl->worth);
     pl->occ_start = calloc(op + 1, sizeof *pl->occ_start);
     pl->occ_n = calloc(op ? op : 1, sizeof *pl->occ_n);
-    if (!pl->pick || !pl->seats || !pl->avail || !pl->capmask || !pl->worth || !pl->occ_start ||
-        !pl->occ_n) {
-        regio_plan_free(pl);
-        return -ENOMEM;
-    }
+    if (rc < 0 || !pl->pick || !pl->avail || !pl->capmask || !pl->worth || !pl->occ_start ||
+        !pl->occ_n)
+        goto fail_nomem;
     for (size_t i = 0; i < lp; i++)
         pl->pick[i] = (regio_pick_t){.cand = REGIO_PICK_NONE, .slots = 0};
     regio_slots_min(0, 0, NULL); /* build the slot tables before threads start */
-    for (int32_t o = 0; o < pl->O; o++)
-        for (int p = 0; p < pl->P; p++)
-            for (int t = 0; t < REGIO_RPP_SLOTS; t++) {
-                int32_t s = regio_rpp_cap(r, o, p, t);
-                pl->seats[((size_t)o * pl->P + p) * REGIO_RPP_SLOTS + t] = s;
-                if (s > 0)
-                    pl->capmask[(size_t)o * pl->P + p] |= (uint16_t)(1u << t);
-            }
-    memcpy(pl->avail, pl->capmask, op * sizeof *pl->avail);
-    for (size_t i = 0; i < op; i++) { /* an occupant holds at least one seat */
-        int64_t seats = 0;
-        for (int t = 0; t < REGIO_RPP_SLOTS; t++)
-            seats += pl->seats[i * REGIO_RPP_SLOTS + t];
-        pl->occ_start[i + 1] = pl->occ_start[i] + seats;
-    }
-    if (!(pl->occ = malloc((size_t)(pl->occ_start[op] ? pl->occ_start[op] : 1) * sizeof *pl->occ))) {
-        regio_plan_free(pl);
-        return -ENOMEM;
-    }
+    regio_plan__masks(pl);
+    if (!(pl->occ = malloc((size_t)(pl->occ_start[op] ? pl->occ_start[op] : 1) * sizeof *pl->occ)))
+        goto fail_nomem;
+    if ((rc = regio_plan__pins(pl)) < 0)
+        goto fail;
     return 0;
+fail_nomem:
+    rc = -ENOMEM;
+fail:
+    regio_plan_free(pl);
+    return rc;
 }
 
 void regio_plan_free(regio_plan_t *pl)
 {
     free(pl->pick);
     free(pl->seats);
+    free(pl->left);
     free(pl->avail);
     free(pl->capmask);
     free(pl->worth);
@@ -91,6 +84,8 @@ void regio_plan_copy(regio_plan_t *dst, const regio_plan_t *src)
     size_t lp = (size_t)src->L * src->P, op = (size_t)src->O * src->P;
     memcpy(dst->pick, src->pick, lp * sizeof *dst->pick);
     memcpy(dst->seats, src->seats, op * REGIO_RPP_SLOTS * sizeof *dst->seats);
+    if (src->left)
+        memcpy(dst->left, src->left, (size_t)src->r->n_res * REGIO_RPP_SLOTS * sizeof *dst->left);
     memcpy(dst->avail, src->avail, op * sizeof *dst->avail);
     memcpy(dst->worth, src->worth, (size_t)src->L * sizeof *dst->worth);
     memcpy(dst->occ_n, src->occ_n, op * sizeof *dst->occ_n);
@@ -204,52 +199,11 @@ regio_worth_t regio_plan_worth(const regio_plan_t *pl, regio_plan_work_t *w, int
     return s_finish(pl, l, s_cov(L, w->credit), travel, s_repeats(pl, l, pk), pref, changes);
 }
 
-int regio_plan_fits(const regio_plan_t *pl, int32_t l, int p, regio_pick_t pk)
-{
-    if (pk.cand < 0)
-        return 1;
-    const regio_rpp_learner_t *L = &pl->r->learners[l];
-    regio_pick_t old = pl->pick[(int64_t)l * pl->P + p];
-    int32_t o = s_cand(pl, l, pk.cand)->offering;
-    uint32_t a = pl->avail[(int64_t)o * pl->P + p];
-    if (old.cand == pk.cand)
-        a |= old.slots;
-    return (L->planned >> p & 1u) && !(pk.slots & ~a) && !(pk.slots & ~(uint32_t)L->free[p]) &&
-           __builtin_popcount(pk.slots) == L->dagdelen;
-}
-
-/* Take (sign -1) or give back (sign +1) the seats of pick pk at (l, p),
- * and enter or leave the list of occupants. */
-static void s_seats(regio_plan_t *pl, int32_t l, int p, regio_pick_t pk, int sign)
-{
-    if (pk.cand < 0)
-        return;
-    int64_t op = (int64_t)s_cand(pl, l, pk.cand)->offering * pl->P + p;
-    int32_t *occ = pl->occ + pl->occ_start[op];
-    if (sign < 0) {
-        occ[pl->occ_n[op]++] = l;
-    } else {
-        int32_t i = 0;
-        while (occ[i] != l)
-            i++;
-        occ[i] = occ[--pl->occ_n[op]];
-    }
-    int32_t *s = pl->seats + op * REGIO_RPP_SLOTS;
-    for (uint32_t m = pk.slots; m; m &= m - 1) {
-        int t = __builtin_ctz(m);
-        s[t] += sign;
-        if (s[t] > 0)
-            pl->avail[op] |= (uint16_t)(1u << t);
-        else
-            pl->avail[op] &= (uint16_t) ~(1u << t);
-    }
-}
-
 double regio_plan_set(regio_plan_t *pl, regio_plan_work_t *w, int32_t l, int p, regio_pick_t pk)
 {
     regio_pick_t *cur = &pl->pick[(int64_t)l * pl->P + p];
-    s_seats(pl, l, p, *cur, +1);
-    s_seats(pl, l, p, pk, -1);
+    regio_plan__seats(pl, l, p, *cur, +1);
+    regio_plan__seats(pl, l, p, pk, -1);
     *cur = pk;
     regio_worth_t v = regio_plan_worth(pl, w, l, pl->pick + (int64_t)l * pl->P);
     double d = v.obj - pl->worth[l].obj;
@@ -343,16 +297,6 @@ int regio_plan_slots(const regio_plan_t *pl, int32_t l, int p, int32_t k, uint32
         }
     }
     return regio_slots_min(a, pl->r->learners[l].dagdelen, mask);
-}
-
-uint32_t regio_plan_room(const regio_plan_t *pl, int32_t l, int p, int32_t k)
-{
-    const regio_rpp_learner_t *L = &pl->r->learners[l];
-    regio_pick_t cur = pl->pick[(int64_t)l * pl->P + p];
-    uint32_t a = pl->avail[(int64_t)s_cand(pl, l, k)->offering * pl->P + p];
-    if (cur.cand == k)
-        a |= cur.slots;
-    return (L->planned >> p & 1u) ? a & L->free[p] : 0;
 }
 
 void regio_plan_refine(const regio_plan_t *pl, int32_t l, int p, regio_pick_t *pk)
@@ -455,8 +399,10 @@ static double s_best(const regio_plan_t *pl, regio_plan_work_t *w, int32_t l, in
         const regio_cand_t *cd = s_cand(pl, l, k);
         if ((wh.away && cd->offering == here) || (w->allowed && !w->allowed[cd->offering]))
             continue;
-        uint32_t a = wh.seats ? pl->avail[(int64_t)cd->offering * pl->P + p]
-                              : pl->capmask[(int64_t)cd->offering * pl->P + p];
+        int64_t op = (int64_t)cd->offering * pl->P + p;
+        uint32_t a = wh.seats                    ? regio_plan_avail(pl, l, op)
+                     : regio_plan_holds(pl, op) ? regio_plan__capmask(pl, l, op)
+                                                : pl->capmask[op];
         if (k == c.cur.cand)
             a |= c.cur.slots;
         regio_pick_t pk;
@@ -500,7 +446,9 @@ void regio_plan_best_at_each(const regio_plan_t *pl, regio_plan_work_t *w, int32
         val[j] = -HUGE_VAL;
         if (k < 0 || (w->allowed && !w->allowed[o[j]]))
             continue;
-        uint32_t a = room[j] | (k == c.cur.cand ? c.cur.slots : 0);
+        int64_t op = (int64_t)o[j] * pl->P + p;
+        uint32_t a = room[j] | (k == c.cur.cand ? c.cur.slots : 0) |
+                     (regio_plan_holds(pl, op) ? regio_plan_held(pl, l, op) : 0);
         if (c.room || k == c.cur.cand) {
             regio_pick_t pk;
             double v = s_try(pl, w, &c, k, a, &pk);
@@ -535,8 +483,7 @@ double regio_plan_learner_greedy(regio_plan_t *pl, regio_plan_work_t *w, int32_t
         int bp = -1;
         regio_pick_t bpk = {0};
         for (int p = 0; p < pl->P; p++) {
-            if (!(pl->r->learners[l].planned >> p & 1u) ||
-                (pl->frozen && pl->frozen[(int64_t)l * pl->P + p]))
+            if (!regio_plan_changeable(pl, l, p))
                 continue;
             regio_pick_t pk;
             double g = regio_plan_best(pl, w, l, p, &pk, NULL) - regio_plan_priced(pl, l);
@@ -644,26 +591,6 @@ done:
     free(first);
     free(gain);
     return d;
-}
-
-void regio_plan_sync(regio_plan_t *pl, regio_plan_work_t *w)
-{
-    for (int64_t op = 0; op < (int64_t)pl->O * pl->P; op++) {
-        pl->avail[op] = 0;
-        pl->occ_n[op] = 0;
-        for (int t = 0; t < REGIO_RPP_SLOTS; t++)
-            if (pl->seats[op * REGIO_RPP_SLOTS + t] > 0)
-                pl->avail[op] |= (uint16_t)(1u << t);
-    }
-    for (int32_t l = 0; l < pl->L; l++)
-        for (int p = 0; p < pl->P; p++) {
-            int32_t o = regio_plan_offering(pl, l, p);
-            if (o >= 0) {
-                int64_t op = (int64_t)o * pl->P + p;
-                pl->occ[pl->occ_start[op] + pl->occ_n[op]++] = l;
-            }
-        }
-    regio_plan_refresh(pl, w);
 }
 
 void regio_plan_totals(const regio_plan_t *pl, double *obj, double *score, int64_t *cov,

@@ -6,6 +6,12 @@
  * pick costs O(the learner's data): seats of one offering, the learner's
  * own needs and periods; never a recount.
  *
+ * rpp-2: a plan starts with the instance's pins in it, and never changes
+ * them (regio_plan_changeable). Seats are counted with the reservation
+ * rule (rpp.h): `seats` and `avail` are the open seats, and a learner also
+ * finds the seats held for its school that its school's learners leave
+ * free (regio_plan_avail). Refused pairings are no candidates (cand.h).
+ *
  * The search maximises an objective that is the score plus optional extras:
  * a per-school bonus per covered dagdeel (fairness) and a margin charged for
  * every pick that differs from a base plan (replanning). Without extras the
@@ -45,9 +51,11 @@ typedef struct {
     int32_t L, O;              /* learners, offerings */
     int max_needs;             /* largest n_needs, for scratch arrays */
     regio_pick_t *pick;        /* L*P picks, [l*P + p] */
-    int32_t *seats;            /* O*P*10 seats left, [(o*P + p)*10 + t] */
-    uint16_t *avail;           /* O*P: bit t set while seats are left at t */
-    uint16_t *capmask;         /* O*P: bit t set when the offering has seats at t at all */
+    int32_t *seats;            /* O*P*10 open seats left, [(o*P + p)*10 + t] (regio_rpp_seats_t) */
+    int32_t *left;             /* per reservation of r, * 10: seats it still holds free for its
+                                  school (regio_rpp_seats_t); NULL when r has none */
+    uint16_t *avail;           /* O*P: bit t set while open seats are left at t */
+    uint16_t *capmask;         /* O*P: bit t set when the offering has open seats at t at all */
     regio_worth_t *worth;      /* per learner, kept current by regio_plan_set */
     int64_t *occ_start;        /* O*P+1 offsets into occ: room for every seat of (o, p) */
     int32_t *occ;              /* learners placed at each (o, p), unordered */
@@ -76,8 +84,10 @@ typedef struct {
                                per offering, while regio_plan_best_at_each runs */
 } regio_plan_work_t;
 
-/* Set up an empty plan (no placements, all seats free) for r with
- * candidates c. Returns 0 or -ENOMEM (then pl holds nothing to free). */
+/* Set up a plan for r with candidates c that holds r's pins and nothing
+ * else (every other seat free). Returns 0, -ENOMEM, or REGIO_EINVALID when
+ * a pin's offering is not among its learner's candidates (c was built
+ * without r's pins); then pl holds nothing to free. */
 int regio_plan_init(regio_plan_t *pl, const regio_rpp_t *r, const regio_cands_t *c);
 
 /* Free the plan's arrays, extras included; safe on a zeroed plan. */
@@ -167,8 +177,8 @@ double regio_plan_priced(const regio_plan_t *pl, int32_t l);
 /* Recompute every learner's worth (after the extras changed). */
 void regio_plan_refresh(regio_plan_t *pl, regio_plan_work_t *w);
 
-/* After picks and seats were written directly (not by regio_plan_set):
- * recompute what follows from them: avail, the occupants, the worths. */
+/* After picks were written directly (not by regio_plan_set): recompute
+ * what follows from them: the seats, avail, the occupants, the worths. */
 void regio_plan_sync(regio_plan_t *pl, regio_plan_work_t *w);
 
 /* Sum of worths over all learners, and placements; any out pointer may be NULL. */
@@ -196,11 +206,30 @@ static inline int32_t regio_plan_offering(const regio_plan_t *pl, int32_t l, int
 }
 
 /* Whether the pick of (l, p) may change: l is planned in p, has
- * candidates, and (l, p) is not frozen. */
+ * candidates, is not pinned there, and (l, p) is not frozen. */
 static inline int regio_plan_changeable(const regio_plan_t *pl, int32_t l, int p)
 {
-    return (pl->r->learners[l].planned >> p & 1u) && pl->c->start[l + 1] > pl->c->start[l] &&
+    const regio_rpp_learner_t *L = &pl->r->learners[l];
+    return ((L->planned & ~L->pins) >> p & 1u) && pl->c->start[l + 1] > pl->c->start[l] &&
            !(pl->frozen && pl->frozen[(int64_t)l * pl->P + p]);
+}
+
+/* Slots of (o, p) (op = o*P + p) where learner l's school holds seats its
+ * learners leave free; 0 where it holds none. */
+uint32_t regio_plan_held(const regio_plan_t *pl, int32_t l, int64_t op);
+
+/* Whether some school holds seats at (o, p) (op = o*P + p). */
+static inline int regio_plan_holds(const regio_plan_t *pl, int64_t op)
+{
+    return pl->left && pl->r->res_first[op] >= 0;
+}
+
+/* Slots of (o, p) (op = o*P + p) where learner l finds a seat now: an open
+ * one, or one its school holds free (the seats of l's own pick there are
+ * the caller's to add). */
+static inline uint32_t regio_plan_avail(const regio_plan_t *pl, int32_t l, int64_t op)
+{
+    return pl->avail[op] | (regio_plan_holds(pl, op) ? regio_plan_held(pl, l, op) : 0u);
 }
 
 /* Whether the thread owning scratch w may change the pick of (l, p): it is

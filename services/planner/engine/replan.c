@@ -14,7 +14,8 @@ typedef struct {
     const regio_rpp_t *r;
     const regio_rpp_sol_t *base;
     uint32_t pinned;
-    int32_t *seats;  /* seats left, [(o*P + p)*10 + t]; may go below 0 while deciding */
+    regio_rpp_seats_t seats; /* left by the pins and the kept placements; open seats may
+                                go below 0 while deciding */
     uint8_t *keep;   /* per base placement */
     char *err;
     size_t errlen;
@@ -31,20 +32,25 @@ static int s_fail(const s_decide_t *d, int rc, const char *fmt, ...)
     return rc;
 }
 
-static int32_t *s_seats_of(const s_decide_t *d, int32_t o, int p)
+/* Base placement v takes (n = 1) or gives back (n = -1) its seats. */
+static void s_take_seats(s_decide_t *d, const regio_rpp_placement_t *v, int n)
 {
-    return d->seats + ((int64_t)o * d->r->n_periods + p) * REGIO_RPP_SLOTS;
+    regio_rpp_seats_take(d->r, &d->seats, v->offering, v->period,
+                         d->r->learners[v->learner].school, v->slots, n);
 }
 
-/* Whether base placement v fits its learner on its own (eligible, planned,
- * free slots, right count). */
+/* Whether base placement v fits its learner on its own (planned, free
+ * slots, right count, eligible, not declined). */
 static int s_fits_alone(const s_decide_t *d, const regio_rpp_placement_t *v)
 {
-    const regio_rpp_learner_t *L = &d->r->learners[v->learner];
-    if (!(L->planned >> v->period & 1u) || (v->slots & ~(uint32_t)L->free[v->period]) ||
-        __builtin_popcount(v->slots) != L->dagdelen)
-        return 0;
-    return regio_rpp_eligible(d->r, v->learner, v->offering);
+    return regio_rpp_check_placement(d->r, v, NULL, NULL) == 0;
+}
+
+/* Whether v is at a (learner, period) that a pin decides (its seats are the
+ * pin's, taken already). */
+static int s_at_pin(const s_decide_t *d, const regio_rpp_placement_t *v)
+{
+    return d->r->learners[v->learner].pins >> v->period & 1u;
 }
 
 /* Every id in range and at most one placement per (learner, period). */
@@ -69,13 +75,21 @@ static int s_check(const s_decide_t *d)
     return rc;
 }
 
-/* Number of v's slots whose seats are over-used (seats < 0). */
+/* Number of v's slots whose open seats are over-used (below 0) and that v
+ * would give an open seat back on (its school does not sit on its own held
+ * seats there). */
 static int s_over(const s_decide_t *d, const regio_rpp_placement_t *v)
 {
-    int32_t *s = s_seats_of(d, v->offering, v->period);
+    const regio_rpp_t *r = d->r;
+    const int32_t *open =
+        d->seats.open + ((int64_t)v->offering * r->n_periods + v->period) * REGIO_RPP_SLOTS;
+    int32_t i = regio_rpp_reservation_find(r, v->offering, v->period,
+                                           r->learners[v->learner].school);
     int n = 0;
-    for (uint32_t m = v->slots; m; m &= m - 1)
-        n += s[__builtin_ctz(m)] < 0;
+    for (uint32_t m = v->slots & REGIO_RPP_ALL_SLOTS; m; m &= m - 1) {
+        int t = __builtin_ctz(m);
+        n += open[t] < 0 && (i < 0 || d->seats.left[i * REGIO_RPP_SLOTS + t] < 0);
+    }
     return n;
 }
 
@@ -92,21 +106,24 @@ static int s_cmp_evict(const void *a, const void *b)
     return (x->i > y->i) - (x->i < y->i);
 }
 
-/* Take the seats of every placement that fits on its own. */
+/* Take the seats of every placement that fits on its own. One where a pin
+ * decides stays only when it is the pin (whose seats are taken already). */
 static int s_take(s_decide_t *d)
 {
     for (int32_t i = 0; i < d->base->n; i++) {
         const regio_rpp_placement_t *v = &d->base->v[i];
-        d->keep[i] = (uint8_t)s_fits_alone(d, v);
+        const regio_rpp_placement_t *pin =
+            s_at_pin(d, v) ? &d->r->pins[d->r->pin_at[(int64_t)v->learner * d->r->n_periods +
+                                                       v->period]]
+                           : NULL;
+        d->keep[i] = (uint8_t)(pin ? pin->offering == v->offering && pin->slots == v->slots
+                                   : s_fits_alone(d, v));
         if (!d->keep[i] && (d->pinned >> v->period & 1u))
             return s_fail(d, REGIO_EINVALID, "base: pinned placement of learner %s in period "
                           "%s is not feasible", d->r->learners[v->learner].id,
                           d->r->periods[v->period].id);
-        if (!d->keep[i])
-            continue;
-        int32_t *s = s_seats_of(d, v->offering, v->period);
-        for (uint32_t m = v->slots; m; m &= m - 1)
-            s[__builtin_ctz(m)]--;
+        if (d->keep[i] && !pin)
+            s_take_seats(d, v, 1);
     }
     return 0;
 }
@@ -121,7 +138,8 @@ static int s_evict(s_decide_t *d)
     if (!ev)
         return -ENOMEM;
     for (int32_t i = 0; i < base->n; i++)
-        if (d->keep[i] && !(d->pinned >> base->v[i].period & 1u) && s_over(d, &base->v[i]))
+        if (d->keep[i] && !(d->pinned >> base->v[i].period & 1u) && !s_at_pin(d, &base->v[i]) &&
+            s_over(d, &base->v[i]))
             ev[n++] = (s_evict_t){.i = i, .over = s_over(d, &base->v[i])};
     qsort(ev, (size_t)n, sizeof *ev, s_cmp_evict);
     for (int32_t j = 0; j < n; j++) {
@@ -129,13 +147,11 @@ static int s_evict(s_decide_t *d)
         if (!s_over(d, v))
             continue;
         d->keep[ev[j].i] = 0;
-        int32_t *s = s_seats_of(d, v->offering, v->period);
-        for (uint32_t m = v->slots; m; m &= m - 1)
-            s[__builtin_ctz(m)]++;
+        s_take_seats(d, v, -1);
     }
     free(ev);
     for (int32_t i = 0; i < base->n; i++)
-        if (d->keep[i] && s_over(d, &base->v[i]))
+        if (d->keep[i] && !s_at_pin(d, &base->v[i]) && s_over(d, &base->v[i]))
             return s_fail(d, REGIO_EINVALID, "base: pinned placements of period %s exceed the "
                           "seats", d->r->periods[base->v[i].period].id);
     return 0;
@@ -175,34 +191,25 @@ static int s_dropped(const s_decide_t *d, int32_t **out, int32_t *n)
 int regio_replan_decide(const regio_rpp_t *r, const regio_rpp_sol_t *base, uint32_t pinned,
                         uint8_t *keep, char *err, size_t errlen)
 {
-    size_t ns = (size_t)r->n_offerings * r->n_periods * REGIO_RPP_SLOTS;
     s_decide_t d = {.r = r, .base = base, .pinned = pinned, .keep = keep, .err = err,
                     .errlen = errlen};
-    d.seats = malloc((ns ? ns : 1) * sizeof *d.seats);
-    int rc = d.seats ? 0 : -ENOMEM;
-    for (int32_t o = 0; rc == 0 && o < r->n_offerings; o++)
-        memcpy(d.seats + (size_t)o * r->n_periods * REGIO_RPP_SLOTS, r->offerings[o].cap,
-               (size_t)r->n_periods * REGIO_RPP_SLOTS * sizeof *d.seats);
+    int rc = regio_rpp_seats_init(&d.seats, r, 1);
     if (rc == 0)
         rc = s_decide(&d);
-    free(d.seats);
+    regio_rpp_seats_free(&d.seats);
     return rc;
 }
 
 /* Record the outcome in the plan: kept picks in the plan and the base,
- * dropped ones free to change. */
+ * dropped ones free to change (the seats follow in regio_plan_sync). */
 static void s_commit(regio_plan_t *pl, s_decide_t *d, regio_engine_stats_t *st)
 {
     for (int32_t i = 0; i < d->base->n; i++) {
         const regio_rpp_placement_t *v = &d->base->v[i];
         int64_t at = (int64_t)v->learner * pl->P + v->period;
         int32_t k = d->keep[i] ? regio_cands_find(pl->c, v->learner, v->offering) : -1;
-        if (d->keep[i] && k < 0) { /* not a candidate (should not happen): drop it */
-            int32_t *s = s_seats_of(d, v->offering, v->period);
-            for (uint32_t m = v->slots; m; m &= m - 1)
-                s[__builtin_ctz(m)]++;
+        if (d->keep[i] && k < 0) /* not a candidate (should not happen): drop it */
             d->keep[i] = 0;
-        }
         if (d->keep[i]) {
             pl->pick[at] = pl->base[at] = (regio_pick_t){.cand = k, .slots = v->slots};
             st->base_kept++;
@@ -232,17 +239,10 @@ int regio_replan_load(regio_plan_t *pl, regio_plan_work_t *w, const regio_rpp_so
     for (size_t i = 0; i < lp; i++)
         pl->base[i] = (regio_pick_t){.cand = REGIO_PICK_NONE, .slots = 0};
     /* the candidates hold every eligible base offering (built with base as extra) */
-    s_decide_t d = {.r = pl->r, .base = base, .pinned = pinned, .seats = pl->seats};
+    s_decide_t d = {.r = pl->r, .base = base, .pinned = pinned};
     if (!(d.keep = malloc((size_t)(base->n ? base->n : 1))))
         return -ENOMEM;
     memcpy(d.keep, keep, (size_t)base->n);
-    for (int32_t i = 0; i < base->n; i++) { /* the kept placements take their seats */
-        if (!d.keep[i])
-            continue;
-        int32_t *seat = s_seats_of(&d, base->v[i].offering, base->v[i].period);
-        for (uint32_t m = base->v[i].slots; m; m &= m - 1)
-            seat[__builtin_ctz(m)]--;
-    }
     s_commit(pl, &d, st);
     regio_plan_sync(pl, w);
     int rc = s_dropped(&d, focus, n_focus);

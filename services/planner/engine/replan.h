@@ -18,8 +18,10 @@
 
 /* Which base placements stay: keep[i] (base->n entries, the caller's) = 1
  * for every placement that still fits on its own (eligible, planned, on
- * free slots); where those no longer fit the seats, the fewest unpinned
- * ones (those holding most over-used seats first) get 0. Cheap: needs no
+ * free slots, not declined; where the instance pins the learner, only the
+ * pin itself); where those no longer fit the seats left by the pins (the
+ * reservation rule counted), the fewest unpinned ones (those holding most
+ * over-used open seats first) get 0. Cheap: needs no
  * candidates or plan, so a replan knows whom to search candidates for.
  * Returns 0, REGIO_EINVALID (a placement names a learner, period or
  * offering r lacks, repeats a (learner, period), or a pinned placement no
