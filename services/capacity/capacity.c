@@ -133,9 +133,11 @@ static int s_check_target(regio_capacity_t *c, const char *update_id, const char
         return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, update_id, "%s", err);
     if (regio_validate_id(offering, "offering", err, sizeof err) < 0)
         return REJECT(s, REGIO__ERROR_CODE__ERROR_INVALID, update_id, "%s", err);
-    if (!regio_follow_synced(c->registry))
-        return REJECT(s, REGIO__ERROR_CODE__ERROR_NOT_READY, update_id,
-                        "registry not synced yet; retry shortly");
+    if (!regio_follow_synced(c->registry)) {
+        const char *alarm = regio_follow_alarm(c->registry);
+        return REJECT(s, REGIO__ERROR_CODE__ERROR_NOT_READY, update_id, "registry not synced %s",
+                      alarm ? alarm : "yet; retry shortly");
+    }
     int known = regio_registry_mirror_offering(&c->mirror, offering);
     if (known < 0 && !s_settled(c, update_id, offering))
         return REJECT(s, REGIO__ERROR_CODE__ERROR_NOT_READY, offering,
@@ -438,6 +440,7 @@ static void s_publish_change(regio_capacity_t *c, const Regio__CapacityUpdate *u
         ch.what_case = REGIO__CAPACITY_CHANGE__WHAT_EXCEPTION;
         ch.exception = (Regio__CapacityException *)x;
     }
+    ch.store_id = c->node.store_id; /* followers check whose change it is */
     regio_envelope_t env = REGIO__ENVELOPE__INIT;
     env.body_case = REGIO__ENVELOPE__BODY_CAPACITY_CHANGE;
     env.capacity_change = &ch;
@@ -552,6 +555,7 @@ static void s_done_updates(regio_capacity_t *c, regio_msg_t *req, slot_t *s)
         } else {
             c->applied++;
             s_change_of(m->updates[i], it->seq, &cs[n_changes], &as[n_changes]);
+            cs[n_changes].store_id = c->node.store_id;
             cp[n_changes] = &cs[n_changes];
             n_changes++;
         }
@@ -645,6 +649,14 @@ static void s_fill_status(void *arg, Regio__Status *st)
     regio_node_status_add(&c->node, st, "stale", c->stale);
     regio_node_status_add(&c->node, st, "pruned", c->pruned);
     regio_node_status_upstream(&c->node, st, "registry", regio_follow_seq(c->registry));
+    if (regio_follow_alarm(c->registry))
+        regio_node_status_alarm(&c->node, st, regio_follow_alarm(c->registry));
+}
+
+static int s_resolve_alarm(void *arg, MDB_txn *txn)
+{
+    regio_capacity_t *c = arg;
+    return regio_follow_resolve(c->registry, txn);
 }
 
 /* What the store check (store_check.h) holds each table's values to. */
@@ -702,13 +714,15 @@ int regio_capacity_new(regio_service_t *svc, const regio_capacity_config_t *cfg,
                   .release = s_release, .flush = s_flush, .arg = c},
         .open_tables = s_open_tables, .fill_status = s_fill_status,
         .backup_dir = cfg->backup_dir, .tables = s_tables, .seq_table = "meta", .seq_key = "seq",
+        .resolve_alarm = s_resolve_alarm,
     };
-    regio_follow_opts_t fo = {"registry", cfg->registry_pub, cfg->registry_router,
-                              REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT_REQUEST,
-                              s_on_registry_snapshot, s_on_registry_change, c};
     int rc = regio_node_open(&c->node, svc, &o, err, errlen);
     if (rc < 0)
         return rc;
+    regio_follow_opts_t fo = {"registry", cfg->registry_pub, cfg->registry_router,
+                              REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT_REQUEST,
+                              s_on_registry_snapshot, s_on_registry_change, c,
+                              &c->node.store, c->meta};
     if (!(c->registry = regio_follow_new(svc, &fo)) || (rc = regio_follow_start(c->registry)) < 0) {
         snprintf(err, errlen, "cannot follow the registry at %s", cfg->registry_router);
         return rc < 0 ? rc : -ENOMEM;

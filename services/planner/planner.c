@@ -38,6 +38,8 @@ typedef struct {
     regio_rpp_sol_t base, out;
     regio_engine_opts_t opts;
     int full, rc;
+    int confirm;               /* a coordinator confirmed: may cancel any share of the plan */
+    size_t cancels;            /* placements cancelled of learners who still ask for one */
     double millis;             /* in the engine */
     double build_ms;           /* building the instance and the base plan, on the loop */
     double diff_ms;            /* finding the changes and the score, on the worker thread */
@@ -66,8 +68,9 @@ struct regio_planner_s {
     int replan_armed, closing;
     Regio__PlanSummary last;   /* summary of the last committed round */
     uint64_t plan_upstream[2]; /* registry and capacity seq the plan was built on */
-    uint64_t rounds, learner_puts;
+    uint64_t rounds, learner_puts, held;
     int round_asked;           /* a PlanRequest is in the batch being applied */
+    char hold_alarm[160];      /* why the last round was held, "" once one commits */
 };
 
 typedef struct {
@@ -78,7 +81,7 @@ typedef struct {
 
 const regio_config_entry_t *regio_planner_config_table(regio_planner_config_t *c)
 {
-    static regio_config_entry_t t[33];
+    static regio_config_entry_t t[40];
     regio_config_entry_t v[] = {
         REGIO_NODE_CONFIG_ENTRIES(c, "tcp://127.0.0.1:7421", "tcp://127.0.0.1:7422", "var/planner", "256", "16384"),
         {"registry-router", REGIO_CONFIG_ENDPOINT, c->registry_router, "tcp://127.0.0.1:7401", 0, -1, "registry requests"},
@@ -93,6 +96,9 @@ const regio_config_entry_t *regio_planner_config_table(regio_planner_config_t *c
         {"move-margin", REGIO_CONFIG_DOUBLE, &c->move_margin, "10000", 0, 1000000000, "replanning keeps a feasible placement unless moving gains this much score (cancelling: twice)"},
         {"replan-delay-ms", REGIO_CONFIG_INT, &c->replan_delay_ms, "200", 0, 600000, "gather capacity changes this long before replanning"},
         {"auto-replan", REGIO_CONFIG_BOOL, &c->auto_replan, "yes", 0, -1, "replan when capacity or offerings change"},
+        {"max-cancel-share", REGIO_CONFIG_DOUBLE, &c->max_cancel_share, "0.05", 0, 1, "a round that would cancel more than this share of the placements is held until regioctl plan --confirm"},
+        {"cancel-guard-min", REGIO_CONFIG_INT, &c->cancel_guard_min, "10", 0, 1000000000, "a round that cancels fewer placements than this is never held"},
+        {"plan-seconds-max", REGIO_CONFIG_DOUBLE, &c->plan_seconds_max, "60", 1, 3600, "longest planning budget a PlanRequest may ask for"},
         {"w-coverage", REGIO_CONFIG_DOUBLE, &c->w_coverage, "100", 0, 1000000, "score weight per dagdeel of need covered"},
         {"w-km", REGIO_CONFIG_DOUBLE, &c->w_km, "0.5", 0, 1000000, "score weight per km travelled"},
         {"w-repeat", REGIO_CONFIG_DOUBLE, &c->w_repeat, "500", 0, 1000000, "score penalty per repeated partner"},
@@ -196,6 +202,9 @@ static void s_work(uv_work_t *w)
                                       &j->diff);
     if (j->rc == 0)
         regio_rpp_evaluate(j->r, &j->out, &j->rep, NULL, 0);
+    for (size_t i = 0; j->rc == 0 && i < j->diff.n; i++) /* a withdrawn learner's are as asked */
+        j->cancels += j->diff.v[i]->kind == REGIO__CHANGE_KIND__CHANGE_CANCELLED &&
+                      regio_strtab_find(j->r->learner_ids, j->diff.v[i]->learner) >= 0;
     j->diff_ms = (double)(uv_hrtime() - t0) / 1e6 - j->millis;
 }
 
@@ -324,6 +333,32 @@ static int s_reload_plan(regio_planner_t *p)
     return 0;
 }
 
+/* Hold a round that would cancel more than max-cancel-share of the plan
+ * (and at least cancel-guard-min placements) unless a coordinator confirmed
+ * it: the plan stays, the alarm says why, the waiters get
+ * ERROR_CONFIRM_NEEDED. Returns 1 when held. Nothing re-runs a held round:
+ * the next one comes with the next change or request. */
+static int s_hold(regio_planner_t *p, job_t *j)
+{
+    size_t m = p->plan.live;
+    if (j->confirm || j->cancels < (size_t)p->cfg.cancel_guard_min ||
+        (double)j->cancels <= p->cfg.max_cancel_share * (double)m)
+        return 0;
+    char alarm[sizeof p->hold_alarm], why[300];
+    snprintf(alarm, sizeof alarm, "a round would cancel %zu of %zu placements; regioctl plan "
+             "--confirm", j->cancels, m);
+    if (strcmp(alarm, p->hold_alarm) != 0)
+        REGIO_WARN("msg=\"round held: it would cancel too much of the plan\" cancels=%zu "
+                   "placements=%zu max_cancel_share=%g", j->cancels, m, p->cfg.max_cancel_share);
+    snprintf(p->hold_alarm, sizeof p->hold_alarm, "%s", alarm);
+    p->held++;
+    snprintf(why, sizeof why, "this round would cancel %zu of %zu placements, more than "
+             "max-cancel-share %g; the plan is kept; regioctl plan --confirm lets it through",
+             j->cancels, m, p->cfg.max_cancel_share);
+    s_fail_waiters(p, j, REGIO__ERROR_CODE__ERROR_CONFIRM_NEEDED, why);
+    return 1;
+}
+
 /* On the loop: commit the round's changes (the store first, then the plan
  * in memory), publish the summary and answer the waiters. */
 static void s_after(uv_work_t *w, int status)
@@ -333,7 +368,7 @@ static void s_after(uv_work_t *w, int status)
     p->job = NULL;
     int rc = status < 0 ? status : j->rc;
     uint64_t t0 = uv_hrtime();
-    if (rc == 0 && (rc = s_persist(p, &j->diff, j->version, j->upstream)) == 0) {
+    if (rc == 0 && !s_hold(p, j) && (rc = s_persist(p, &j->diff, j->version, j->upstream)) == 0) {
         if (regio_plan_state_apply(&p->plan, &j->diff) < 0) {
             int rrc = s_reload_plan(p);
             REGIO_ERROR("msg=\"out of memory applying a committed plan; reloaded it from the "
@@ -344,6 +379,7 @@ static void s_after(uv_work_t *w, int status)
         p->plan_upstream[0] = j->upstream[0];
         p->plan_upstream[1] = j->upstream[1];
         p->rounds++;
+        p->hold_alarm[0] = '\0';
         s_summarise(p, j);
         REGIO_INFO("msg=\"plan committed\" version=%llu score=%.1f coverage=%.4f placed=%u/%u "
                    "changes=%zu ms=%.1f build_ms=%.1f diff_ms=%.1f commit_ms=%.1f",
@@ -376,8 +412,16 @@ static void s_start_round(regio_planner_t *p)
         return;
     p->next = NULL;
     if (!regio_follow_synced(p->registry) || !regio_follow_synced(p->capacity)) {
-        s_fail_waiters(p, j, REGIO__ERROR_CODE__ERROR_NOT_READY,
-                       "registry or capacity not synced yet; retry shortly");
+        const char *alarm = NULL; /* a copy that will not come until someone resolves it */
+        regio_follow_t *up[2] = {p->registry, p->capacity};
+        for (int i = 0; i < 2; i++)
+            if (!regio_follow_synced(up[i]) && regio_follow_alarm(up[i]))
+                alarm = regio_follow_alarm(up[i]);
+        if (alarm)
+            s_fail_waiters(p, j, REGIO__ERROR_CODE__ERROR_CONFIRM_NEEDED, alarm);
+        else
+            s_fail_waiters(p, j, REGIO__ERROR_CODE__ERROR_NOT_READY,
+                           "registry or capacity not synced yet; retry shortly");
         s_job_free(j);
         return;
     }
@@ -418,6 +462,7 @@ static void s_want_round(regio_planner_t *p, const regio_msg_t *waiter, const Re
     }
     if (rq) {
         j->full |= rq->full;
+        j->confirm |= rq->confirm;
         if (rq->seconds > 0)
             j->opts.seconds = rq->seconds;
         if (rq->seed)
@@ -650,9 +695,10 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     case REGIO__ENVELOPE__BODY_LEARNER_EXPORT_REQUEST:
         return s_export_learner(p, txn, who, e->learner_export_request, s);
     case REGIO__ENVELOPE__BODY_PLAN_REQUEST:
-        if (e->plan_request->seconds < 0 || e->plan_request->seconds > 3600)
-            return s_reject(s, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, NULL,
-                            "seconds must be within 0..3600");
+        if (!(e->plan_request->seconds >= 0 && e->plan_request->seconds <= p->cfg.plan_seconds_max))
+            return regio_node_refuse(&s->no, REGIO__ERROR_CODE__ERROR_OUT_OF_RANGE, NULL,
+                                     "seconds must be within 0..%g (plan-seconds-max)",
+                                     p->cfg.plan_seconds_max);
         p->round_asked = 1;
         return REGIO_BATCH_NOWRITE;
     case REGIO__ENVELOPE__BODY_PLANNER_SNAPSHOT_REQUEST:
@@ -803,6 +849,24 @@ static void s_fill_status(void *arg, Regio__Status *st)
     regio_node_status_add(&p->node, st, "planning", p->job != NULL);
     regio_node_status_upstream(&p->node, st, "registry", p->registry ? regio_follow_seq(p->registry) : 0);
     regio_node_status_upstream(&p->node, st, "capacity", p->capacity ? regio_follow_seq(p->capacity) : 0);
+    regio_node_status_add(&p->node, st, "held", p->held);
+    regio_follow_t *up[2] = {p->registry, p->capacity};
+    for (int i = 0; i < 2; i++)
+        if (up[i] && regio_follow_alarm(up[i]))
+            regio_node_status_alarm(&p->node, st, regio_follow_alarm(up[i]));
+    if (p->hold_alarm[0])
+        regio_node_status_alarm(&p->node, st, p->hold_alarm);
+}
+
+/* ResolveAlarm: both followers accept their upstreams as they are now. The
+ * plan was built on the old ones, so any snapshot now is news to it. */
+static int s_resolve_alarm(void *arg, MDB_txn *txn)
+{
+    regio_planner_t *p = arg;
+    int rc = regio_follow_resolve(p->registry, txn);
+    int rc2 = regio_follow_resolve(p->capacity, txn);
+    p->plan_upstream[0] = p->plan_upstream[1] = UINT64_MAX;
+    return rc ? rc : rc2;
 }
 
 /* Load learners and the committed plan into memory. */
@@ -893,16 +957,19 @@ int regio_planner_new(regio_service_t *svc, const regio_planner_config_t *cfg,
         .open_tables = s_open_tables, .fill_status = s_fill_status,
         .backup_dir = cfg->backup_dir, .tables = s_tables, .seq_table = "meta", .seq_key = "plan_version",
         .on_backup = s_on_backup,
+        .resolve_alarm = s_resolve_alarm,
     };
     int rc = regio_node_open(&p->node, svc, &o, err, errlen);
     if (rc < 0 || (rc = s_start_outbox(p, err, errlen)) < 0)
         return rc;
     regio_follow_opts_t fr = {"registry", cfg->registry_pub, cfg->registry_router,
                               REGIO__ENVELOPE__BODY_REGISTRY_SNAPSHOT_REQUEST,
-                              s_on_registry_snapshot, s_on_registry_change, p};
+                              s_on_registry_snapshot, s_on_registry_change, p,
+                              &p->node.store, p->meta};
     regio_follow_opts_t fc = {"capacity", cfg->capacity_pub, cfg->capacity_router,
                               REGIO__ENVELOPE__BODY_CAPACITY_SNAPSHOT_REQUEST,
-                              s_on_capacity_snapshot, s_on_capacity_change, p};
+                              s_on_capacity_snapshot, s_on_capacity_change, p,
+                              &p->node.store, p->meta};
     if (!(p->registry = regio_follow_new(svc, &fr)) || !(p->capacity = regio_follow_new(svc, &fc)) ||
         (rc = regio_follow_start(p->registry)) < 0 || (rc = regio_follow_start(p->capacity)) < 0) {
         snprintf(err, errlen, "cannot follow registry/capacity");

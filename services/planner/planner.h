@@ -9,6 +9,12 @@
  * hands the changes to the notifier through its outbox (outbox.h).
  * Who may see and change which learner, and a learner's export and
  * erasure, follow learner_rights.h.
+ *
+ * A round that would cancel more than max-cancel-share of the placements
+ * (of learners who still ask for one) is not committed unless a PlanRequest
+ * with confirm joined it: the plan stays, Status carries the alarm, waiting
+ * requests get ERROR_CONFIRM_NEEDED. Followers that no longer trust their
+ * upstream (follow.h) add their alarms; ResolveAlarm resolves those.
  */
 #ifndef REGIO_PLANNER_H
 #define REGIO_PLANNER_H
@@ -32,6 +38,9 @@ typedef struct {
     double move_margin;                   /* replanning: keep placements unless this much better */
     long replan_delay_ms;                 /* gather capacity changes this long before replanning */
     int auto_replan;                      /* replan on capacity/offering changes */
+    double max_cancel_share;              /* an unconfirmed round may cancel at most this share of the plan */
+    long cancel_guard_min;                /* ... once it cancels this many placements */
+    double plan_seconds_max;              /* the longest budget a PlanRequest may ask for */
     double w_coverage, w_km, w_repeat, w_preference; /* score weights */
     regio_security_config_t sec;         /* keys, principals, --insecure */
     long audit_days;                     /* audit retention */

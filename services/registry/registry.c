@@ -161,6 +161,7 @@ static void s_publish_change(regio_registry_t *r, const regio_envelope_t *req, u
     Regio__RegistryChange ch = REGIO__REGISTRY_CHANGE__INIT;
     Regio__Offering *withdrawn = NULL;
     ch.seq = seq;
+    ch.store_id = r->node.store_id;
     switch (req->body_case) {
     case REGIO__ENVELOPE__BODY_PUT_CALENDAR:
         ch.what_case = REGIO__REGISTRY_CHANGE__WHAT_CALENDAR;

@@ -121,9 +121,10 @@ class Backup(unittest.TestCase):
                                      "--run", "bk", "--acks", acks, "--capacity", c.ep["capacity"]],
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             # short plans from scratch, one after the other: changes keep flowing to the notifier
+            # (confirmed: a plan from scratch may cancel more than max-cancel-share of the last one)
             stop = threading.Event()
-            replans = threading.Thread(target=lambda: [c.ctl("plan", "--full", "--seconds", "0.05", "--seed",
-                                                             str(s), check=False)
+            replans = threading.Thread(target=lambda: [c.ctl("plan", "--full", "--confirm", "--seconds", "0.05",
+                                                             "--seed", str(s), check=False)
                                                        for s in range(1, 200) if not stop.is_set()])
             delivered = seqs(c)["notifier"]
             replans.start()
@@ -140,7 +141,7 @@ class Backup(unittest.TestCase):
             with open(os.path.join(bdir, "manifest.json")) as f:
                 man = {s["service"]: s for s in json.load(f)["stores"]}
             self.assertEqual([l.split()[0] for l in r.stdout.splitlines()[:4]],
-                             ["planner", "registry", "capacity", "notifier"])
+                             ["planner", "capacity", "registry", "notifier"])  # followers before their upstreams
             self.assertLess(man["capacity"]["seq"], seqs(c)["capacity"], "the load went on after the copy")
             settle(c)
             live_log = subscribe_all(c, seqs(c)["notifier"])

@@ -4,9 +4,9 @@
  * works when every service has its own host and volume: the copies come
  * back in chunks. The planner goes first and stays open until the notifier
  * has made its copy, so the notifier's log holds nothing the planner's copy
- * does not know it sent; registry and capacity come after the planner, so
- * the planner's copy was planned on upstream seqs the restored upstreams
- * have reached.
+ * does not know it sent; capacity and then the registry come after the
+ * planner, so every follower's copy saw (regio/follow.h) no more of its
+ * upstream than the restored upstream holds: no seq goes back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -227,8 +227,8 @@ int regioctl_backup(regioctl_t *c, int argc, char **argv)
         return regioctl_fail(c, REGIOCTL_EXIT_USAGE, "%s: %s (a backup goes into a new or empty "
                              "folder)", dir, strerror(errno));
     s_svc_t sv[REGIOCTL_MANIFEST_STORES] = {{.name = "planner", .endpoint = c->planner},
-                                            {.name = "registry", .endpoint = c->registry},
                                             {.name = "capacity", .endpoint = c->capacity},
+                                            {.name = "registry", .endpoint = c->registry},
                                             {.name = "notifier", .endpoint = c->notifier}};
     char err[REGIOCTL_ERR_MAX * 3] = "";
     int rc = s_backup(c, dir, sv, err, sizeof err);

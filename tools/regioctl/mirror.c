@@ -1,6 +1,7 @@
 /* mirror - read-your-writes across services. */
 #include "mirror.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
@@ -25,6 +26,16 @@ static uint64_t s_upstream(const Regio__Status *st, const char *name)
     return 0;
 }
 
+/* The alarm of the follower of upstream in a Status ("registry: ..."), or NULL. */
+static const char *s_alarm(const Regio__Status *st, const char *upstream)
+{
+    size_t n = strlen(upstream);
+    for (size_t i = 0; st && i < st->n_alarms; i++)
+        if (strncmp(st->alarms[i], upstream, n) == 0 && st->alarms[i][n] == ':')
+            return st->alarms[i];
+    return NULL;
+}
+
 int regioctl_mirror_wait(regioctl_t *c, regioctl_conn_t *k, const char *who, const char *upstream,
                          uint64_t seq)
 {
@@ -38,8 +49,13 @@ int regioctl_mirror_wait(regioctl_t *c, regioctl_conn_t *k, const char *who, con
         if (rc)
             return regioctl_fail(c, rc, "%s", err);
         have = s_upstream(rep->status, upstream);
+        const char *alarm = s_alarm(rep->status, upstream);
+        if (alarm)
+            fprintf(stderr, "regioctl: %s: warning: the %s's copy of the %s is held by an alarm "
+                            "(it applies nothing from the %s): %s\n", c->cmd, who, upstream,
+                    upstream, alarm);
         regio__envelope__free_unpacked(rep, NULL);
-        if (have >= seq)
+        if (have >= seq || alarm)
             return 0;
         if (regioctl_now_ms() + 50 > deadline)
             break;
@@ -51,6 +67,17 @@ int regioctl_mirror_wait(regioctl_t *c, regioctl_conn_t *k, const char *who, con
                          "after %d ms (is it following the %s at the right endpoint?)",
                          who, upstream, (unsigned long long)have, (unsigned long long)seq,
                          c->timeout_ms, upstream);
+}
+
+int regioctl_mirror_alarmed(regioctl_conn_t *k, int timeout_ms)
+{
+    char err[REGIOCTL_ERR_MAX];
+    regio_envelope_t *rep = NULL;
+    if (s_status(k, timeout_ms, &rep, err, sizeof err) != 0)
+        return -1;
+    int alarmed = s_alarm(rep->status, "registry") || s_alarm(rep->status, "capacity");
+    regio__envelope__free_unpacked(rep, NULL);
+    return alarmed;
 }
 
 int regioctl_mirror_head(regioctl_t *c, const char *name, const char *endpoint, int timeout_ms,

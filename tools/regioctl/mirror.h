@@ -16,10 +16,17 @@
 
 /* Wait until the service behind k (who, for messages: "planner") mirrors
  * upstream ("registry", "capacity") up to seq, asking its Status every
- * 50 ms, for up to c->timeout_ms. Returns 0, or an exit code after printing
- * why. */
+ * 50 ms, for up to c->timeout_ms. A copy held by an alarm (the follower no
+ * longer trusts that upstream, regio/follow.h) will not catch up: then it
+ * warns with the alarm and returns 0 at once. Returns 0, or an exit code
+ * after printing why. */
 int regioctl_mirror_wait(regioctl_t *c, regioctl_conn_t *k, const char *who, const char *upstream,
                          uint64_t seq);
+
+/* Whether the service behind k has a follower alarm: its copy of the
+ * registry or of the capacity service is held (regio/follow.h). 1 or 0,
+ * or -1 when it does not answer within timeout_ms (nothing printed). */
+int regioctl_mirror_alarmed(regioctl_conn_t *k, int timeout_ms);
 
 /* The last change seq of the service at endpoint (name: "registry",
  * "capacity"), asked within timeout_ms. Returns 0 and *seq, or -1 when it

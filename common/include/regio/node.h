@@ -11,8 +11,9 @@
  * body, are refused with ERROR_FORBIDDEN (and logged with the principal's
  * name) before the service sees them; every request that wrote gets an
  * audit entry in the same transaction (audit.h). AuditRequest is answered
- * by the node itself. So a service's batch slot must begin with a
- * regio_node_refusal_t, where the node records its refusals.
+ * by the node itself, and so is ResolveAlarm (an Ack, after the service's
+ * resolve_alarm hook committed). So a service's batch slot must begin with
+ * a regio_node_refusal_t, where the node records its refusals.
  *
  * Each store has a random store id, made when it is created and kept both
  * in the store and in a file "store-id" beside it: a store whose data is
@@ -91,6 +92,11 @@ typedef struct {
     /* Add service-specific counters and upstream seqs to a Status with
      * regio_node_status_add / regio_node_status_upstream (may be NULL). */
     void (*fill_status)(void *arg, Regio__Status *st);
+    /* ResolveAlarm, inside the batch's write txn: have every follower of the
+     * service accept its upstream as it is now (regio_follow_resolve). 0 or
+     * an LMDB code. NULL for a service that follows nothing: the request is
+     * then just acknowledged. */
+    int (*resolve_alarm)(void *arg, MDB_txn *txn);
 } regio_node_opts_t;
 
 #define REGIO_NODE_ALARMS_MAX 8
@@ -106,7 +112,7 @@ typedef struct {
     uint64_t rejected;       /* requests answered with an error */
     uint64_t forbidden;      /* requests refused by authorisation */
     int closing, heartbeat_open;
-    char store_id[33];       /* this store's random id (hex) */
+    char store_id[REGIO_STORE_ID_LEN + 1]; /* this store's random id (hex) */
     regio_audit_t audit;
     int64_t now_ms;          /* commit time of the batch being applied */
     Regio__Status__CountersEntry ce[REGIO_NODE_STATUS_MAX]; /* a Status being built */

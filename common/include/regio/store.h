@@ -18,6 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Hex characters of a store's random id (made by node.h, checked by follow.h). */
+#define REGIO_STORE_ID_LEN 32
+
 typedef struct {
     MDB_env *env;     /* owned */
     size_t map_size;  /* current map size in bytes */

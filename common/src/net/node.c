@@ -228,6 +228,16 @@ static int s_refuse_here(regio_node_t *n, regio_msg_t *req, void *slot, Regio__E
     return regio_node_refuse(slot, code, NULL, "%s", why);
 }
 
+/* ResolveAlarm: the service's followers accept their upstreams as they are
+ * now; audited like a write when the service follows something. */
+static int s_resolve_alarm(regio_node_t *n, MDB_txn *txn)
+{
+    if (!n->o.resolve_alarm)
+        return REGIO_BATCH_NOWRITE;
+    int rc = n->o.resolve_alarm(n->o.batch.arg, txn);
+    return rc ? rc : REGIO_BATCH_WROTE;
+}
+
 static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
 {
     regio_node_t *n = arg;
@@ -248,7 +258,10 @@ static int s_apply(void *arg, MDB_txn *txn, regio_msg_t *req, void *slot)
     if (req->env->body_case == REGIO__ENVELOPE__BODY_AUDIT_REQUEST ||
         req->env->body_case == REGIO__ENVELOPE__BODY_BACKUP_REQUEST)
         return REGIO_BATCH_NOWRITE; /* answered by the node in s_done */
-    rc = n->o.batch.apply(n->o.batch.arg, txn, req, slot);
+    if (req->env->body_case == REGIO__ENVELOPE__BODY_RESOLVE_ALARM)
+        rc = s_resolve_alarm(n, txn); /* acknowledged by the node in s_done */
+    else
+        rc = n->o.batch.apply(n->o.batch.arg, txn, req, slot);
     if (rc != REGIO_BATCH_WROTE)
         return rc;
     char ref[160];
@@ -303,6 +316,15 @@ static void s_done(void *arg, regio_msg_t *req, void *slot, int rc)
         s_reply_audit(n, req);
         return;
     }
+    if (rc == 0 && !no->code && req->env->body_case == REGIO__ENVELOPE__BODY_RESOLVE_ALARM) {
+        Regio__Ack ack = REGIO__ACK__INIT;
+        ack.seq = n->seq;
+        regio_envelope_t env = REGIO__ENVELOPE__INIT;
+        env.body_case = REGIO__ENVELOPE__BODY_ACK;
+        env.ack = &ack;
+        regio_msg_reply(n->router, req, &env);
+        return;
+    }
     if (rc == 0 && !no->code && req->env->body_case == REGIO__ENVELOPE__BODY_BACKUP_REQUEST) {
         regio_backup_handle(n->backup, n->router, req);
         return;
@@ -341,12 +363,12 @@ static void s_flush_batch(void *arg, int committed)
 
 /* Store, store id and audit trail ---------------------------------------- */
 
-static int s_new_store_id(char out[33])
+static int s_new_store_id(char out[REGIO_STORE_ID_LEN + 1])
 {
-    uint8_t b[16];
+    uint8_t b[REGIO_STORE_ID_LEN / 2];
     if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
         return -errno;
-    for (int i = 0; i < 16; i++)
+    for (size_t i = 0; i < sizeof b; i++)
         snprintf(out + 2 * i, 3, "%02x", b[i]);
     return 0;
 }
@@ -360,9 +382,9 @@ static int s_store_id(regio_node_t *n, MDB_txn *txn, int *made)
         return rc;
     MDB_val k = {8, "store_id"}, d;
     *made = 0;
-    if ((rc = mdb_get(txn, dbi, &k, &d)) == 0 && d.mv_size == 32) {
-        memcpy(n->store_id, d.mv_data, 32);
-        n->store_id[32] = '\0';
+    if ((rc = mdb_get(txn, dbi, &k, &d)) == 0 && d.mv_size == REGIO_STORE_ID_LEN) {
+        memcpy(n->store_id, d.mv_data, REGIO_STORE_ID_LEN);
+        n->store_id[REGIO_STORE_ID_LEN] = '\0';
         return 0;
     }
     if (rc != 0 && rc != MDB_NOTFOUND)
@@ -370,7 +392,7 @@ static int s_store_id(regio_node_t *n, MDB_txn *txn, int *made)
     if ((rc = s_new_store_id(n->store_id)) < 0)
         return rc;
     *made = 1;
-    d = (MDB_val){32, n->store_id};
+    d = (MDB_val){REGIO_STORE_ID_LEN, n->store_id};
     return mdb_put(txn, dbi, &k, &d, 0);
 }
 
@@ -390,12 +412,12 @@ static int s_check_marker(regio_node_t *n, int made, char *err, size_t errlen)
     snprintf(path, sizeof path, "%s/store-id", n->o.db);
     int rc = regio_file_read(path, &marker, NULL);
     if (rc == -ENOENT)
-        return regio_file_write_atomic(path, n->store_id, 32);
+        return regio_file_write_atomic(path, n->store_id, REGIO_STORE_ID_LEN);
     if (rc < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(-rc));
         return rc;
     }
-    rc = strncmp(marker, n->store_id, 32) == 0 ? 0 : REGIO_EINVALID;
+    rc = strncmp(marker, n->store_id, REGIO_STORE_ID_LEN) == 0 ? 0 : REGIO_EINVALID;
     if (rc < 0 && made)
         s_lost_data(n, path, marker, err, errlen);
     else if (rc < 0)
