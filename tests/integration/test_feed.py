@@ -335,7 +335,7 @@ class SlowSubscriber(unittest.TestCase):
             ctl.send_signal(signal.SIGSTOP)
             # plans from scratch until both queues overflow (each logs ~3,000 notifications)
             for seed in range(1, 9):
-                c.ctl("plan", "--full", "--seed", str(seed))
+                c.ctl("plan", "--full", "--confirm", "--seed", str(seed))  # replans from scratch on purpose
                 total = c.delivered_seq()
                 if notifier_counter(c, "cut_off") >= 2:
                     break
