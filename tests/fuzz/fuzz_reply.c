@@ -96,6 +96,7 @@ void fuzz_reply_expect(fuzz_reply_expect_t *x, fuzz_service_t svc, const uint8_t
     x->svc = svc;
     x->want = req ? req->id : regio_wire_leading_id(data, len);
     x->replay = req && req->body_case == REGIO__ENVELOPE__BODY_REPLAY_REQUEST;
+    x->audit = req && req->body_case == REGIO__ENVELOPE__BODY_AUDIT_REQUEST;
     x->bad_utf8 = FUZZ_CHECK_UTF8 && req ? s_bad_string(&req->base) : NULL;
     if (req)
         regio__envelope__free_unpacked(req, NULL);
@@ -122,5 +123,7 @@ int fuzz_reply_check(const fuzz_reply_expect_t *x, const regio_envelope_t *rep)
         fuzz_die("%s acknowledged a write whose field %s is not UTF-8", name, x->bad_utf8);
     if (x->replay && rep->body_case == REGIO__ENVELOPE__BODY_REPLAY_CHUNK)
         return rep->replay_chunk->done;
+    if (x->audit && rep->body_case == REGIO__ENVELOPE__BODY_AUDIT_CHUNK)
+        return rep->audit_chunk->done;
     return 1;
 }

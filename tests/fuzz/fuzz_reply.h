@@ -22,6 +22,7 @@ typedef struct {
     uint64_t want;        /* the request's id (when it does not decode: the one at its
                              start, regio_wire_leading_id, or 0) */
     int replay;           /* a ReplayRequest: chunks until done */
+    int audit;            /* an AuditRequest: chunks until done */
     const char *bad_utf8; /* a string field of the request that is not UTF-8 */
 } fuzz_reply_expect_t;
 

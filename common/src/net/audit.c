@@ -130,18 +130,10 @@ int regio_audit_read(const regio_audit_t *a, MDB_txn *txn, int64_t since_ms, con
     return rc == 0 || rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* Write e over the entry at cur. */
-static int s_rewrite(MDB_cursor *cur, MDB_val *k, const Regio__AuditEntry *e)
-{
-    MDB_val d = {protobuf_c_message_get_packed_size(&e->base), NULL};
-    int rc = mdb_cursor_put(cur, k, &d, MDB_CURRENT | MDB_RESERVE);
-    if (rc == 0)
-        protobuf_c_message_pack(&e->base, d.mv_data);
-    return rc;
-}
-
 /* Count the entries whose ref is exactly ref, and when to is not NULL
- * rewrite them with ref `to`. 0 or an LMDB code. */
+ * rewrite them with ref `to`. The keys are gathered first and rewritten
+ * after the scan, so the cursor never walks pages it is changing. 0 or an
+ * LMDB code. */
 static int s_each_ref(const regio_audit_t *a, MDB_txn *txn, const char *ref, const char *to,
                       size_t *n)
 {
@@ -150,26 +142,51 @@ static int s_each_ref(const regio_audit_t *a, MDB_txn *txn, const char *ref, con
     int rc = mdb_cursor_open(txn, a->dbi, &cur);
     if (rc != 0)
         return rc;
-    size_t len = strlen(ref);
+    size_t len = strlen(ref), cap = 0;
+    uint8_t (*keys)[16] = NULL;
     MDB_val k, d;
     for (rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
-        if (!len || !memmem(d.mv_data, d.mv_size, ref, len))
+        if (!len || k.mv_size != 16 || !memmem(d.mv_data, d.mv_size, ref, len))
             continue; /* cheap: most entries are about something else */
         Regio__AuditEntry *e = regio__audit_entry__unpack(NULL, d.mv_size, d.mv_data);
-        if (e && strcmp(e->ref, ref) == 0) {
-            char *was = e->ref;
-            e->ref = (char *)to;
-            rc = to ? s_rewrite(cur, &k, e) : 0;
-            e->ref = was;
-            *n += rc == 0;
-        }
+        int match = e && strcmp(e->ref, ref) == 0;
         regio__audit_entry__free_unpacked(e, NULL);
-        if (rc != 0)
-            break;
+        if (!match)
+            continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            void *grown = realloc(keys, cap * sizeof *keys);
+            if (!grown) {
+                rc = ENOMEM;
+                break;
+            }
+            keys = grown;
+        }
+        memcpy(keys[(*n)++], k.mv_data, 16);
     }
     mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? 0 : rc;
+    rc = rc == MDB_NOTFOUND ? 0 : rc;
+    for (size_t i = 0; rc == 0 && to && i < *n; i++) {
+        MDB_val key = {16, keys[i]}, val;
+        if ((rc = mdb_get(txn, a->dbi, &key, &val)) != 0)
+            break;
+        Regio__AuditEntry *e = regio__audit_entry__unpack(NULL, val.mv_size, val.mv_data);
+        if (!e) {
+            rc = EINVAL;
+            break;
+        }
+        char *was = e->ref;
+        e->ref = (char *)to;
+        MDB_val nv = {protobuf_c_message_get_packed_size(&e->base), NULL};
+        rc = mdb_put(txn, a->dbi, &key, &nv, MDB_RESERVE);
+        if (rc == 0)
+            protobuf_c_message_pack(&e->base, nv.mv_data);
+        e->ref = was;
+        regio__audit_entry__free_unpacked(e, NULL);
+    }
+    free(keys);
+    return rc;
 }
 
 int regio_audit_rename_ref(const regio_audit_t *a, MDB_txn *txn, const char *from,
